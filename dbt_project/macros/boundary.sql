@@ -1,0 +1,23 @@
+{#
+    Share of an activity period that falls inside an entity's time in the
+    group (METHODS.md 6): monthly data counts whole months from the month of
+    valid_from through the month of valid_to; annual (or any longer) data is
+    pro-rated by days. Null window ends mean "always".
+#}
+{% macro membership_fraction(start_date, end_date, grain, from_date, to_date) -%}
+    case
+        when {{ grain }} = 'month' then
+            case
+                when ({{ from_date }} is null or {{ start_date }} >= date_trunc('month', {{ from_date }}))
+                 and ({{ to_date }} is null or {{ start_date }} <= {{ to_date }})
+                then 1.0 else 0.0
+            end
+        else
+            greatest(
+                0,
+                datediff('day',
+                    greatest({{ start_date }}, coalesce({{ from_date }}, {{ start_date }})),
+                    least({{ end_date }}, coalesce({{ to_date }}, {{ end_date }}))) + 1
+            )::double / (datediff('day', {{ start_date }}, {{ end_date }}) + 1)
+    end
+{%- endmacro %}

@@ -1,0 +1,105 @@
+-- Every computed emission, one row per activity record x gas (x Scope 2
+-- method), before GWPs and boundary weights are applied (fct_emissions does
+-- that). gwp_gas_key says which GWP applies: CH4 from fossil fuels takes
+-- fossil CH4, from biomass non-fossil CH4 (METHODS.md 1).
+with
+
+combustion as (
+
+    select * from {{ ref('int_fuel_combustion') }}
+    where calc_status = 'ok'
+
+),
+
+combustion_gases as (
+
+    select
+        c.*,
+        g.gas,
+        g.gwp_gas_key,
+        g.gas_mass_t,
+        g.is_biogenic
+    from combustion as c
+    cross join lateral (
+        values
+            ('CO2', 'CO2', c.co2_t, c.is_biomass),
+            ('CH4', case when c.is_biomass then 'CH4_NON_FOSSIL' else 'CH4_FOSSIL' end, c.ch4_t, false),
+            ('N2O', 'N2O', c.n2o_t, false)
+    ) as g(gas, gwp_gas_key, gas_mass_t, is_biogenic)
+    where g.gas_mass_t is not null
+
+),
+
+scope1_combustion as (
+
+    select
+        source_record_key,
+        facility_id,
+        null::varchar as entity_id,
+        reporting_year,
+        period_start,
+        period_end,
+        period_grain,
+        case when is_biogenic then 'biogenic' else '1' end as scope,
+        null::varchar as scope2_method,
+        null::integer as scope3_category,
+        combustion_type || '_combustion' as source_type,
+        fuel as activity_code,
+        gas,
+        gwp_gas_key,
+        gas_mass_t,
+        is_biogenic,
+        'gbt32150_combustion_' || parameter_basis as method,
+        case gas
+            when 'CO2' then factor_id
+            else 'other_reference_values:ipcc2006_' || combustion_type || ':' || fuel || ':' || lower(gas)
+        end as factor_id,
+        fuel_quantity as activity_quantity,
+        fuel_unit as activity_unit,
+        false as is_factor_year_fallback,
+        case when parameter_basis = 'measured_ncv_and_cc' then 1 else 2 end as data_quality_score
+    from combustion_gases
+
+),
+
+scope2_location as (
+
+    select
+        source_record_key,
+        facility_id,
+        null::varchar as entity_id,
+        reporting_year,
+        period_start,
+        period_end,
+        period_grain,
+        '2' as scope,
+        'location' as scope2_method,
+        null::integer as scope3_category,
+        case when energy_type = 'electricity' then 'purchased_electricity' else 'purchased_' || energy_type end
+            as source_type,
+        energy_type as activity_code,
+        'CO2' as gas,
+        'CO2' as gwp_gas_key,
+        co2_t as gas_mass_t,
+        false as is_biogenic,
+        method,
+        factor_id,
+        coalesce(energy_mwh, energy_gj) as activity_quantity,
+        case when energy_type = 'electricity' then 'MWh' else 'GJ' end as activity_unit,
+        is_factor_year_fallback or is_factor_level_fallback as is_factor_year_fallback,
+        case when is_estimated or is_factor_year_fallback or is_factor_level_fallback then 3 else 2 end
+            as data_quality_score
+    from {{ ref('int_scope2_location') }}
+    where factor_status = 'ok'
+
+),
+
+final as (
+
+    select * from scope1_combustion
+    union all by name
+    select * from scope2_location
+
+)
+
+select * from final

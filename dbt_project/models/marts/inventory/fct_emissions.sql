@@ -1,0 +1,104 @@
+-- The emission ledger: one row per activity record x gas (x Scope 2 method).
+-- co2e_t = gas_mass_t x GWP100 of the configured set (var gwp_set), unweighted;
+-- the three weight_* columns are the entity's consolidation weight under each
+-- approach times the share of the activity period inside the entity's time in
+-- the group (METHODS.md 6). source_record_key points at the raw row:
+-- '<raw table>:<landing file>#<row>'.
+{% set gwp_set = var('gwp_set', 'AR6') %}
+with
+
+lines as (
+
+    select * from {{ ref('int_emission_lines') }}
+
+),
+
+facilities as (
+
+    select facility_id, entity_id from {{ ref('stg_erp__facilities') }}
+
+),
+
+weights as (
+
+    select * from {{ ref('int_entity_weights') }}
+
+),
+
+gwp as (
+
+    select gas_key, gwp_100 from {{ ref('int_gwp_values') }}
+    where gwp_set = '{{ gwp_set }}'
+
+),
+
+located as (
+
+    select
+        l.*,
+        coalesce(l.entity_id, f.entity_id) as owner_entity_id
+    from lines as l
+    left join facilities as f
+        on f.facility_id = l.facility_id
+
+),
+
+weighted as (
+
+    select
+        l.*,
+        coalesce({{ membership_fraction('l.period_start', 'l.period_end', 'l.period_grain',
+                                        'w.in_group_from_date', 'w.in_group_to_date') }}, 0) as in_group_fraction,
+        coalesce(w.weight_equity_share, 0) as entity_weight_equity_share,
+        coalesce(w.weight_operational_control, 0) as entity_weight_operational_control,
+        coalesce(w.weight_financial_control, 0) as entity_weight_financial_control
+    from located as l
+    left join weights as w
+        on w.entity_id = l.owner_entity_id
+
+),
+
+final as (
+
+    select
+        md5(concat_ws('|', l.source_record_key, l.gas, coalesce(l.scope2_method, ''),
+                      cast(l.period_start as varchar))) as emission_id,
+        l.reporting_year,
+        l.period_start,
+        l.period_end,
+        l.period_grain,
+        l.owner_entity_id as entity_id,
+        l.facility_id,
+        l.scope,
+        l.scope2_method,
+        l.scope3_category,
+        case
+            when l.scope in ('1', 'biogenic') then 1
+            when l.scope = '2' then 2
+        end as iso_category,
+        l.source_type,
+        l.activity_code,
+        l.activity_quantity,
+        l.activity_unit,
+        l.gas,
+        l.gas_mass_t,
+        '{{ gwp_set }}' as gwp_set,
+        g.gwp_100,
+        l.gas_mass_t * g.gwp_100 as co2e_t,
+        l.is_biogenic,
+        l.method,
+        l.factor_id,
+        l.is_factor_year_fallback,
+        l.data_quality_score,
+        l.source_record_key,
+        l.in_group_fraction,
+        l.entity_weight_equity_share * l.in_group_fraction as weight_equity_share,
+        l.entity_weight_operational_control * l.in_group_fraction as weight_operational_control,
+        l.entity_weight_financial_control * l.in_group_fraction as weight_financial_control
+    from weighted as l
+    left join gwp as g
+        on g.gas_key = {{ normalize_gas_key('l.gwp_gas_key') }}
+
+)
+
+select * from final

@@ -1,0 +1,47 @@
+-- The inventory below group level: entity x facility x year x scope x
+-- category x gas, consolidated under each approach (co2e x weight).
+with
+
+emissions as (
+
+    select * from {{ ref('fct_emissions') }}
+
+),
+
+approaches as (
+
+    select 'equity_share' as consolidation_approach
+    union all select 'operational_control'
+    union all select 'financial_control'
+
+),
+
+final as (
+
+    select
+        e.reporting_year,
+        a.consolidation_approach,
+        e.entity_id,
+        e.facility_id,
+        e.scope,
+        e.scope2_method,
+        e.scope3_category,
+        e.iso_category,
+        e.gas,
+        sum(e.gas_mass_t * case a.consolidation_approach
+            when 'equity_share' then e.weight_equity_share
+            when 'operational_control' then e.weight_operational_control
+            else e.weight_financial_control end) as gas_mass_t,
+        sum(e.co2e_t * case a.consolidation_approach
+            when 'equity_share' then e.weight_equity_share
+            when 'operational_control' then e.weight_operational_control
+            else e.weight_financial_control end) as co2e_t,
+        sum(e.co2e_t) as co2e_unweighted_t,
+        count(*) as emission_rows
+    from emissions as e
+    cross join approaches as a
+    group by all
+
+)
+
+select * from final

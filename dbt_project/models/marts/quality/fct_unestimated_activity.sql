@@ -1,0 +1,61 @@
+-- Activity that no rule could turn into an emission, with the reason: listed,
+-- counted in the run summary, never a silent zero.
+with
+
+fuel as (
+
+    select
+        source_record_key,
+        'erp/fuel_consumption' as dataset_key,
+        facility_id,
+        reporting_year,
+        fuel as activity_code,
+        quantity,
+        unit,
+        calc_status as reason_code
+    from {{ ref('int_fuel_combustion') }}
+    where calc_status <> 'ok'
+
+),
+
+energy as (
+
+    select
+        source_record_key,
+        'energy/meter_readings' as dataset_key,
+        facility_id,
+        reporting_year,
+        energy_type as activity_code,
+        piece_quantity as quantity,
+        unit,
+        calc_status as reason_code
+    from {{ ref('int_energy_consumption_monthly') }}
+    where calc_status <> 'ok'
+
+),
+
+scope2_no_factor as (
+
+    select
+        source_record_key,
+        'energy/meter_readings',
+        facility_id,
+        reporting_year,
+        energy_type,
+        energy_mwh,
+        'MWh',
+        'no_factor'
+    from {{ ref('int_scope2_location') }}
+    where factor_status <> 'ok'
+
+),
+
+final as (
+
+    select * from fuel
+    union all select * from energy
+    union all select * from scope2_no_factor
+
+)
+
+select * from final

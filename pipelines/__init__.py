@@ -1,0 +1,3 @@
+"""Carbon Ledger: a warehouse for group-wide GHG reporting."""
+
+__version__ = "0.1.0"

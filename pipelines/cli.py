@@ -1,0 +1,165 @@
+"""The ``carbon`` command line: the front door of Carbon Ledger.
+
+Errors a user can fix are printed as one sentence and exit 2; a run whose
+blocking checks fail exits 1 after printing its summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pipelines import __version__
+
+
+class UserError(Exception):
+    """A mistake the user can fix: printed as one sentence, no traceback."""
+
+
+def _quiet_third_party() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _resolve(args: argparse.Namespace):
+    from pipelines.lib.settings import ConfigError, load_settings
+    from pipelines.lib.warehouse import Locations
+
+    loc = Locations.resolve(args.landing, args.warehouse, args.config)
+    if not loc.landing.is_dir():
+        raise UserError(f"The landing folder {loc.landing} does not exist (option --landing or CARBON_LANDING).")
+    try:
+        settings = load_settings(loc.config)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    return loc, settings
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    loc, settings = _resolve(args)
+    loc.export()
+    from pipelines.lib.progress import say
+
+    say(f"run      landing={loc.landing}")
+    say(f"run      warehouse={loc.warehouse}  config={loc.config}")
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(loc)
+    job = defs.resolve_implicit_global_asset_job_def()
+    with tempfile.TemporaryDirectory(prefix="carbon-dagster-") as home:
+        instance = dg.DagsterInstance.ephemeral(tempdir=home)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        )
+        failures = _failed_steps(result)
+    from pipelines.summary import print_run_summary
+
+    print_run_summary(loc.warehouse, settings, year=args.year)
+    if not result.success:
+        print("\nThe run did not complete / 运行未完成:", file=sys.stderr)
+        for line in failures:
+            print(f"  - {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _failed_steps(result) -> list[str]:
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            err = event.event_specific_data.error
+            msg = (err.message if err else "failed").strip().splitlines()[0]
+            lines.append(f"{event.step_key}: {msg}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            if not data.passed and getattr(data, "severity", None) and data.severity.value == "ERROR":
+                summary = data.metadata.get("summary")
+                text = summary.value if summary is not None else "failed"
+                lines.append(f"{data.asset_key.to_user_string()} {data.check_name}: {text}")
+    return lines or ["see the messages above"]
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pipelines.generate.sample_group import generate
+    from pipelines.lib.progress import say
+
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.force:
+        raise UserError(f"{out} is not empty; choose another --out or add --force to overwrite it.")
+    if out.exists() and args.force:
+        shutil.rmtree(out)
+    counts = generate(out, scale=args.scale, seed=args.seed, progress=say)
+    width = max(len(k) for k in counts)
+    for key, n in sorted(counts.items()):
+        print(f"{key:<{width}}  {n:>12,} rows")
+    print(f"{'total':<{width}}  {sum(counts.values()):>12,} rows -> {out}")
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    loc, _settings = _resolve(args)
+    loc.export()
+    dagster = Path(sys.executable).parent / "dagster"
+    home = Path(tempfile.mkdtemp(prefix="carbon-dagster-home-"))
+    env = dict(os.environ, DAGSTER_HOME=str(home))
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C to stop)")
+    return subprocess.call(
+        [str(dagster), "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(args.port)], env=env
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="carbon", description="Carbon Ledger: group-wide GHG inventory warehouse.")
+    p.add_argument("--version", action="version", version=f"carbon-ledger {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def locations(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--landing", help="landing folder (env CARBON_LANDING; default: the bundled sample group)")
+        sp.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+        sp.add_argument("--config", help="carbon.yml (env CARBON_CONFIG; default: the sample group's)")
+
+    run = sub.add_parser("run", help="extract -> load raw -> dbt build -> quality checks -> summary")
+    locations(run)
+    run.add_argument("--year", type=int, help="only show this reporting year in the summary")
+    run.set_defaults(func=cmd_run)
+
+    gen = sub.add_parser("generate", help="write the deterministic sample group into a landing folder")
+    gen.add_argument("--out", required=True, help="landing folder to write")
+    gen.add_argument("--scale", choices=["S", "M", "L"], default="S", help="S (bundled), M or L (benchmarks)")
+    gen.add_argument("--seed", type=int, default=2024)
+    gen.add_argument("--force", action="store_true", help="overwrite a non-empty --out folder")
+    gen.set_defaults(func=cmd_generate)
+
+    ui = sub.add_parser("ui", help="open the Dagster UI on this project")
+    locations(ui)
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_third_party()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"carbon: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("carbon: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""Dagster entry point: every asset, check and resource of Carbon Ledger.
+
+Locations come from the CARBON_LANDING / CARBON_WAREHOUSE / CARBON_CONFIG
+environment variables (the bundled sample group when unset); ``carbon run``
+and ``carbon ui`` set them from their options.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+from pipelines.defs.extraction.assets import extraction_assets
+from pipelines.defs.extraction.checks import extraction_gates
+from pipelines.defs.transform.dbt import carbon_dbt_assets, dbt_resource
+from pipelines.lib.resources import CarbonResource
+from pipelines.lib.warehouse import Locations
+
+
+def build_definitions(locations: Locations | None = None) -> dg.Definitions:
+    loc = locations or Locations.resolve()
+    return dg.Definitions(
+        assets=[*extraction_assets, carbon_dbt_assets],
+        asset_checks=[*extraction_gates],
+        resources={
+            "carbon": CarbonResource.from_locations(loc),
+            "dbt": dbt_resource(),
+        },
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,84 @@
+"""The dbt project as Dagster assets: seeds, staging, intermediate and marts.
+
+dbt tests surface as Dagster asset checks (dagster-dbt's default). The raw
+sources map to the extraction assets through ``meta.dagster.asset_key`` in the
+generated sources files, so the graph runs landing -> raw -> dbt in one job.
+"""
+
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.lib.progress import say
+from pipelines.lib.resources import CarbonResource
+from pipelines.lib.warehouse import ENV_WAREHOUSE
+from pipelines.paths import DBT_PROJECT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The dbt of this environment, whether or not the venv is activated.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+def _newest_source_mtime() -> float:
+    paths = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "tests", "../seeds"):
+        paths += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in paths if p.exists())
+
+
+def ensure_manifest() -> None:
+    """Parse the dbt project when its manifest is missing or older than any model, macro, test or seed."""
+    manifest = dbt_project.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+        return
+    say("dbt      parsing the project")
+    dbt_resource().cli(["parse", "--quiet"]).wait()
+
+
+class CarbonDbtTranslator(DagsterDbtTranslator):
+    """Groups follow the dbt layer (the folder under models/), seeds are reference data."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn") or []
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+ensure_manifest()
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=CarbonDbtTranslator())
+def carbon_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
+    os.environ[ENV_WAREHOUSE] = carbon.warehouse_path  # read by profiles.yml
+    settings = carbon.settings()
+    say(f"dbt      build (gwp_set={settings.gwp_set}, scope2 location factor={settings.scope2_location_factor})")
+    log_path = carbon.warehouse.parent / "dbt_build.log"
+    invocation = dbt.cli(["build", "--vars", settings.dbt_vars_json()], context=context, raise_on_error=False)
+    built = 0
+    # dagster-dbt echoes every dbt log line to stdout; keep them in a file instead.
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        for event in invocation.stream():
+            if isinstance(event, dg.Output | dg.AssetMaterialization):
+                built += 1
+                if built % 10 == 0:
+                    say(f"dbt      {built} models and seeds built")
+            yield event
+    say(f"dbt      done: {built} models and seeds built (log: {log_path})")
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description=f"dbt build failed; the failing models and tests are in {log_path}.",
+            metadata={"log": str(log_path)},
+        )

@@ -1,0 +1,201 @@
+"""Cast a landing batch to the contract's types, vectorised, and say which cells failed.
+
+Input: a DataFrame with canonical column names (``landing.read_batch``).
+Output: the typed contract columns plus ``_row_number`` and ``_extra_json``,
+and a frame of failures (one row per failing cell) with a reason a person can
+act on. Nothing here touches the warehouse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.lib.contract import Column, Dataset
+from pipelines.lib.landing import Mapping, builtin_unit_synonyms
+
+# Stable codes of the contract checks (the data quality plan adds its own).
+CODE_MISSING_COLUMN = "DQ-CONTRACT-001"
+CODE_REQUIRED_EMPTY = "DQ-CONTRACT-002"
+CODE_BAD_TYPE = "DQ-CONTRACT-003"
+
+TRUE_WORDS = ("true", "t", "1", "yes", "y", "是", "真")
+FALSE_WORDS = ("false", "f", "0", "no", "n", "否", "假")
+
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "text": pl.String(),
+    "decimal": pl.Float64(),
+    "integer": pl.Int64(),
+    "date": pl.Date(),
+    "timestamp": pl.Datetime("us"),
+    "period": pl.String(),
+    "bool": pl.Boolean(),
+}
+
+TYPE_WORDS = {
+    "decimal": "a number",
+    "integer": "a whole number",
+    "date": "a date (YYYY-MM-DD)",
+    "timestamp": "a timestamp (ISO 8601, e.g. 2024-01-31T23:45:00)",
+    "period": "a period (YYYY-MM or YYYY)",
+    "bool": "a boolean (true/false, 1/0, 是/否)",
+}
+
+FAILURE_SCHEMA = {
+    "_row_number": pl.Int64(),
+    "column_name": pl.String(),
+    "raw_value": pl.String(),
+    "check_code": pl.String(),
+    "reason": pl.String(),
+}
+
+
+@dataclass
+class CastResult:
+    frame: pl.DataFrame  # typed contract columns + _row_number + _extra_json, every input row
+    failures: pl.DataFrame  # FAILURE_SCHEMA, one row per failing cell
+
+
+def _clean_text(expr: pl.Expr) -> pl.Expr:
+    s = expr.cast(pl.String).str.strip_chars()
+    return pl.when(s == "").then(None).otherwise(s)
+
+
+def _parse_text_as(s: pl.Expr, type_: str) -> pl.Expr:
+    """Parse cleaned text to the contract type; unparseable -> null."""
+    if type_ == "text":
+        return s
+    if type_ == "decimal":
+        return s.str.replace_all(",", "").cast(pl.Float64, strict=False)
+    if type_ == "integer":
+        f = s.str.replace_all(",", "").cast(pl.Float64, strict=False)
+        return pl.when(f == f.round(0)).then(f).otherwise(None).cast(pl.Int64, strict=False)
+    if type_ == "date":
+        d = s.str.replace(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$", "${1}")
+        return d.str.to_date("%Y-%m-%d", strict=False)
+    if type_ == "timestamp":
+        t = s.str.replace(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})$", "${1}").str.replace(" ", "T")
+        return pl.coalesce(
+            t.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us"),
+            t.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us"),
+            t.str.to_datetime("%Y-%m-%dT%H:%M", strict=False, time_unit="us"),
+            t.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")),
+        )
+    if type_ == "period":
+        p = s.str.replace_all(r"[/.年]", "-").str.replace(r"月$", "").str.replace(r"^(\d{4})(\d{2})$", "${1}-${2}")
+        year = p.str.extract(r"^(\d{4})(?:-(\d{1,2}))?$", 1)
+        month = p.str.extract(r"^(\d{4})-(\d{1,2})$", 2).cast(pl.Int32, strict=False)
+        return (
+            pl.when(year.is_not_null() & month.is_null() & ~p.str.contains("-"))
+            .then(year)
+            .when(year.is_not_null() & month.is_between(1, 12))
+            .then(year + pl.lit("-") + month.cast(pl.String).str.zfill(2))
+            .otherwise(None)
+        )
+    if type_ == "bool":
+        low = s.str.to_lowercase()
+        return pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False).otherwise(None)
+    raise ValueError(type_)
+
+
+def _cast_column(df: pl.DataFrame, col: Column, mapping: Mapping) -> tuple[pl.Expr, pl.Expr]:
+    """(the cleaned source value as text, the typed value)."""
+    dtype = df.schema[col.name]
+    target = POLARS_TYPES[col.type]
+    already_typed = (
+        (col.type == "decimal" and dtype.is_numeric())
+        or (col.type == "integer" and dtype.is_integer())
+        or (col.type == "bool" and dtype == pl.Boolean)
+        or (col.type == "date" and dtype == pl.Date)
+        or (col.type == "timestamp" and isinstance(dtype, pl.Datetime))
+    )
+    if already_typed:
+        raw = pl.col(col.name).cast(pl.String)
+        if col.type == "timestamp" and dtype.time_zone is not None:  # type: ignore[union-attr]
+            return raw, pl.col(col.name).dt.replace_time_zone(None).cast(target)
+        return raw, pl.col(col.name).cast(target)
+    raw = _clean_text(pl.col(col.name))
+    s = raw
+    if col.name in mapping.values:
+        s = s.replace(mapping.values[col.name])
+    if col.is_unit:
+        synonyms = dict(builtin_unit_synonyms())
+        synonyms.update({k.strip().lower(): v for k, v in mapping.units.items()})
+        lowered = s.str.to_lowercase()
+        s = lowered.replace_strict(synonyms, default=s, return_dtype=pl.String)
+    return raw, _parse_text_as(s, col.type)
+
+
+def cast_to_contract(df: pl.DataFrame, dataset: Dataset, mapping: Mapping) -> CastResult:
+    n = df.height
+    df = df.with_row_index("_row_number", offset=1).with_columns(pl.col("_row_number").cast(pl.Int64))
+    contract_names = set(dataset.column_names)
+    extras = [c for c in df.columns if c not in contract_names and c != "_row_number"]
+
+    typed: list[pl.Expr] = []
+    failure_frames: list[pl.DataFrame] = []
+    checks: list[pl.Expr] = []
+    for col in dataset.columns:
+        target = POLARS_TYPES[col.type]
+        if col.name not in df.columns:
+            typed.append(pl.lit(None, dtype=target).alias(col.name))
+            if col.required and n:
+                failure_frames.append(
+                    df.select(
+                        "_row_number",
+                        pl.lit(col.name).alias("column_name"),
+                        pl.lit(None, dtype=pl.String).alias("raw_value"),
+                        pl.lit(CODE_MISSING_COLUMN).alias("check_code"),
+                        pl.lit(f"the required column '{col.name}' is missing from the file").alias("reason"),
+                    )
+                )
+            continue
+        raw, value = _cast_column(df, col, mapping)
+        typed.append(value.alias(col.name))
+        bad_type = raw.is_not_null() & value.is_null()
+        checks.append(
+            pl.when(bad_type)
+            .then(
+                pl.struct(
+                    pl.lit(col.name).alias("column_name"),
+                    raw.alias("raw_value"),
+                    pl.lit(CODE_BAD_TYPE).alias("check_code"),
+                    (pl.lit("'") + raw + pl.lit(f"' is not {TYPE_WORDS.get(col.type, col.type)}")).alias("reason"),
+                )
+            )
+            .alias(f"__fail_type_{col.name}")
+        )
+        if col.required:
+            checks.append(
+                pl.when(raw.is_null())
+                .then(
+                    pl.struct(
+                        pl.lit(col.name).alias("column_name"),
+                        pl.lit(None, dtype=pl.String).alias("raw_value"),
+                        pl.lit(CODE_REQUIRED_EMPTY).alias("check_code"),
+                        pl.lit(f"the required field '{col.name}' is empty").alias("reason"),
+                    )
+                )
+                .alias(f"__fail_req_{col.name}")
+            )
+
+    if checks:
+        fails = df.select("_row_number", *checks)
+        for name in fails.columns[1:]:
+            f = fails.select("_row_number", name).filter(pl.col(name).is_not_null()).unnest(name)
+            if f.height:
+                failure_frames.append(f)
+    failures = (
+        pl.concat([f.select(list(FAILURE_SCHEMA)).cast(FAILURE_SCHEMA) for f in failure_frames])
+        if failure_frames
+        else pl.DataFrame(schema=FAILURE_SCHEMA)
+    ).sort("_row_number", "column_name")
+
+    extra_json = (
+        pl.struct([pl.col(c).cast(pl.String) for c in extras]).struct.json_encode()
+        if extras
+        else pl.lit(None, dtype=pl.String)
+    )
+    frame = df.select("_row_number", *typed, extra_json.alias("_extra_json"))
+    return CastResult(frame=frame, failures=failures)

@@ -1,0 +1,433 @@
+"""Load landing batches into the DuckDB ``raw`` schema, idempotently, with lineage.
+
+Per dataset, for each file in its landing folder:
+- unchanged (same path, same sha256, same validation version): skipped;
+- byte-identical to another file already loaded: skipped as a duplicate;
+- new or changed: its previous rows (if any) are deleted, and it is read,
+  cast to the contract and validated against the data quality plan; good rows
+  go to ``raw.<source>__<dataset>``, failing rows to ``ingest.quarantine``.
+Files that disappeared from the landing folder have their rows removed, so the
+warehouse always mirrors the landing zone. Everything for one dataset happens
+in one transaction. Per file, rows read = rows loaded + rows quarantined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.lib import contract
+from pipelines.lib.casting import FAILURE_SCHEMA, cast_to_contract
+from pipelines.lib.contract import DATASETS, LINEAGE_COLUMNS, RAW_SQL_TYPES, Dataset
+from pipelines.lib.landing import LandingError, LandingFile, Mapping, discover, read_batch
+from pipelines.paths import SEEDS_DIR
+
+CODE_UNREADABLE = "DQ-CONTRACT-000"
+
+INGEST_DDL = """
+create schema if not exists raw;
+create schema if not exists ingest;
+create table if not exists ingest.files (
+    dataset_key varchar not null,
+    file_path varchar not null,
+    file_sha256 varchar not null,
+    load_id varchar not null,
+    status varchar not null,            -- loaded | duplicate | unreadable
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    validation_version varchar,
+    message varchar,
+    loaded_at timestamp,
+    primary key (dataset_key, file_path)
+);
+create table if not exists ingest.quarantine (
+    dataset_key varchar not null,
+    file_path varchar not null,
+    file_sha256 varchar not null,
+    load_id varchar not null,
+    row_number bigint,                  -- 1-based data row (header excluded); null = whole file
+    column_name varchar,                -- the first failing field
+    raw_value varchar,
+    check_code varchar not null,
+    reason varchar not null,            -- every failure of the row, '; '-separated
+    message varchar not null            -- one sentence naming file, row and field
+);
+create table if not exists ingest.row_findings (
+    dataset_key varchar not null,
+    file_path varchar not null,
+    load_id varchar not null,
+    row_number bigint,
+    column_name varchar,
+    raw_value varchar,
+    check_code varchar not null,
+    severity varchar not null,          -- error (row quarantined) | warning (row loaded)
+    is_quarantined boolean not null,
+    reason varchar not null
+);
+create table if not exists ingest.check_results (
+    dataset_key varchar not null,
+    file_path varchar not null,
+    load_id varchar not null,
+    check_code varchar not null,
+    severity varchar not null,
+    level varchar not null,             -- row | dataset
+    success boolean not null,
+    evaluated_rows bigint,
+    failed_rows bigint,
+    description varchar
+);
+"""
+
+
+@dataclass
+class RowFailure:
+    """A row that failed a check; ``row_index`` is its position in the validated frame."""
+
+    row_index: int
+    column: str | None
+    value: str | None
+    check_code: str
+    severity: str  # error | warning
+    reason: str
+
+
+@dataclass
+class CheckOutcome:
+    check_code: str
+    severity: str
+    level: str
+    success: bool
+    evaluated_rows: int
+    failed_rows: int
+    description: str
+    failed_row_indexes: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Validation:
+    checks: list[CheckOutcome]
+    row_failures: list[RowFailure]
+
+
+# (dataset, typed batch frame incl. lineage columns, open connection) -> validation
+Validator = Callable[[Dataset, pl.DataFrame, duckdb.DuckDBPyConnection], Validation]
+
+
+@dataclass
+class FileOutcome:
+    file_path: str
+    status: str  # loaded | replaced | unchanged | duplicate | unreadable | removed
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
+
+
+@dataclass
+class DatasetLoad:
+    dataset_key: str
+    files: list[FileOutcome]
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+
+def raw_table_ddl(ds: Dataset) -> str:
+    cols = [f'"{c.name}" {RAW_SQL_TYPES[c.type]}' for c in ds.columns]
+    cols += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
+    return f"create table if not exists raw.{ds.raw_table} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(INGEST_DDL)
+    for ds in DATASETS:
+        con.execute(raw_table_ddl(ds))
+
+
+def validation_version(extra: str = "") -> str:
+    """Fingerprint of everything that decides what a file's rows become.
+
+    A file is re-read when this changes (a new contract, new unit synonyms, a
+    revised data quality plan), otherwise an unchanged file is skipped.
+    """
+    h = hashlib.sha256()
+    h.update(Path(contract.__file__).read_bytes())
+    for name in ("unit_synonyms.csv", "units.csv"):
+        p = SEEDS_DIR / name
+        if p.exists():
+            h.update(p.read_bytes())
+    h.update(extra.encode())
+    return h.hexdigest()[:16]
+
+
+def load_id_for(ds: Dataset, file: LandingFile) -> str:
+    """Deterministic: the same file always gets the same load id."""
+    return hashlib.sha256(f"{ds.key}\0{file.relative_path}\0{file.sha256}".encode()).hexdigest()[:16]
+
+
+def _delete_file(con: duckdb.DuckDBPyConnection, ds: Dataset, file_path: str) -> None:
+    con.execute(f"delete from raw.{ds.raw_table} where _file_path = ?", [file_path])
+    for table in ("quarantine", "row_findings", "check_results", "files"):
+        con.execute(f"delete from ingest.{table} where dataset_key = ? and file_path = ?", [ds.key, file_path])
+
+
+def load_dataset(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    ds: Dataset,
+    *,
+    validator: Validator | None = None,
+    version: str = "",
+    now: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DatasetLoad:
+    """Bring ``raw.<dataset>`` in line with the landing folder. See the module docstring."""
+    say = progress or (lambda _msg: None)
+    now = now or datetime.now()
+    version = version or validation_version()
+    files = discover(landing, ds)
+    mapping_error: str | None = None
+    try:
+        mapping = Mapping.load(landing / ds.source / ds.name)
+    except LandingError as exc:
+        mapping, mapping_error = Mapping(), str(exc)
+
+    known = {
+        r[0]: (r[1], r[2], r[3])
+        for r in con.execute(
+            "select file_path, file_sha256, validation_version, status from ingest.files where dataset_key = ?",
+            [ds.key],
+        ).fetchall()
+    }
+    outcomes: list[FileOutcome] = []
+    present = {f.relative_path for f in files}
+
+    con.begin()
+    try:
+        for gone in sorted(set(known) - present):
+            _delete_file(con, ds, gone)
+            outcomes.append(FileOutcome(gone, "removed", message="no longer in the landing folder; its rows were removed"))
+
+        to_load: list[LandingFile] = []
+        loaded_shas = {sha: path for path, (sha, _v, st) in known.items() if path in present and st == "loaded"}
+        for f in files:
+            prev = known.get(f.relative_path)
+            # A duplicate is re-decided every run: its twin may have gone.
+            if prev and prev[0] == f.sha256 and prev[1] == version and prev[2] != "duplicate":
+                outcomes.append(FileOutcome(f.relative_path, "unchanged"))
+                continue
+            if prev:
+                _delete_file(con, ds, f.relative_path)
+            to_load.append(f)
+
+        batches: list[pl.DataFrame] = []
+        quarantine_frames: list[pl.DataFrame] = []
+        file_meta: dict[str, tuple[LandingFile, str, str]] = {}
+        for f in to_load:
+            load_id = load_id_for(ds, f)
+            status = "replaced" if f.relative_path in known else "loaded"
+            twin = loaded_shas.get(f.sha256)
+            if twin and twin != f.relative_path:
+                msg = f"byte-identical to {twin}, which is already loaded; skipped"
+                con.execute(
+                    "insert into ingest.files values (?, ?, ?, ?, 'duplicate', 0, 0, 0, ?, ?, ?)",
+                    [ds.key, f.relative_path, f.sha256, load_id, version, msg, now],
+                )
+                outcomes.append(FileOutcome(f.relative_path, "duplicate", message=msg))
+                continue
+            loaded_shas[f.sha256] = f.relative_path
+            say(f"{ds.key}: reading {f.relative_path}")
+            try:
+                if mapping_error:
+                    raise LandingError(mapping_error)
+                frame = read_batch(f, mapping)
+            except LandingError as exc:
+                reason = str(exc).rstrip(".")
+                con.execute(
+                    "insert into ingest.files values (?, ?, ?, ?, 'unreadable', 0, 0, 0, ?, ?, ?)",
+                    [ds.key, f.relative_path, f.sha256, load_id, version, reason, now],
+                )
+                con.execute(
+                    "insert into ingest.quarantine values (?, ?, ?, ?, null, null, null, ?, ?, ?)",
+                    [ds.key, f.relative_path, f.sha256, load_id, CODE_UNREADABLE, reason, reason + "."],
+                )
+                outcomes.append(FileOutcome(f.relative_path, "unreadable", message=reason))
+                continue
+            cast = cast_to_contract(frame, ds, mapping)
+            lineage = [
+                pl.lit(load_id).alias("_load_id"),
+                pl.lit(f.relative_path).alias("_file_path"),
+                pl.lit(f.sha256).alias("_file_sha256"),
+                pl.lit(now).cast(pl.Datetime("us")).alias("_loaded_at"),
+            ]
+            batches.append(cast.frame.with_columns(lineage))
+            if cast.failures.height:
+                quarantine_frames.append(
+                    cast.failures.with_columns(
+                        pl.lit(f.relative_path).alias("_file_path"),
+                        pl.lit("error").alias("severity"),
+                    )
+                )
+            file_meta[f.relative_path] = (f, load_id, status)
+
+        if batches:
+            batch = pl.concat(batches, how="vertical")
+            contract_bad = (
+                pl.concat(quarantine_frames).select("_file_path", "_row_number").unique()
+                if quarantine_frames
+                else pl.DataFrame(schema={"_file_path": pl.String, "_row_number": pl.Int64})
+            )
+            candidates = batch.join(contract_bad, on=["_file_path", "_row_number"], how="anti")
+            plan_frames, check_rows = _run_validator(validator, ds, candidates, con)
+            findings = pl.concat(
+                [f.select("_file_path", *FAILURE_SCHEMA, "severity") for f in quarantine_frames + plan_frames],
+                how="vertical",
+            ) if (quarantine_frames or plan_frames) else None
+            _write(con, ds, batch, findings, check_rows, file_meta, version, now, outcomes)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return DatasetLoad(ds.key, sorted(outcomes, key=lambda o: o.file_path))
+
+
+def _run_validator(
+    validator: Validator | None, ds: Dataset, candidates: pl.DataFrame, con: duckdb.DuckDBPyConnection
+) -> tuple[list[pl.DataFrame], list[dict]]:
+    """Run the plan's checks on the rows that passed the contract."""
+    if validator is None or candidates.height == 0:
+        return [], []
+    result = validator(ds, candidates, con)
+    frames: list[pl.DataFrame] = []
+    if result.row_failures:
+        idx = pl.Series([rf.row_index for rf in result.row_failures], dtype=pl.Int64)
+        located = candidates.select("_file_path", "_row_number")[idx]
+        frames.append(
+            located.with_columns(
+                pl.Series("column_name", [rf.column for rf in result.row_failures], dtype=pl.String),
+                pl.Series("raw_value", [rf.value for rf in result.row_failures], dtype=pl.String),
+                pl.Series("check_code", [rf.check_code for rf in result.row_failures], dtype=pl.String),
+                pl.Series("reason", [rf.reason for rf in result.row_failures], dtype=pl.String),
+                pl.Series("severity", [rf.severity for rf in result.row_failures], dtype=pl.String),
+            )
+        )
+    # Attribute each check's outcome to the files of the batch.
+    per_file = candidates.group_by("_file_path").agg(pl.len().alias("n"))
+    file_of_row = candidates.get_column("_file_path")
+    check_rows: list[dict] = []
+    for chk in result.checks:
+        failed_by_file: dict[str, int] = {}
+        for i in chk.failed_row_indexes:
+            fp = file_of_row[i]
+            failed_by_file[fp] = failed_by_file.get(fp, 0) + 1
+        for fp, n in per_file.iter_rows():
+            failed = failed_by_file.get(fp, 0)
+            success = chk.success if chk.level == "dataset" else failed == 0
+            check_rows.append(
+                dict(file_path=fp, check_code=chk.check_code, severity=chk.severity, level=chk.level,
+                     success=success, evaluated_rows=n, failed_rows=failed, description=chk.description)
+            )
+    return frames, check_rows
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    batch: pl.DataFrame,
+    findings: pl.DataFrame | None,
+    check_rows: list[dict],
+    file_meta: dict[str, tuple[LandingFile, str, str]],
+    version: str,
+    now: datetime,
+    outcomes: list[FileOutcome],
+) -> None:
+    errors = (
+        findings.filter(pl.col("severity") == "error").select("_file_path", "_row_number").unique()
+        if findings is not None
+        else pl.DataFrame(schema={"_file_path": pl.String, "_row_number": pl.Int64})
+    )
+    good = batch.join(errors, on=["_file_path", "_row_number"], how="anti")
+    good = good.select(*ds.column_names, "_load_id", "_file_path", "_file_sha256",
+                       pl.col("_row_number"), "_loaded_at", "_extra_json")
+    con.register("_carbon_good", good.to_arrow())
+    con.execute(f"insert into raw.{ds.raw_table} by name select * from _carbon_good")
+    con.unregister("_carbon_good")
+
+    meta = pl.DataFrame(
+        [(fp, lf.sha256, lid) for fp, (lf, lid, _s) in file_meta.items()],
+        schema={"_file_path": pl.String, "file_sha256": pl.String, "load_id": pl.String},
+        orient="row",
+    )
+    if findings is not None and findings.height:
+        f = findings.join(meta, on="_file_path", how="left").with_columns(
+            pl.col("severity").eq("error").alias("is_quarantined"),
+            pl.lit(ds.key).alias("dataset_key"),
+        )
+        con.register("_carbon_findings", f.to_arrow())
+        con.execute(
+            """insert into ingest.row_findings
+               select dataset_key, _file_path, load_id, _row_number, column_name, raw_value,
+                      check_code, severity, is_quarantined, reason from _carbon_findings"""
+        )
+        # One quarantine row per quarantined source row: the first failing field, all reasons.
+        con.execute(
+            """insert into ingest.quarantine
+               select dataset_key, _file_path, any_value(file_sha256), any_value(load_id), _row_number,
+                      arg_min(column_name, column_name), arg_min(raw_value, column_name),
+                      arg_min(check_code, column_name),
+                      string_agg(coalesce(column_name || ': ', '') || reason, '; ' order by column_name, check_code),
+                      _file_path || ', row ' || _row_number || ', field ''' || arg_min(column_name, column_name)
+                        || ''': ' || arg_min(reason, column_name) || '.'
+               from _carbon_findings where is_quarantined
+               group by dataset_key, _file_path, _row_number"""
+        )
+        con.unregister("_carbon_findings")
+
+    load_ids = [lid for (_lf, lid, _s) in file_meta.values()]
+    loaded_counts = dict(
+        con.execute(
+            f"select _file_path, count(*) from raw.{ds.raw_table} "
+            "where _load_id in (select unnest(?::varchar[])) group by 1",
+            [load_ids],
+        ).fetchall()
+    )
+    q_counts = dict(
+        con.execute(
+            "select file_path, count(*) from ingest.quarantine where dataset_key = ? and load_id in "
+            "(select unnest(?::varchar[])) group by 1",
+            [ds.key, load_ids],
+        ).fetchall()
+    )
+    read_counts = dict(batch.group_by("_file_path").agg(pl.len()).iter_rows())
+    for fp, (lf, load_id, status) in sorted(file_meta.items()):
+        loaded = loaded_counts.get(fp, 0)
+        quarantined = q_counts.get(fp, 0)
+        read = read_counts.get(fp, 0)
+        con.execute(
+            "insert into ingest.files values (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?)",
+            [ds.key, fp, lf.sha256, load_id, read, loaded, quarantined, version, None, now],
+        )
+        outcomes.append(FileOutcome(fp, status, read, loaded, quarantined))
+    for row in check_rows:
+        _lf, load_id, _s = file_meta[row["file_path"]]
+        con.execute(
+            "insert into ingest.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [ds.key, row["file_path"], load_id, row["check_code"], row["severity"], row["level"],
+             row["success"], row["evaluated_rows"], row["failed_rows"], row["description"]],
+        )
+

@@ -1,0 +1,51 @@
+"""The DuckDB warehouse file: one writer at a time, readers open it read-only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.paths import DEFAULT_WAREHOUSE, SAMPLE_CONFIG, SAMPLE_LANDING_DIR
+
+ENV_LANDING = "CARBON_LANDING"
+ENV_WAREHOUSE = "CARBON_WAREHOUSE"
+ENV_CONFIG = "CARBON_CONFIG"
+
+
+@dataclass(frozen=True)
+class Locations:
+    """Where a run reads from and writes to; options > environment > the bundled sample group."""
+
+    landing: Path
+    warehouse: Path
+    config: Path
+
+    @classmethod
+    def resolve(cls, landing: str | None = None, warehouse: str | None = None, config: str | None = None) -> Locations:
+        return cls(
+            landing=Path(landing or os.environ.get(ENV_LANDING) or SAMPLE_LANDING_DIR).resolve(),
+            warehouse=Path(warehouse or os.environ.get(ENV_WAREHOUSE) or DEFAULT_WAREHOUSE).resolve(),
+            config=Path(config or os.environ.get(ENV_CONFIG) or SAMPLE_CONFIG).resolve(),
+        )
+
+    def export(self) -> None:
+        """Put the locations in the environment, where dbt's profile and the Dagster UI read them."""
+        os.environ[ENV_LANDING] = str(self.landing)
+        os.environ[ENV_WAREHOUSE] = str(self.warehouse)
+        os.environ[ENV_CONFIG] = str(self.config)
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
