@@ -11,9 +11,9 @@ from pipelines.lib.settings import Settings
 from pipelines.lib.warehouse import connect
 
 APPROACH_LABELS = {
-    "operational_control": "运营控制 operational control",
-    "financial_control": "财务控制 financial control",
-    "equity_share": "股权比例 equity share",
+    "operational_control": "运营控制 operational",
+    "financial_control": "财务控制 financial",
+    "equity_share": "股权比例 equity",
 }
 
 
@@ -32,7 +32,7 @@ def _num(x: float | None, digits: int = 1) -> str:
 
 def print_run_summary(warehouse: Path, settings: Settings, *, year: int | None = None,
                       console: Console | None = None) -> None:
-    console = console or Console(width=140)
+    console = console or Console(width=160)
     if not warehouse.exists():
         console.print(f"No warehouse at {warehouse}: nothing was built.")
         return

@@ -392,7 +392,7 @@ def _write(
                       arg_min(check_code, column_name),
                       string_agg(coalesce(column_name || ': ', '') || reason, '; ' order by column_name, check_code),
                       _file_path || ', row ' || _row_number || ', field ''' || arg_min(column_name, column_name)
-                        || ''': ' || arg_min(reason, column_name) || '.'
+                        || ''': ' || rtrim(arg_min(reason, column_name), '.') || '.'
                from _carbon_findings where is_quarantined
                group by dataset_key, _file_path, _row_number"""
         )

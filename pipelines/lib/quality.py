@@ -359,8 +359,13 @@ def _parse_check(
             raise PlanError(f"{where}: `reference` must be {{dataset: <source/name>, column: <column>}}")
         ref_ds = DATASETS_BY_KEY.get(ref["dataset"])
         if ref_ds is None:
-            raise PlanError(f"{where}: reference dataset {ref['dataset']!r} is not in the landing-zone contract")
-        args["reference"] = {"dataset": ref_ds.key, "column": column_of(ref["column"], "reference column", ref_ds)}
+            raise PlanError(
+                f"{where}: reference dataset {ref['dataset']!r} is not in the landing-zone contract"
+            )
+        args["reference"] = {
+            "dataset": ref_ds.key,
+            "column": column_of(ref["column"], "reference column", ref_ds),
+        }
 
     description = entry.get("description")
     if description is not None and not isinstance(description, str):
@@ -392,7 +397,9 @@ def _default_description(rule: str, args: Mapping[str, Any]) -> str:
 def _no_unknown_keys(entry: Mapping, allowed: set[str] | frozenset[str], where: str) -> None:
     unknown = sorted(str(k) for k in set(entry) - set(allowed))
     if unknown:
-        raise PlanError(f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+        raise PlanError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
+        )
 
 
 def _text(value: Any, where: str) -> str:
@@ -524,10 +531,15 @@ def validate_batch(
     gx_context = _gx_context(Path(context_root))
     with gx_context.lock:
         checkpoint = gx_context.checkpoint(ds, checks)
-        params = {_parameter_name(k): sorted(map(str, reference_values[k])) for k in plan.reference_keys(dataset_key)}
+        params = {
+            _parameter_name(k): sorted(map(str, reference_values[k]))
+            for k in plan.reference_keys(dataset_key)
+        }
         batch = {"dataframe": frame}
         if update_data_docs:
-            (suite_result,) = checkpoint.run(batch_parameters=batch, expectation_parameters=params).run_results.values()
+            (suite_result,) = checkpoint.run(
+                batch_parameters=batch, expectation_parameters=params
+            ).run_results.values()
         else:
             (definition,) = checkpoint.validation_definitions
             suite_result = definition.run(
@@ -550,21 +562,25 @@ def build_data_docs(context_root: Path | str = GX_DIR) -> Path:
     gx_context = _gx_context(Path(context_root))
     ctx = gx_context.context
     with gx_context.lock:
-        stale: list[Any] = [k for k in ctx.validation_results_store.list_keys() if not _site_url(ctx, k)]
+        # One site builder for all look-ups (get_docs_sites_urls builds one per call).
+        config = ctx.variables.data_docs_sites[_DATA_DOCS_SITE]
+        site = ctx._load_site_builder_from_site_config(config)
+        rendered = set(site.target_store.list_keys())
+        # GX renders only the most recent `validation_results_limit` results.
+        limit = (config.get("site_index_builder") or {}).get("validation_results_limit")
+        results = sorted(
+            ctx.validation_results_store.list_keys(), key=lambda k: k.run_id.run_time, reverse=True
+        )
+        stale: list[Any] = [k for k in results[:limit] if k not in rendered]
         stale += [k.expectation_suite_identifier for k in stale]  # their suites may have changed
-        stale += [k for k in ctx.expectations_store.list_keys() if not _site_url(ctx, k)]
-        index = _site_url(ctx, None)
-        if stale or not index:
+        stale += [k for k in ctx.expectations_store.list_keys() if k not in rendered]
+        if stale or not site.get_resource_url(only_if_exists=True):
             # An empty resource list would mean "rebuild everything" to GX.
-            ctx.build_data_docs(site_names=[_DATA_DOCS_SITE], resource_identifiers=list(dict.fromkeys(stale)) or None)
-            index = _site_url(ctx, None)
+            ctx.build_data_docs(
+                site_names=[_DATA_DOCS_SITE], resource_identifiers=list(dict.fromkeys(stale)) or None
+            )
+        index = site.get_resource_url(only_if_exists=False)
     return Path(urllib.request.url2pathname(urllib.parse.urlparse(index).path))
-
-
-def _site_url(ctx: Any, resource: Any) -> str | None:
-    """The Data Docs URL of a suite or validation result (None: the index), if rendered."""
-    (site,) = ctx.get_docs_sites_urls(resource_identifier=resource, site_name=_DATA_DOCS_SITE, only_if_exists=True)
-    return site["site_url"]
 
 
 class _GxContext:
@@ -619,7 +635,9 @@ class _GxContext:
             gx.Checkpoint(
                 name=name,
                 validation_definitions=[definition],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs", site_names=[_DATA_DOCS_SITE])],
+                actions=[
+                    gx.checkpoint.UpdateDataDocsAction(name="update_data_docs", site_names=[_DATA_DOCS_SITE])
+                ],
                 result_format={"result_format": "COMPLETE"},
             )
         )
@@ -646,36 +664,63 @@ def _parameter_name(reference_key: str) -> str:
 def _expectations(gx: Any, check: Check) -> list[Any]:
     """The GX expectations of one plan check (one per column for column rules)."""
     E = gx.expectations
-    common = {
-        "severity": "critical" if check.severity == "error" else "warning",
-        "notes": f"{check.code} ({check.level}-level {check.severity}): {check.description}",
-    }
+    # The description replaces GX's own sentence in the Data Docs, so it carries
+    # the code, the plan's wording and the rule itself; no "$" (GX templates it).
+    severity = "critical" if check.severity == "error" else "warning"
+    notes = f"{check.level}-level {check.severity} of stream {check.stream} in the data quality plan"
 
-    def meta(column: str | list[str]) -> dict[str, Any]:
-        return {"code": check.code, "stream": check.stream, "column": column}
+    def common(column: str | list[str]) -> dict[str, Any]:
+        # The description replaces GX's own sentence in the Data Docs, so it
+        # carries the code, the plan's wording and the rule; no "$" (GX templates it).
+        shown = column if isinstance(column, str) else ", ".join(column)
+        return {
+            "meta": {"code": check.code, "stream": check.stream, "column": column},
+            "severity": severity,
+            "notes": notes,
+            "description": f"{check.code} · {check.description} [{_rule_text(check, shown)}]",
+        }
 
     a = check.args
     if check.rule == "not_null":
-        return [E.ExpectColumnValuesToNotBeNull(column=c, meta=meta(c), **common) for c in a["columns"]]
+        return [E.ExpectColumnValuesToNotBeNull(column=c, **common(c)) for c in a["columns"]]
     if check.rule == "non_negative":
-        return [E.ExpectColumnValuesToBeBetween(column=c, min_value=0, meta=meta(c), **common) for c in a["columns"]]
+        return [E.ExpectColumnValuesToBeBetween(column=c, min_value=0, **common(c)) for c in a["columns"]]
     if check.rule == "between":
+        col = a["column"]
         return [
-            E.ExpectColumnValuesToBeBetween(
-                column=a["column"], min_value=a["min"], max_value=a["max"], meta=meta(a["column"]), **common
-            )
+            E.ExpectColumnValuesToBeBetween(column=col, min_value=a["min"], max_value=a["max"], **common(col))
         ]
     if check.rule == "in_set":
-        return [E.ExpectColumnValuesToBeInSet(column=a["column"], value_set=a["values"], meta=meta(a["column"]), **common)]
+        return [
+            E.ExpectColumnValuesToBeInSet(column=a["column"], value_set=a["values"], **common(a["column"]))
+        ]
     if check.rule == "in_reference":
         parameter = {"$PARAMETER": _parameter_name(check.reference_key or "")}
-        return [E.ExpectColumnValuesToBeInSet(column=a["column"], value_set=parameter, meta=meta(a["column"]), **common)]
+        return [E.ExpectColumnValuesToBeInSet(column=a["column"], value_set=parameter, **common(a["column"]))]
     if check.rule == "unique":
         cols = a["columns"]
         if len(cols) == 1:
-            return [E.ExpectColumnValuesToBeUnique(column=cols[0], meta=meta(cols[0]), **common)]
-        return [E.ExpectCompoundColumnsToBeUnique(column_list=cols, meta=meta(cols), **common)]
+            return [E.ExpectColumnValuesToBeUnique(column=cols[0], **common(cols[0]))]
+        return [E.ExpectCompoundColumnsToBeUnique(column_list=cols, **common(cols))]
     raise AssertionError(check.rule)  # parse_plan admits only the rules above
+
+
+def _rule_text(check: Check, column: str) -> str:
+    a = check.args
+    if check.rule == "not_null":
+        return f"{column} not null"
+    if check.rule == "non_negative":
+        return f"{column} ≥ 0"
+    if check.rule == "between":
+        lo = "" if a["min"] is None else f"{_num(a['min'])} ≤ "
+        hi = "" if a["max"] is None else f" ≤ {_num(a['max'])}"
+        return f"{lo}{a['column']}{hi}"
+    if check.rule == "in_set":
+        source = f"value list {a['values_from']}" if a["values_from"] else ", ".join(a["values"])
+        return f"{a['column']} in {source}"
+    if check.rule == "in_reference":
+        return f"{a['column']} in known {check.reference_key}"
+    return f"{column} unique in the batch"
 
 
 def _prepare_frame(ds: Dataset, df: pd.DataFrame) -> pd.DataFrame:
@@ -770,7 +815,8 @@ def _row_failures(
 ) -> list[RowFailure]:
     if not positions:
         return []
-    values = {c: frame[c].to_numpy() for c in cols}
+    # Only the failing rows' values, as Python objects (Timestamps print as such).
+    values = {c: dict(zip(positions, frame[c].take(positions).tolist(), strict=True)) for c in cols}
     out: list[RowFailure] = []
 
     def failure(pos: int, value: str, reason: str) -> RowFailure:

@@ -44,7 +44,7 @@ def ensure_manifest() -> None:
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
         return
     say("dbt      parsing the project")
-    dbt_resource().cli(["parse", "--quiet"]).wait()
+    dbt_resource().cli(["parse", "--quiet"], target_path=manifest.parent).wait()
 
 
 class CarbonDbtTranslator(DagsterDbtTranslator):
