@@ -202,7 +202,7 @@ def test_unique_fails_every_repeat_but_not_the_first_occurrence(shared_gx_root):
         (5, "record_id", "a", "DQ-TEST-001"),
         (6, "record_id", "b", "DQ-TEST-001"),
     ]
-    assert bad.row_failures[0].reason == "record_id 'a' repeats row 0."
+    assert bad.row_failures[0].reason == "Duplicate record_id 'a': it occurs earlier in the batch."
     assert bad.results[0].failed_rows == 3
 
 
@@ -216,7 +216,10 @@ def test_compound_unique_compares_the_whole_key(shared_gx_root):
     )
     bad = run(c, df, shared_gx_root, "energy/meter_readings")
     assert failures(bad) == [(3, "meter_id, reading_start", "M1 | 2024-01-01 00:00:00", "DQ-TEST-001")]
-    assert bad.row_failures[0].reason == "(meter_id, reading_start) 'M1 | 2024-01-01 00:00:00' repeats row 0."
+    assert (
+        bad.row_failures[0].reason
+        == "Duplicate (meter_id, reading_start) 'M1 | 2024-01-01 00:00:00': it occurs earlier in the batch."
+    )
     assert run(c, df.iloc[:3], shared_gx_root, "energy/meter_readings").success
 
 

@@ -38,6 +38,26 @@ class PlanValidator:
         digest = hashlib.sha256(self.plan_path.read_bytes()).hexdigest()
         return validation_version(digest)
 
+    def version_for(self, ds: Dataset, con: duckdb.DuckDBPyConnection) -> str:
+        """The fingerprint deciding whether a dataset's unchanged files must be validated again.
+
+        Besides the plan, contract and unit seeds it covers the reference values the
+        dataset's checks look up (known facility ids, meter ids, ...), so that
+        correcting master data re-judges rows quarantined for an unknown key.
+        Self-references are left out: they are judged within the batch.
+        """
+        h = hashlib.sha256(self.version.encode())
+        for key in self.plan.reference_keys(ds.key):
+            ref_dataset, column = key.split(".", 1)
+            if ref_dataset == ds.key:
+                continue
+            table = dataset(ref_dataset).raw_table
+            rows = con.execute(
+                f'select distinct "{column}" from raw.{table} where "{column}" is not null order by 1'
+            ).fetchall()
+            h.update(key.encode() + b"\0" + "\0".join(str(r[0]) for r in rows).encode())
+        return h.hexdigest()[:16]
+
     def reference_values(
         self, ds: Dataset, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection
     ) -> dict[str, set[str]]:

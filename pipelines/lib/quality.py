@@ -11,7 +11,7 @@ maps every GX result back to the plan's check code and to the failing rows.
 Design notes:
 
 * GX's SQL path does not work on DuckDB, so batches are pandas DataFrames the
-  size of the new data (one landing file), never the whole warehouse.
+  size of the new data (the newly landed files), never the whole warehouse.
 * The suites are derived data: they live, with the validation definitions,
   checkpoints, results and Data Docs, under ``data_quality/gx/uncommitted/``.
   The only committed GX file is ``great_expectations.yml``; it gains a
@@ -37,15 +37,14 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pandas as pd
 import yaml
 
 from pipelines.lib.contract import DATASETS_BY_KEY, Dataset
+from pipelines.lib.contract import dataset as contract_dataset
 from pipelines.paths import DATA_QUALITY_DIR, GX_DIR, SEEDS_DIR
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 DEFAULT_PLAN = DATA_QUALITY_DIR / "plan.yml"
 
@@ -516,8 +515,6 @@ def validate_batch(
     ValidationDefinition runs and stores its result — and calls
     :func:`build_data_docs` once at the end.
     """
-    from pipelines.lib.contract import dataset as contract_dataset
-
     ds = contract_dataset(dataset_key)
     checks = plan.checks_for(dataset_key)
     reference_values = reference_values or {}
@@ -664,8 +661,6 @@ def _parameter_name(reference_key: str) -> str:
 def _expectations(gx: Any, check: Check) -> list[Any]:
     """The GX expectations of one plan check (one per column for column rules)."""
     E = gx.expectations
-    # The description replaces GX's own sentence in the Data Docs, so it carries
-    # the code, the plan's wording and the rule itself; no "$" (GX templates it).
     severity = "critical" if check.severity == "error" else "warning"
     notes = f"{check.level}-level {check.severity} of stream {check.stream} in the data quality plan"
 
@@ -726,8 +721,6 @@ def _rule_text(check: Check, column: str) -> str:
 def _prepare_frame(ds: Dataset, df: pd.DataFrame) -> pd.DataFrame:
     """The batch as GX sees it: positional index; absent optional columns (every
     column, for an empty batch) added as nulls."""
-    import pandas as pd
-
     frame = df
     if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
         frame = df.reset_index(drop=True)
@@ -806,8 +799,8 @@ def _exception_message(info: Any) -> str | None:
 
 
 def _positions(index_list: list[Any]) -> list[int]:
-    # Plain index labels; with unexpected_index_column_names GX would return dicts instead.
-    return sorted(int(i if not isinstance(i, Mapping) else next(iter(i.values()))) for i in index_list)
+    # The frame has a RangeIndex, so GX's index labels are the positions.
+    return sorted(int(i) for i in index_list)
 
 
 def _row_failures(
@@ -825,15 +818,16 @@ def _row_failures(
     if check.rule == "unique":
         # GX marks every member of a duplicate group; the first occurrence is the
         # one kept, so only the later ones fail.
-        first_seen: dict[tuple[str, ...], int] = {}
+        seen: set[tuple[str, ...]] = set()
         for pos in positions:
             key = tuple(_text_value(values[c][pos]) for c in cols)
-            if key not in first_seen:
-                first_seen[key] = pos
+            if key not in seen:
+                seen.add(key)
                 continue
             shown = key[0] if len(cols) == 1 else " | ".join(key)
             what = cols[0] if len(cols) == 1 else f"({', '.join(cols)})"
-            out.append(failure(pos, shown, f"{what} {shown!r} repeats row {first_seen[key]}."))
+            # No row number in the sentence: callers map positions to file rows.
+            out.append(failure(pos, shown, f"Duplicate {what} {shown!r}: it occurs earlier in the batch."))
         return out
 
     (col,) = cols
@@ -864,12 +858,11 @@ def _row_failures(
 
 
 def _text_value(value: Any) -> str:
+    """A cell as text; "" for None, NaN, NaT and pd.NA."""
     try:
-        import pandas as pd
-
-        if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
+        if value is None or pd.isna(value):
             return ""
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # pd.isna of a list-like cell is not a bool
         pass
     return str(value)
 

@@ -53,7 +53,7 @@ def build_extraction_asset(ds: Dataset) -> dg.AssetsDefinition:
                 carbon.landing,
                 ds,
                 validator=validator,
-                version=validator.version,
+                version=validator.version_for(ds, con),
                 progress=lambda msg: context.log.debug(msg),
             )
             total = con.execute(f"select count(*) from raw.{ds.raw_table}").fetchone()[0]
