@@ -8,6 +8,7 @@ and ``carbon ui`` set them from their options.
 from __future__ import annotations
 
 import dagster as dg
+
 from pipelines.defs.extraction.assets import extraction_assets
 from pipelines.defs.extraction.checks import extraction_gates
 from pipelines.defs.transform.dbt import carbon_dbt_assets, dbt_resource

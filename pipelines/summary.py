@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.table import Table
 
@@ -36,11 +37,14 @@ def print_run_summary(warehouse: Path, settings: Settings, *, year: int | None =
     if not warehouse.exists():
         console.print(f"No warehouse at {warehouse}: nothing was built.")
         return
-    with connect(warehouse, read_only=True) as con:
-        if _exists(con, "ingest", "files"):
-            _print_extraction(con, console)
-        if _exists(con, "marts", "rpt_group_inventory"):
-            _print_inventory(con, console, settings, year)
+    try:
+        with connect(warehouse, read_only=True) as con:
+            if _exists(con, "ingest", "files"):
+                _print_extraction(con, console)
+            if _exists(con, "marts", "rpt_group_inventory"):
+                _print_inventory(con, console, settings, year)
+    except duckdb.IOException as exc:
+        console.print(f"The warehouse {warehouse} cannot be read now ({str(exc).splitlines()[0]}).", markup=False)
 
 
 def _print_extraction(con, console: Console) -> None:

@@ -70,6 +70,31 @@ def build_landing(root):
     ])
 
 
+    write_csv(root / "erp/refrigerants/refrigerants.csv",
+              ["facility_id", "period", "gas", "inventory_decrease_kg", "purchased_kg", "disposed_kg",
+               "capacity_increase_kg"], [
+        # 2 + 10 - 1 - 1 = 10 kg R-410A
+        ["F1", "2022", "R-410A", 2, 10, 1, 1],
+        # 5 kg SF6, missing terms count as 0
+        ["F2", "2022", "SF6", "", 5, "", ""],
+        # 1 - 3 = -2 kg: not an emission, a finding
+        ["F2", "2022", "HFC-134a", "", 1, 3, ""],
+    ])
+    write_csv(root / "erp/process_activity/process.csv", ["facility_id", "period", "process", "quantity", "unit"], [
+        ["F1", "2022-05", "limestone_calcination", 100, "t"],
+        ["F1", "2022-05", "cement_clinker", 10, "t"],
+        ["F3", "2022-05", "cement_clinker", 2000, "kg"],
+        ["F1", "2022-05", "glass_melting", 10, "t"],
+    ])
+    write_csv(root / "reference/custom_factors/factors.csv",
+              ["factor_key", "unit", "gas", "kg_per_unit", "region", "year_from", "year_to", "source"], [
+        ["limestone_calcination", "t", "CO2", 439.71, "", "", "", "IPCC 2006 Vol.3 Table 2.1"],
+        ["cement_clinker", "t", "CO2", 520, "", "", "", "global test factor"],
+        ["cement_clinker", "t", "CO2", 500, "Guangdong", 2021, 2021, "Guangdong test factor, 2021 only"],
+        ["cement_clinker", "t", "CO2", 510, "Jiangsu", 2020, "", "Jiangsu test factor"],
+    ])
+
+
 @pytest.fixture(scope="module")
 def hand_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("hand")
@@ -226,3 +251,146 @@ def test_every_emission_row_points_at_a_raw_row(hand_run):
             where 'energy__meter_readings:' || r._file_path || '#' || r._row_number = e.source_record_key)
         """)
     assert missing == 0
+
+
+# ---------------------------------------------------------------- inventory engine (issue 3)
+
+
+def rerun(run, tmp_path, **config):
+    """The same landing and a copy of the loaded warehouse under another configuration:
+    nothing is re-extracted, dbt recomputes."""
+    import shutil
+
+    wh = tmp_path / "wh.duckdb"
+    shutil.copy(run.warehouse, wh)
+    landing = run.warehouse.parent / "landing"
+    result = run_pipeline(landing, wh, write_config(tmp_path / "carbon.yml", **config))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert " new/changed)" in result.stderr and "(1 new/changed)" not in result.stderr
+    return result
+
+
+def fugitive(run, file_row: int) -> tuple[float, float]:
+    return run.query(
+        "select gas_mass_t, co2e_t from marts.fct_emissions where source_record_key = ?",
+        [f"erp__refrigerants:erp/refrigerants/refrigerants.csv#{file_row}"])[0]
+
+
+def test_r410a_blend_gwp_from_components(hand_run):
+    gwp = dict(hand_run.query(
+        "select gwp_set, gwp_100 from intermediate.int_gwp_values where gas_key = 'R410A'"))
+    # 50 % HFC-32 + 50 % HFC-125: AR5 0.5 x 677 + 0.5 x 3170; AR6 0.5 x 771 + 0.5 x 3740
+    assert gwp["AR5"] == pytest.approx(1923.5, abs=1e-9)
+    assert gwp["AR6"] == pytest.approx(2255.5, abs=1e-9)
+
+
+def test_fugitive_mass_balance_under_ar5(hand_run):
+    # 2 + 10 - 1 - 1 = 10 kg = 0.01 t R-410A x 1923.5 = 19.235 tCO2e
+    mass, co2e = fugitive(hand_run, 1)
+    assert mass == pytest.approx(0.01, abs=1e-15)
+    assert co2e == pytest.approx(19.235, abs=1e-9)
+    # SF6 AR5 23,500: 5 kg -> 117.5 tCO2e
+    assert fugitive(hand_run, 2)[1] == pytest.approx(117.5, abs=1e-9)
+
+
+def test_negative_mass_balance_is_a_finding(hand_run):
+    rows = hand_run.query(
+        "select reason_code, quantity from marts.fct_unestimated_activity where source_record_key like '%refrigerants.csv#3'")
+    assert rows == [("negative_mass_balance", -2.0)]
+
+
+def test_process_emissions_use_the_custom_factor(hand_run):
+    # 100 t limestone x 439.71 kg CO2/t = 43.971 t
+    value = hand_run.scalar(
+        "select gas_mass_t from marts.fct_emissions where source_record_key like '%process.csv#1'")
+    assert value == pytest.approx(43.971, abs=1e-9)
+
+
+def test_factor_selection_prefers_region_then_flags_an_earlier_year(hand_run):
+    # F1 is in Guangdong: the Guangdong factor (valid 2021 only) beats the global one
+    # for a 2022 activity, flagged as a fallback to an earlier year.
+    row = hand_run.query(
+        "select gas_mass_t, is_factor_year_fallback, factor_id, factor_selection_reason "
+        "from marts.fct_emissions where source_record_key like '%process.csv#2'")[0]
+    assert row[0] == pytest.approx(10 * 0.5, abs=1e-12)
+    assert row[1] is True
+    assert row[2] == "custom:cement_clinker:Guangdong:2021-2021:CO2"
+    assert "province-specific" in row[3] and "latest earlier validity" in row[3]
+    # F3 is in Jiangsu; 2000 kg = 2 t x 510 kg/t, valid from 2020 on
+    row = hand_run.query(
+        "select gas_mass_t, is_factor_year_fallback from marts.fct_emissions "
+        "where source_record_key like '%process.csv#3'")[0]
+    assert row[0] == pytest.approx(2 * 0.51, abs=1e-12)
+    assert row[1] is False
+
+
+def test_missing_factor_is_listed(hand_run):
+    rows = hand_run.query(
+        "select reason_code from marts.fct_unestimated_activity where source_record_key like '%process.csv#4'")
+    assert rows == [("no_factor",)]
+
+
+def test_factor_registry_carries_provenance(hand_run):
+    rows = hand_run.query(
+        "select factor_id, publisher, licence, verification_status, factor_set_version from marts.dim_emission_factors "
+        "where factor_id in ('cn_fuel_defaults:diesel', 'custom:limestone_calcination:*:-:CO2')")
+    by_id = {r[0]: r[1:] for r in rows}
+    assert by_id["cn_fuel_defaults:diesel"][0].startswith("SAMR/SAC (GB/T 32150-2015)")
+    assert by_id["cn_fuel_defaults:diesel"][2] == "corroborated"
+    assert by_id["custom:limestone_calcination:*:-:CO2"][2] == "group-supplied"
+    missing = hand_run.scalar(
+        "select count(*) from marts.fct_emissions e "
+        "where not exists (select 1 from marts.dim_emission_factors f where f.factor_id = e.factor_id)")
+    assert missing == 0
+
+
+def test_changing_the_gwp_set_and_factor_level_needs_no_reload(hand_run, tmp_path):
+    ar6 = rerun(hand_run, tmp_path, gwp_set="AR6", location_factor="provincial")
+    # R-410A 0.01 t x 2255.5 = 22.555 tCO2e under AR6; the mass is unchanged
+    mass, co2e = fugitive(ar6, 1)
+    assert mass == pytest.approx(0.01, abs=1e-15)
+    assert co2e == pytest.approx(22.555, abs=1e-9)
+    # diesel CH4 is fossil: AR6 29.8
+    ch4 = ar6.scalar("select co2e_t from marts.fct_emissions where source_record_key like '%fuel.csv#2' "
+                     "and gas = 'CH4'")
+    assert ch4 == pytest.approx(4.2652 * 3 / 1000 * 29.8, rel=1e-12)
+    # provincial: F1 is in Guangdong, 2022 provincial factor from the MEE/NBS table
+    gd_2022 = ar6.scalar("select value from reference.cn_electricity_co2_factors_mee_nbs "
+                         "where data_year = 2022 and level = 'province' and region_en = 'Guangdong'")
+    value = ar6.scalar("select sum(co2e_t) from marts.fct_emissions where facility_id = 'F1' and scope = '2' "
+                       "and activity_code = 'electricity' and reporting_year = 2022")
+    assert value == pytest.approx(1000 * gd_2022, abs=1e-9)
+
+
+def test_regional_factor_falls_back_to_national_where_unpublished(hand_run, tmp_path):
+    regional = rerun(hand_run, tmp_path, location_factor="regional")
+    south_2022 = regional.scalar("select value from reference.cn_electricity_co2_factors_mee_nbs "
+                                 "where data_year = 2022 and region_code = 'GRID_SOUTH'")
+    # F1 (Guangdong, Southern grid) 2022: 1,000 MWh x the Southern grid factor
+    value = regional.scalar("select sum(co2e_t) from marts.fct_emissions where facility_id = 'F1' and scope = '2' "
+                            "and activity_code = 'electricity' and reporting_year = 2022")
+    assert value == pytest.approx(1000 * south_2022, abs=1e-9)
+    # F2 (Guangdong) January 2023: the Southern grid has a 2023 factor (0.4042)
+    jan = regional.query("select sum(co2e_t), bool_or(is_factor_year_fallback) from marts.fct_emissions "
+                         "where facility_id = 'F2' and scope = '2' and reporting_year = 2023")[0]
+    assert jan[0] == pytest.approx(240 * 0.4042, abs=1e-9)
+    assert jan[1] is False
+
+
+def test_ets_factor_family_is_selectable(hand_run, tmp_path):
+    import yaml
+
+    cfg = tmp_path / "ets.yml"
+    write_config(cfg)
+    data = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+    data["scope2"]["location_family"] = "ets"
+    cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
+    import shutil
+
+    wh = tmp_path / "wh.duckdb"
+    shutil.copy(hand_run.warehouse, wh)
+    result = run_pipeline(hand_run.warehouse.parent / "landing", wh, cfg)
+    assert result.returncode == 0, result.stderr[-2000:]
+    value = result.scalar("select sum(co2e_t) from marts.fct_emissions where facility_id = 'F1' and scope = '2' "
+                          "and activity_code = 'electricity' and reporting_year = 2022")
+    assert value == pytest.approx(1000 * 0.5703, abs=1e-9)

@@ -9,8 +9,8 @@ generated sources files, so the graph runs landing -> raw -> dbt in one job.
 import contextlib
 import os
 import sys
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -70,12 +70,18 @@ def carbon_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, carbo
     built = 0
     # dagster-dbt echoes every dbt log line to stdout; keep them in a file instead.
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        for event in invocation.stream():
-            if isinstance(event, dg.Output | dg.AssetMaterialization):
-                built += 1
-                if built % 10 == 0:
-                    say(f"dbt      {built} models and seeds built")
-            yield event
+        try:
+            for event in invocation.stream():
+                if isinstance(event, dg.Output | dg.AssetMaterialization):
+                    built += 1
+                    if built % 10 == 0:
+                        say(f"dbt      {built} models and seeds built")
+                yield event
+        finally:
+            # A failure while streaming must not leave dbt running with the warehouse locked.
+            if invocation.process.poll() is None:
+                invocation.process.terminate()
+                invocation.process.wait(timeout=30)
     say(f"dbt      done: {built} models and seeds built (log: {log_path})")
     if not invocation.is_successful():
         raise dg.Failure(

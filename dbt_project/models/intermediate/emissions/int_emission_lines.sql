@@ -50,10 +50,9 @@ scope1_combustion as (
         gas_mass_t,
         is_biogenic,
         'gbt32150_combustion_' || parameter_basis as method,
-        case gas
-            when 'CO2' then factor_id
-            else 'other_reference_values:ipcc2006_' || combustion_type || ':' || fuel || ':' || lower(gas)
-        end as factor_id,
+        case gas when 'CO2' then factor_id when 'CH4' then ch4_factor_id else n2o_factor_id end as factor_id,
+        case when parameter_basis = 'default' then 'GB/T 32150 default parameters'
+             else 'GB/T 32150 with ' || replace(parameter_basis, '_', ' ') end as factor_selection_reason,
         fuel_quantity as activity_quantity,
         fuel_unit as activity_unit,
         false as is_factor_year_fallback,
@@ -84,6 +83,9 @@ scope2_location as (
         false as is_biogenic,
         method,
         factor_id,
+        case when is_factor_year_fallback or is_factor_level_fallback
+             then 'fallback: latest published factor not after the consumption year, configured level or national'
+             else 'published factor of the consumption year, configured level' end as factor_selection_reason,
         coalesce(energy_mwh, energy_gj) as activity_quantity,
         case when energy_type = 'electricity' then 'MWh' else 'GJ' end as activity_unit,
         is_factor_year_fallback or is_factor_level_fallback as is_factor_year_fallback,
@@ -94,9 +96,75 @@ scope2_location as (
 
 ),
 
+scope1_process as (
+
+    select
+        source_record_key,
+        facility_id,
+        null::varchar as entity_id,
+        reporting_year,
+        period_start,
+        period_end,
+        period_grain,
+        '1' as scope,
+        null::varchar as scope2_method,
+        null::integer as scope3_category,
+        'process' as source_type,
+        process_key as activity_code,
+        gas,
+        gas as gwp_gas_key,
+        gas_mass_t,
+        false as is_biogenic,
+        'process_factor' as method,
+        factor_id,
+        factor_selection_reason,
+        factor_unit_quantity as activity_quantity,
+        factor_unit as activity_unit,
+        is_factor_year_fallback,
+        case when is_factor_year_fallback then 3 else 2 end as data_quality_score
+    from {{ ref('int_process_activity_factored') }}
+    where factor_status = 'ok'
+
+),
+
+scope1_fugitive as (
+
+    select
+        source_record_key,
+        facility_id,
+        null::varchar as entity_id,
+        reporting_year,
+        period_start,
+        period_end,
+        period_grain,
+        '1' as scope,
+        null::varchar as scope2_method,
+        null::integer as scope3_category,
+        'fugitive' as source_type,
+        gas as activity_code,
+        gas,
+        gas as gwp_gas_key,
+        gas_mass_t,
+        false as is_biogenic,
+        'fugitive_mass_balance' as method,
+        'gwp:{{ var("gwp_set", "AR6") }}:' || gas_key as factor_id,
+        'mass balance; GWP of the species or blend in the configured set' as factor_selection_reason,
+        emitted_kg as activity_quantity,
+        'kg' as activity_unit,
+        false as is_factor_year_fallback,
+        2 as data_quality_score
+    from {{ ref('int_fugitive_emissions') }}
+    where calc_status = 'ok'
+
+),
+
 final as (
 
     select * from scope1_combustion
+    union all by name
+    select * from scope1_process
+    union all by name
+    select * from scope1_fugitive
     union all by name
     select * from scope2_location
 

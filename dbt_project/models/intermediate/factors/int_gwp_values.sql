@@ -87,9 +87,19 @@ blends as (
 
 ),
 
+co2e as (
+
+    -- a factor already expressed in CO2e (custom factors with gas = CO2e)
+    select 'CO2E' as gas_key, 'CO2e' as gas, gwp_set, 1.0 as gwp_100, 'identity' as gwp_source, false as is_blend
+    from (values ('AR4'), ('AR5'), ('AR6')) as t(gwp_set)
+
+),
+
 final as (
 
     select * from singles
+    union all
+    select * from co2e
     union all
     select * from blends
 

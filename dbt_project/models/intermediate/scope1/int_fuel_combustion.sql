@@ -39,6 +39,8 @@ joined as (
         p.oxidation_fraction,
         p.parameter_seed,
         p.verification_status,
+        p.ipcc_fuel_group,
+        p.ipcc_mobile_fuel_group,
         p.stationary_ch4_kg_per_tj,
         p.stationary_n2o_kg_per_tj,
         p.mobile_ch4_kg_per_tj,
@@ -132,6 +134,14 @@ final as (
             when 'mobile' then coalesce(mobile_n2o_kg_per_tj, stationary_n2o_kg_per_tj)
             else stationary_n2o_kg_per_tj end / 1000.0 as n2o_t,
         parameter_seed || ':' || fuel as factor_id,
+        'other_reference_values:' || case
+            when combustion_type = 'mobile' and mobile_ch4_kg_per_tj is not null
+                then 'ipcc2006_mobile_road_' || ipcc_mobile_fuel_group || '_ch4'
+            else 'ipcc2006_stationary_manufacturing_' || ipcc_fuel_group || '_ch4' end as ch4_factor_id,
+        'other_reference_values:' || case
+            when combustion_type = 'mobile' and mobile_n2o_kg_per_tj is not null
+                then 'ipcc2006_mobile_road_' || ipcc_mobile_fuel_group || '_n2o'
+            else 'ipcc2006_stationary_manufacturing_' || ipcc_fuel_group || '_n2o' end as n2o_factor_id,
         verification_status as factor_verification_status,
         calc_status
     from computed

@@ -34,7 +34,7 @@ grid as (
 
 heat_factor as (
 
-    select key as factor_id, value as t_co2_per_gj
+    select 'other_reference_values:' || key as factor_id, value as t_co2_per_gj
     from {{ ref('other_reference_values') }}
     where key = 'cn_purchased_heat_default'
 

@@ -88,6 +88,7 @@ final as (
         l.is_biogenic,
         l.method,
         l.factor_id,
+        l.factor_selection_reason,
         l.is_factor_year_fallback,
         l.data_quality_score,
         l.source_record_key,

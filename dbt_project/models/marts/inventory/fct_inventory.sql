@@ -28,15 +28,15 @@ final as (
         e.scope3_category,
         e.iso_category,
         e.gas,
-        sum(e.gas_mass_t * case a.consolidation_approach
+        {{ exact_sum("e.gas_mass_t * case a.consolidation_approach
             when 'equity_share' then e.weight_equity_share
             when 'operational_control' then e.weight_operational_control
-            else e.weight_financial_control end) as gas_mass_t,
-        sum(e.co2e_t * case a.consolidation_approach
+            else e.weight_financial_control end") }} as gas_mass_t,
+        {{ exact_sum("e.co2e_t * case a.consolidation_approach
             when 'equity_share' then e.weight_equity_share
             when 'operational_control' then e.weight_operational_control
-            else e.weight_financial_control end) as co2e_t,
-        sum(e.co2e_t) as co2e_unweighted_t,
+            else e.weight_financial_control end") }} as co2e_t,
+        {{ exact_sum('e.co2e_t') }} as co2e_unweighted_t,
         count(*) as emission_rows
     from emissions as e
     cross join approaches as a

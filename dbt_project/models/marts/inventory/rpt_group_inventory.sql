@@ -17,7 +17,7 @@ final as (
         scope,
         scope2_method,
         scope3_category,
-        sum(co2e_t) as co2e_t,
+        {{ exact_sum('co2e_t') }} as co2e_t,
         sum(emission_rows) as emission_rows,
         '{{ var("gwp_set", "AR6") }}' as gwp_set
     from inventory

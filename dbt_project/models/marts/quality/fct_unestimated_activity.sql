@@ -50,9 +50,43 @@ scope2_no_factor as (
 
 ),
 
+process as (
+
+    select
+        source_record_key,
+        'erp/process_activity',
+        facility_id,
+        reporting_year,
+        process_key,
+        quantity,
+        unit,
+        factor_status
+    from {{ ref('int_process_activity_factored') }}
+    where factor_status <> 'ok'
+
+),
+
+fugitive as (
+
+    select
+        source_record_key,
+        'erp/refrigerants',
+        facility_id,
+        reporting_year,
+        gas,
+        emitted_kg,
+        'kg',
+        calc_status
+    from {{ ref('int_fugitive_emissions') }}
+    where calc_status <> 'ok'
+
+),
+
 final as (
 
     select * from fuel
+    union all select * from process
+    union all select * from fugitive
     union all select * from energy
     union all select * from scope2_no_factor
 

@@ -1,0 +1,147 @@
+{#
+    Factor selection (METHODS.md 5) for a relation of activities. Returns a
+    select with one row per activity x gas of the chosen factor version, or one
+    row with gas = null and a reason when no factor applies:
+      custom factor before shipped; region-specific (province, then country)
+      before global; among factors valid in the activity year the newest
+      year_from; when none is valid for the year, the latest earlier one,
+      flagged is_factor_year_fallback. The activity's unit must have the same
+      dimension as the factor's unit (no implicit conversion across
+      dimensions); the quantity is converted within the dimension.
+    activities must have: activity_id, factor_key, activity_year, quantity,
+    unit, region_code (province code or null), country_code.
+#}
+{% macro select_factors(activities) -%}
+with
+
+acts as (
+
+    select * from {{ activities }}
+
+),
+
+factors as (
+
+    select * from {{ ref('int_factor_registry') }}
+
+),
+
+units as (
+
+    select * from {{ ref('units') }}
+
+),
+
+candidates as (
+
+    select
+        a.activity_id,
+        f.factor_key,
+        f.is_custom,
+        f.region_code as factor_region,
+        f.year_from,
+        f.year_to,
+        f.activity_unit,
+        au.factor_to_canonical / fu.factor_to_canonical as unit_ratio,
+        case
+            when f.region_code is null then 2
+            when f.region_code = a.region_code then 0
+            when f.region_code = a.country_code then 1
+        end as region_rank,
+        (f.year_to is null or f.year_to >= a.activity_year) as is_valid_for_year
+    from acts as a
+    inner join factors as f
+        on f.factor_key = a.factor_key
+        and (f.year_from is null or f.year_from <= a.activity_year)
+        and (f.region_code is null or f.region_code = a.region_code or f.region_code = a.country_code)
+    inner join units as au
+        on au.unit = a.unit
+    inner join units as fu
+        on fu.unit = f.activity_unit
+        and fu.dimension = au.dimension
+        and fu.canonical_unit = au.canonical_unit
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by activity_id
+            order by is_custom desc, region_rank, is_valid_for_year desc,
+                     coalesce(year_from, 0) desc, coalesce(year_to, 9999) desc, activity_unit
+        ) as preference
+    from candidates
+
+),
+
+chosen as (
+
+    select * from ranked where preference = 1
+
+),
+
+matched as (
+
+    select
+        a.activity_id,
+        f.gas,
+        f.factor_id,
+        f.t_per_unit,
+        a.quantity * c.unit_ratio as factor_unit_quantity,
+        f.activity_unit as factor_unit,
+        a.quantity * c.unit_ratio * f.t_per_unit as gas_mass_t,
+        not c.is_valid_for_year as is_factor_year_fallback,
+        concat_ws('; ',
+            case when c.is_custom then 'group custom factor' else 'shipped factor' end,
+            case c.region_rank when 0 then 'province-specific' when 1 then 'country-specific' else 'global' end,
+            case when c.is_valid_for_year then 'valid for ' || a.activity_year
+                 else 'latest earlier validity (' || coalesce(cast(c.year_to as varchar), '?') || ') for '
+                      || a.activity_year end
+        ) as factor_selection_reason,
+        'ok' as factor_status
+    from acts as a
+    inner join chosen as c
+        on c.activity_id = a.activity_id
+    inner join factors as f
+        on f.factor_key = c.factor_key
+        and f.is_custom = c.is_custom
+        and f.activity_unit = c.activity_unit
+        and f.region_code is not distinct from c.factor_region
+        and f.year_from is not distinct from c.year_from
+        and f.year_to is not distinct from c.year_to
+
+),
+
+missing as (
+
+    select
+        a.activity_id,
+        null::varchar as gas,
+        null::varchar as factor_id,
+        null::double as t_per_unit,
+        null::double as factor_unit_quantity,
+        null::varchar as factor_unit,
+        null::double as gas_mass_t,
+        null::boolean as is_factor_year_fallback,
+        null::varchar as factor_selection_reason,
+        case
+            when a.factor_key is null then 'no_mapping'
+            when not exists (select 1 from factors f where f.factor_key = a.factor_key) then 'no_factor'
+            when not exists (select 1 from units u where u.unit = a.unit) then 'unknown_unit'
+            when not exists (
+                select 1 from factors f
+                where f.factor_key = a.factor_key
+                  and (f.year_from is null or f.year_from <= a.activity_year)) then 'no_factor_for_year'
+            else 'unit_mismatch'
+        end as factor_status
+    from acts as a
+    where not exists (select 1 from chosen as c where c.activity_id = a.activity_id)
+
+)
+
+select * from matched
+union all
+select * from missing
+{%- endmacro %}

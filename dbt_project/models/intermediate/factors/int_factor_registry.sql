@@ -1,0 +1,204 @@
+-- The factor registry (METHODS.md 5): every factor the inventory can use, one
+-- row per factor x gas, with its key, region, validity, activity unit, value
+-- in tonnes of gas per activity unit, and its provenance. Shipped factors come
+-- from the seeds (provenance from seeds/_seeds.yml meta); the group's own
+-- factors from reference/custom_factors win over shipped ones for a key.
+with
+
+provenance as (
+
+    select * from ({{ seed_provenance() }})
+
+),
+
+fuel_parameters as (
+
+    select * from {{ ref('int_fuel_parameters') }}
+
+),
+
+fuel_co2 as (
+
+    select
+        parameter_seed || ':' || fuel as factor_id,
+        'fuel:' || fuel as factor_key,
+        'fuel_combustion_co2' as factor_family,
+        'CN' as region,
+        null::integer as year_from,
+        null::integer as year_to,
+        canonical_unit as activity_unit,
+        'CO2' as gas,
+        ncv_gj_per_unit * carbon_content_tc_per_gj * oxidation_fraction * 44.0 / 12.0 as t_per_unit,
+        'NCV ' || ncv_gj_per_unit || ' ' || ncv_unit || ' x CC ' || carbon_content_tc_per_gj
+            || ' tC/GJ x OF ' || oxidation_fraction || ' x 44/12' as derivation,
+        parameter_seed as source_seed,
+        source_document,
+        verification_status,
+        false as is_custom
+    from fuel_parameters
+
+),
+
+combustion_non_co2 as (
+
+    select
+        'other_reference_values:' || key as factor_id,
+        'combustion_non_co2:' || regexp_extract(key, '^ipcc2006_([a-z]+)_', 1) || ':'
+            || regexp_extract(key, '^ipcc2006_(?:stationary_manufacturing|mobile_road)_(.+)_(?:ch4|n2o)$', 1)
+            as factor_key,
+        'combustion_non_co2' as factor_family,
+        null::varchar as region,
+        null::integer as year_from,
+        null::integer as year_to,
+        'TJ' as activity_unit,
+        upper(regexp_extract(key, '_(ch4|n2o)$', 1)) as gas,
+        value / 1000.0 as t_per_unit,
+        value || ' kg/TJ' as derivation,
+        'other_reference_values' as source_seed,
+        source_document,
+        status as verification_status,
+        false as is_custom
+    from {{ ref('other_reference_values') }}
+    where key like 'ipcc2006_%'
+
+),
+
+grid as (
+
+    select
+        factor_id,
+        'grid:' || factor_type as factor_key,
+        'grid_electricity' as factor_family,
+        region_code as region,
+        data_year as year_from,
+        data_year as year_to,
+        'MWh' as activity_unit,
+        'CO2' as gas,
+        t_co2_per_mwh as t_per_unit,
+        t_co2_per_mwh || ' tCO2/MWh (' || level || ')' as derivation,
+        case when factor_type = 'ets' then 'other_reference_values'
+             else 'cn_electricity_co2_factors_mee_nbs' end as source_seed,
+        source_document,
+        case when factor_type = 'ets' then 'corroborated' else 'corroborated' end as verification_status,
+        false as is_custom
+    from {{ ref('int_grid_factors') }}
+
+),
+
+heat as (
+
+    select
+        'other_reference_values:' || key as factor_id,
+        'purchased_heat' as factor_key,
+        'purchased_heat' as factor_family,
+        'CN' as region,
+        null::integer as year_from,
+        null::integer as year_to,
+        'GJ' as activity_unit,
+        'CO2' as gas,
+        value as t_per_unit,
+        value || ' tCO2/GJ' as derivation,
+        'other_reference_values' as source_seed,
+        source_document,
+        status as verification_status,
+        false as is_custom
+    from {{ ref('other_reference_values') }}
+    where key = 'cn_purchased_heat_default'
+
+),
+
+custom as (
+
+    select
+        'custom:' || factor_key || ':' || coalesce(region, '*') || ':'
+            || coalesce(cast(year_from as varchar), '') || '-' || coalesce(cast(year_to as varchar), '')
+            || ':' || gas as factor_id,
+        factor_key,
+        'custom' as factor_family,
+        region,
+        year_from,
+        year_to,
+        unit as activity_unit,
+        gas,
+        kg_per_unit / 1000.0 as t_per_unit,
+        kg_per_unit || ' kg ' || gas || '/' || unit as derivation,
+        null::varchar as source_seed,
+        source_citation as source_document,
+        'group-supplied' as verification_status,
+        true as is_custom
+    from {{ ref('stg_reference__custom_factors') }}
+
+),
+
+gwp as (
+
+    -- GWP100 values (t CO2e per t of gas): the "factor" of fugitive emissions
+    select
+        'gwp:' || gwp_set || ':' || gas_key as factor_id,
+        'gwp:' || gas_key as factor_key,
+        'gwp_' || lower(gwp_set) as factor_family,
+        null::varchar as region,
+        null::integer as year_from,
+        null::integer as year_to,
+        't' as activity_unit,
+        'CO2e' as gas,
+        gwp_100 as t_per_unit,
+        gas || ' GWP100 ' || gwp_set || ' = ' || gwp_100 || ' (' || gwp_source || ')' as derivation,
+        case when is_blend then 'refrigerant_blends' else 'ipcc_gwp100' end as source_seed,
+        gwp_source as source_document,
+        'verified' as verification_status,
+        false as is_custom
+    from {{ ref('int_gwp_values') }}
+
+),
+
+unioned as (
+
+    select * from fuel_co2
+    union all select * from gwp
+    union all select * from combustion_non_co2
+    union all select * from grid
+    union all select * from heat
+    union all select * from custom
+
+),
+
+aliases as (
+
+    select lower(trim(alias)) as alias_key, cast(region_code as varchar) as region_code
+    from {{ ref('cn_province_aliases') }}
+
+),
+
+final as (
+
+    select
+        u.factor_id,
+        u.factor_key,
+        u.factor_family,
+        u.region,
+        -- the region as a code: a province name resolves to its 6-digit code
+        coalesce(a.region_code, upper(trim(u.region))) as region_code,
+        u.year_from,
+        u.year_to,
+        u.activity_unit,
+        u.gas,
+        u.t_per_unit,
+        u.derivation,
+        u.is_custom,
+        u.source_seed,
+        u.source_document,
+        case when u.is_custom then 'the reporting group (reference/custom_factors)' else p.publisher end
+            as publisher,
+        case when u.is_custom then 'the group''s own' else p.licence end as licence,
+        u.verification_status,
+        '{{ var("factor_set_version", "2026.1") }}' as factor_set_version
+    from unioned as u
+    left join provenance as p
+        on p.seed_name = u.source_seed
+    left join aliases as a
+        on a.alias_key = lower(trim(u.region))
+
+)
+
+select * from final

@@ -1,0 +1,68 @@
+-- Scope 1 process emissions (METHODS.md 2): quantity x process factor from the
+-- factor registry (custom before shipped, region, validity year; see the
+-- select_factors macro). One row per activity record x gas, or one row with
+-- factor_status <> 'ok' when no factor applies (listed, never zero).
+with
+
+process as (
+
+    select * from {{ ref('stg_erp__process_activity') }}
+
+),
+
+facilities as (
+
+    select * from {{ ref('int_facilities_located') }}
+
+),
+
+activities as (
+
+    select
+        p.source_record_key as activity_id,
+        p.process_key as factor_key,
+        p.reporting_year as activity_year,
+        p.quantity,
+        p.unit,
+        cast(f.region_code as varchar) as region_code,
+        coalesce(f.country_code, 'CN') as country_code
+    from process as p
+    left join facilities as f
+        on f.facility_id = p.facility_id
+
+),
+
+factored as (
+
+    {{ select_factors('activities') }}
+
+),
+
+final as (
+
+    select
+        p.source_record_key,
+        p.facility_id,
+        p.period,
+        p.period_start,
+        p.period_end,
+        p.period_grain,
+        p.reporting_year,
+        p.process_key,
+        p.quantity,
+        p.unit,
+        x.gas,
+        x.gas_mass_t,
+        x.factor_id,
+        x.factor_unit_quantity,
+        x.factor_unit,
+        x.is_factor_year_fallback,
+        x.factor_selection_reason,
+        x.factor_status
+    from process as p
+    inner join factored as x
+        on x.activity_id = p.source_record_key
+
+)
+
+select * from final
