@@ -78,6 +78,8 @@ def _failed_steps(result) -> list[str]:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             err = event.event_specific_data.error
+            while err is not None and err.cause is not None:  # the innermost cause says what went wrong
+                err = err.cause
             msg = (err.message if err else "failed").strip().splitlines()[0]
             lines.append(f"{event.step_key}: {msg}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
