@@ -43,6 +43,8 @@ def print_run_summary(warehouse: Path, settings: Settings, *, year: int | None =
                 _print_extraction(con, console)
             if _exists(con, "marts", "rpt_group_inventory"):
                 _print_inventory(con, console, settings, year)
+            if _exists(con, "marts", "fct_unestimated_activity"):
+                _print_unestimated(con, console)
     except duckdb.IOException as exc:
         console.print(f"The warehouse {warehouse} cannot be read now ({str(exc).splitlines()[0]}).", markup=False)
 
@@ -107,3 +109,16 @@ def _print_inventory(con, console: Console, settings: Settings, year: int | None
         t.add_row(str(y), APPROACH_LABELS.get(approach, approach), _num(s1), _num(s2l), _num(s2m), _num(s3),
                   _num(bio), style=style)
     console.print(t)
+
+
+def _print_unestimated(con, console: Console) -> None:
+    rows = con.execute(
+        "select dataset_key, reason_code, count(*) from marts.fct_unestimated_activity group by all order by all"
+    ).fetchall()
+    if not rows:
+        console.print("未估算 Unestimated activity: none — every activity record has an emission.")
+        return
+    total = sum(r[2] for r in rows)
+    console.print(f"未估算 Unestimated activity: {total} record(s), listed in marts.fct_unestimated_activity:")
+    for dataset_key, reason, n in rows:
+        console.print(f"  {dataset_key}: {n} × {reason}", markup=False)

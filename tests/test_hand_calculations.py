@@ -36,6 +36,7 @@ def build_landing(root):
         ["F3", "JV1", "JV plant", "CN", "Jiangsu", "", ""],
         ["F4", "ACQ", "Acquired plant", "CN", "Zhejiang", "", ""],
         ["F5", "FAI", "Investee plant", "CN", "Zhejiang", "", ""],
+        ["F6", "G001", "Kiln", "CN", "江苏省", "", ""],
     ])
     write_csv(root / "erp/fuel_consumption/fuel.csv", FUEL_HEADER, [
         ["R1", "F1", "2022-03", "natural_gas", 100, "10^4 Nm3", "stationary", "", ""],
@@ -83,7 +84,7 @@ def build_landing(root):
     write_csv(root / "erp/process_activity/process.csv", ["facility_id", "period", "process", "quantity", "unit"], [
         ["F1", "2022-05", "limestone_calcination", 100, "t"],
         ["F1", "2022-05", "cement_clinker", 10, "t"],
-        ["F3", "2022-05", "cement_clinker", 2000, "kg"],
+        ["F6", "2022-05", "cement_clinker", 2000, "kg"],
         ["F1", "2022-05", "glass_melting", 10, "t"],
     ])
     write_csv(root / "reference/custom_factors/factors.csv",
@@ -316,7 +317,7 @@ def test_factor_selection_prefers_region_then_flags_an_earlier_year(hand_run):
     assert row[1] is True
     assert row[2] == "custom:cement_clinker:Guangdong:2021-2021:CO2"
     assert "province-specific" in row[3] and "latest earlier validity" in row[3]
-    # F3 is in Jiangsu; 2000 kg = 2 t x 510 kg/t, valid from 2020 on
+    # F6 is in Jiangsu (given as 江苏省); 2000 kg = 2 t x 510 kg/t, valid from 2020 on
     row = hand_run.query(
         "select gas_mass_t, is_factor_year_fallback from marts.fct_emissions "
         "where source_record_key like '%process.csv#3'")[0]

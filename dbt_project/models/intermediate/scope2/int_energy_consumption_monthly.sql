@@ -2,7 +2,13 @@
 -- interval spans months is split pro rata by time, so a Dec 26 - Jan 25
 -- reading puts 6/30 of its quantity in December and 24/30 in January.
 -- Quantities are converted to MWh (electricity, cooling) or GJ (heat, steam).
+-- Steam metered in tonnes becomes GJ with a documented enthalpy (var
+-- steam_enthalpy_gj_per_t, default 2.69326 = saturated steam at 1.0 MPa,
+-- 2,777.0 kJ/kg, minus feed water at 20 °C, 83.74 kJ/kg, as in the Chinese
+-- sector guidelines' AD = Ma x (Enst - 83.74) x 10^-3); such rows are
+-- flagged is_steam_enthalpy_default.
 -- One row per reading x calendar month it overlaps.
+{% set steam_gj_per_t = var('steam_enthalpy_gj_per_t', 2.69326) %}
 with
 
 readings as (
@@ -69,18 +75,24 @@ final as (
         s.unit,
         s.quantity * (epoch(s.piece_end_at) - epoch(s.piece_start_at)) / s.interval_seconds as piece_quantity,
         u.dimension as unit_dimension,
-        case when u.dimension = 'energy' then
-            s.quantity * (epoch(s.piece_end_at) - epoch(s.piece_start_at)) / s.interval_seconds
-            * u.factor_to_canonical
+        case
+            when u.dimension = 'energy' then
+                s.quantity * (epoch(s.piece_end_at) - epoch(s.piece_start_at)) / s.interval_seconds
+                * u.factor_to_canonical
+            when m.energy_type = 'steam' and u.dimension = 'mass' then
+                s.quantity * (epoch(s.piece_end_at) - epoch(s.piece_start_at)) / s.interval_seconds
+                * u.factor_to_canonical * {{ steam_gj_per_t }}
         end as energy_gj,
         case when u.dimension = 'energy' then
             s.quantity * (epoch(s.piece_end_at) - epoch(s.piece_start_at)) / s.interval_seconds
             * u.factor_to_canonical / 3.6
         end as energy_mwh,
+        (m.energy_type = 'steam' and u.dimension = 'mass') as is_steam_enthalpy_default,
         s.is_estimated,
         case
             when m.meter_id is null then 'unknown_meter'
             when u.dimension is null then 'unknown_unit'
+            when m.energy_type = 'steam' and u.dimension = 'mass' then 'ok'
             when m.energy_type in ('electricity', 'heat', 'steam', 'cooling') and u.dimension <> 'energy'
                 then 'unit_not_convertible'
             else 'ok'
