@@ -72,9 +72,14 @@ final as (
         l.scope,
         l.scope2_method,
         l.scope3_category,
+        -- ISO 14064-1 categories (= T/CAS 612 6.2.1 a-f), METHODS.md 4
         case
             when l.scope in ('1', 'biogenic') then 1
             when l.scope = '2' then 2
+            when l.scope3_category in (4, 6, 7, 9) then 3
+            when l.scope3_category in (1, 2, 3, 5, 8) then 4
+            when l.scope3_category in (10, 11, 12, 13) then 5
+            when l.scope3_category in (14, 15) then 6
         end as iso_category,
         l.source_type,
         l.activity_code,
