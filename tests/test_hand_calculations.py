@@ -240,18 +240,18 @@ def test_acquired_entity_counts_from_the_month_it_joins(hand_run):
     assert by_record["6"] == pytest.approx(184 / 365, abs=1e-12)
 
 
+def raw_key_union() -> str:
+    from pipelines.lib.contract import DATASETS
+
+    return " union all ".join(
+        f"select '{d.raw_table}:' || _file_path || '#' || _row_number as k from raw.{d.raw_table}" for d in DATASETS)
+
+
 def test_every_emission_row_points_at_a_raw_row(hand_run):
     missing = hand_run.scalar(
-        """
-        select count(*) from marts.fct_emissions e
-        where not exists (
-            select 1 from raw.erp__fuel_consumption r
-            where 'erp__fuel_consumption:' || r._file_path || '#' || r._row_number = e.source_record_key
-            union all
-            select 1 from raw.energy__meter_readings r
-            where 'energy__meter_readings:' || r._file_path || '#' || r._row_number = e.source_record_key)
-        """)
+        f"select count(*) from marts.fct_emissions where source_record_key not in ({raw_key_union()})")
     assert missing == 0
+    assert hand_run.scalar("select count(distinct split_part(source_record_key, ':', 1)) from marts.fct_emissions") >= 4
 
 
 # ---------------------------------------------------------------- inventory engine (issue 3)

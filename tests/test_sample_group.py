@@ -124,15 +124,11 @@ def test_divested_entity_stops_counting_after_it_leaves(sample_run):
 
 
 def test_source_record_keys_resolve_to_raw_rows(sample_run):
+    from test_hand_calculations import raw_key_union
+
     unresolved = sample_run.scalar(
-        """
-        with keys as (select distinct source_record_key from marts.fct_emissions),
-        raw_keys as (
-            select 'erp__fuel_consumption:' || _file_path || '#' || _row_number as k from raw.erp__fuel_consumption
-            union all
-            select 'energy__meter_readings:' || _file_path || '#' || _row_number from raw.energy__meter_readings)
-        select count(*) from keys where source_record_key not in (select k from raw_keys)
-        """)
+        f"select count(*) from (select distinct source_record_key from marts.fct_emissions) "
+        f"where source_record_key not in ({raw_key_union()})")
     assert unresolved == 0
 
 
