@@ -86,12 +86,48 @@ scope2_location as (
         case when is_factor_year_fallback or is_factor_level_fallback
              then 'fallback: latest published factor not after the consumption year, configured level or national'
              else 'published factor of the consumption year, configured level' end as factor_selection_reason,
-        coalesce(energy_mwh, energy_gj) as activity_quantity,
+        case when energy_type = 'electricity' then energy_mwh else energy_gj end as activity_quantity,
         case when energy_type = 'electricity' then 'MWh' else 'GJ' end as activity_unit,
         is_factor_year_fallback or is_factor_level_fallback as is_factor_year_fallback,
         case when is_estimated or is_factor_year_fallback or is_factor_level_fallback then 3 else 2 end
             as data_quality_score
     from {{ ref('int_scope2_location') }}
+    where factor_status = 'ok'
+
+),
+
+scope2_market as (
+
+    select
+        source_record_key,
+        facility_id,
+        null::varchar as entity_id,
+        reporting_year,
+        period_start,
+        period_end,
+        period_grain,
+        '2' as scope,
+        'market' as scope2_method,
+        null::integer as scope3_category,
+        case when energy_type = 'electricity' then 'purchased_electricity' else 'purchased_' || energy_type end
+            as source_type,
+        energy_type as activity_code,
+        'CO2' as gas,
+        'CO2' as gwp_gas_key,
+        co2_t as gas_mass_t,
+        false as is_biogenic,
+        method,
+        factor_id,
+        factor_selection_reason,
+        case when energy_type = 'electricity' then energy_mwh else energy_gj end as activity_quantity,
+        case when energy_type = 'electricity' then 'MWh' else 'GJ' end as activity_unit,
+        coalesce(is_factor_year_fallback, false) or coalesce(is_factor_level_fallback, false) as is_factor_year_fallback,
+        case
+            when instrument_id is not null then 2
+            when is_estimated or is_factor_year_fallback or is_factor_level_fallback then 3
+            else 2
+        end as data_quality_score
+    from {{ ref('int_scope2_market') }}
     where factor_status = 'ok'
 
 ),
@@ -167,6 +203,8 @@ final as (
     select * from scope1_fugitive
     union all by name
     select * from scope2_location
+    union all by name
+    select * from scope2_market
 
 )
 

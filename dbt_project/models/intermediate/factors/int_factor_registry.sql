@@ -152,6 +152,29 @@ gwp as (
 
 ),
 
+instruments as (
+
+    -- contractual instruments (market-based Scope 2): the instrument's own rate
+    select
+        'energy__renewable_instruments:' || instrument_id as factor_id,
+        'instrument:' || instrument_type as factor_key,
+        'scope2_contractual_instrument' as factor_family,
+        null::varchar as region,
+        reporting_year as year_from,
+        reporting_year as year_to,
+        'MWh' as activity_unit,
+        'CO2' as gas,
+        emission_factor_t_per_mwh as t_per_unit,
+        instrument_type || ' ' || coalesce(cast(mwh as varchar), '?') || ' MWh at '
+            || emission_factor_t_per_mwh || ' tCO2/MWh' as derivation,
+        null::varchar as source_seed,
+        source_record_key as source_document,
+        'group-supplied' as verification_status,
+        true as is_custom
+    from {{ ref('stg_energy__renewable_instruments') }}
+
+),
+
 unioned as (
 
     select * from fuel_co2
@@ -160,6 +183,7 @@ unioned as (
     union all select * from grid
     union all select * from heat
     union all select * from custom
+    union all select * from instruments
 
 ),
 

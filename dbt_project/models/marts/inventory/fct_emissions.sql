@@ -62,7 +62,7 @@ final as (
 
     select
         md5(concat_ws('|', l.source_record_key, l.gas, coalesce(l.scope2_method, ''),
-                      cast(l.period_start as varchar))) as emission_id,
+                      cast(l.period_start as varchar), l.factor_id)) as emission_id,
         l.reporting_year,
         l.period_start,
         l.period_end,
