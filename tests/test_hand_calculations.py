@@ -166,12 +166,12 @@ def test_reading_across_new_year_is_split_by_days(hand_run):
     # 300 MWh over 30 days: 60 MWh in 2022 (x 0.5366), 240 MWh in 2023 (x 0.5306)
     rows = dict(hand_run.query(
         "select reporting_year, sum(activity_quantity) from marts.fct_emissions "
-        "where facility_id = 'F2' and scope = '2' group by 1"))
+        "where facility_id = 'F2' and scope = '2' and scope2_method = 'location' group by 1"))
     assert rows[2022] == pytest.approx(60.0, abs=1e-9)
     assert rows[2023] == pytest.approx(240.0, abs=1e-9)
     co2e = dict(hand_run.query(
         "select reporting_year, sum(co2e_t) from marts.fct_emissions "
-        "where facility_id = 'F2' and scope = '2' group by 1"))
+        "where facility_id = 'F2' and scope = '2' and scope2_method = 'location' group by 1"))
     assert co2e[2022] == pytest.approx(60 * 0.5366, abs=1e-9)
     assert co2e[2023] == pytest.approx(240 * 0.5306, abs=1e-9)
 
@@ -179,7 +179,7 @@ def test_reading_across_new_year_is_split_by_days(hand_run):
 def test_year_without_published_factor_uses_latest_earlier_year_flagged(hand_run):
     rows = hand_run.query(
         "select co2e_t, is_factor_year_fallback, factor_id from marts.fct_emissions "
-        "where facility_id = 'F1' and scope = '2' and reporting_year = 2024")
+        "where facility_id = 'F1' and scope = '2' and scope2_method = 'location' and reporting_year = 2024")
     assert len(rows) == 1
     assert rows[0][0] == pytest.approx(100 * 0.5306, abs=1e-9)
     assert rows[0][1] is True
@@ -188,15 +188,21 @@ def test_year_without_published_factor_uses_latest_earlier_year_flagged(hand_run
 
 def test_onsite_renewable_is_zero_and_shown(hand_run):
     rows = hand_run.query(
-        "select co2e_t, method from marts.fct_emissions where source_record_key like '%readings.csv#3'")
-    assert rows == [(0.0, "onsite_renewable")]
+        "select scope2_method, co2e_t, method from marts.fct_emissions where source_record_key like '%readings.csv#3' "
+        "order by 1")
+    assert rows == [("location", 0.0, "onsite_renewable"), ("market", 0.0, "onsite_renewable")]
 
 
 def test_purchased_steam_uses_heat_default(hand_run):
     # 1,000 GJ x 0.11 tCO2/GJ = 110 t
     value = hand_run.scalar(
-        "select sum(co2e_t) from marts.fct_emissions where source_record_key like '%readings.csv#4'")
+        "select sum(co2e_t) from marts.fct_emissions where source_record_key like '%readings.csv#4' "
+        "and scope2_method = 'location'")
     assert value == pytest.approx(110.0, abs=1e-9)
+    market = hand_run.scalar(
+        "select sum(co2e_t) from marts.fct_emissions where source_record_key like '%readings.csv#4' "
+        "and scope2_method = 'market'")
+    assert market == pytest.approx(110.0, abs=1e-9)
 
 
 def test_holland_industries_weights(hand_run):
@@ -358,7 +364,7 @@ def test_changing_the_gwp_set_and_factor_level_needs_no_reload(hand_run, tmp_pat
     # provincial: F1 is in Guangdong, 2022 provincial factor from the MEE/NBS table
     gd_2022 = ar6.scalar("select value from reference.cn_electricity_co2_factors_mee_nbs "
                          "where data_year = 2022 and level = 'province' and region_en = 'Guangdong'")
-    value = ar6.scalar("select sum(co2e_t) from marts.fct_emissions where facility_id = 'F1' and scope = '2' "
+    value = ar6.scalar("select sum(co2e_t) from marts.fct_emissions where facility_id = 'F1' and scope = '2' and scope2_method = 'location' "
                        "and activity_code = 'electricity' and reporting_year = 2022")
     assert value == pytest.approx(1000 * gd_2022, abs=1e-9)
 
@@ -368,12 +374,12 @@ def test_regional_factor_falls_back_to_national_where_unpublished(hand_run, tmp_
     south_2022 = regional.scalar("select value from reference.cn_electricity_co2_factors_mee_nbs "
                                  "where data_year = 2022 and region_code = 'GRID_SOUTH'")
     # F1 (Guangdong, Southern grid) 2022: 1,000 MWh x the Southern grid factor
-    value = regional.scalar("select sum(co2e_t) from marts.fct_emissions where facility_id = 'F1' and scope = '2' "
+    value = regional.scalar("select sum(co2e_t) from marts.fct_emissions where facility_id = 'F1' and scope = '2' and scope2_method = 'location' "
                             "and activity_code = 'electricity' and reporting_year = 2022")
     assert value == pytest.approx(1000 * south_2022, abs=1e-9)
     # F2 (Guangdong) January 2023: the Southern grid has a 2023 factor (0.4042)
     jan = regional.query("select sum(co2e_t), bool_or(is_factor_year_fallback) from marts.fct_emissions "
-                         "where facility_id = 'F2' and scope = '2' and reporting_year = 2023")[0]
+                         "where facility_id = 'F2' and scope = '2' and scope2_method = 'location' and reporting_year = 2023")[0]
     assert jan[0] == pytest.approx(240 * 0.4042, abs=1e-9)
     assert jan[1] is False
 
@@ -392,6 +398,6 @@ def test_ets_factor_family_is_selectable(hand_run, tmp_path):
     shutil.copy(hand_run.warehouse, wh)
     result = run_pipeline(hand_run.warehouse.parent / "landing", wh, cfg)
     assert result.returncode == 0, result.stderr[-2000:]
-    value = result.scalar("select sum(co2e_t) from marts.fct_emissions where facility_id = 'F1' and scope = '2' "
+    value = result.scalar("select sum(co2e_t) from marts.fct_emissions where facility_id = 'F1' and scope = '2' and scope2_method = 'location' "
                           "and activity_code = 'electricity' and reporting_year = 2022")
     assert value == pytest.approx(1000 * 0.5703, abs=1e-9)

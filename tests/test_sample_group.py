@@ -109,6 +109,22 @@ def test_inventory_has_scope1_and_scope2_for_every_year_and_approach(sample_run)
         for approach in ("equity_share", "operational_control", "financial_control"):
             assert (year, approach, "1", None) in seen
             assert (year, approach, "2", "location") in seen
+            assert (year, approach, "2", "market") in seen
+
+
+def test_sample_inventory_shows_every_scope1_source_type(sample_run):
+    types = {r[0] for r in sample_run.query("select distinct source_type from marts.fct_emissions where scope = '1'")}
+    assert {"stationary_combustion", "mobile_combustion", "process", "fugitive"} <= types
+    assert sample_run.scalar("select count(*) from marts.fct_emissions where scope = 'biogenic'") > 0
+
+
+def test_market_based_never_negative_and_instruments_reduce_it(sample_run):
+    rows = dict(sample_run.query(
+        "select scope2_method, min(co2e_t) from marts.fct_emissions where scope = '2' group by 1"))
+    assert rows["market"] >= 0
+    covered = sample_run.scalar(
+        "select sum(activity_quantity) from marts.fct_emissions where method like 'market_instrument_%'")
+    assert covered > 0
 
 
 def test_divested_entity_stops_counting_after_it_leaves(sample_run):
