@@ -167,3 +167,16 @@ def _digest(folder: Path) -> dict[str, str]:
 def test_bundled_sample_is_exactly_what_the_generator_writes(tmp_path):
     generate(tmp_path / "landing", scale="S", seed=2024)
     assert _digest(tmp_path / "landing") == _digest(SAMPLE_LANDING)
+
+
+def test_associate_is_category_15_only_where_not_consolidated(sample_run):
+    # A600 is a 30 % associate: consolidated under equity share (its Scope 1/2 weigh 0.3),
+    # not under the control approaches. Its category 15 line must count only under those.
+    rows = sample_run.query(
+        "select sum(weight_equity_share), sum(weight_operational_control), sum(weight_financial_control) "
+        "from marts.fct_emissions e where scope3_category = 15 and source_type = 'investment' "
+        "and exists (select 1 from raw.procurement__investments r where r.investee_id = 'A600' and "
+        "'procurement__investments:' || r._file_path || '#' || r._row_number = e.source_record_key)")
+    equity, operational, financial = rows[0]
+    assert equity == 0
+    assert operational > 0 and financial > 0

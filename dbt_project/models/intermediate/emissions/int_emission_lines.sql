@@ -205,6 +205,9 @@ final as (
     select * from scope2_location
     union all by name
     select * from scope2_market
+    union all by name
+    -- Scope 3, all categories (METHODS.md 4): same column set
+    select * from {{ ref('int_scope3_emission_lines') }}
 
 )
 

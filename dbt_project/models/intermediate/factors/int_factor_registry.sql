@@ -184,6 +184,11 @@ unioned as (
     union all select * from heat
     union all select * from custom
     union all select * from instruments
+    -- Scope 3 (METHODS.md 4): shipped EPA spend factors, DESNZ activity
+    -- factors, and factors of value-chain partners (supplier footprints, investees)
+    union all select * from {{ ref('int_factors__epa_supply_chain') }}
+    union all select * from {{ ref('int_factors__desnz_2023') }}
+    union all select * from {{ ref('int_factors__value_chain_partners') }}
 
 ),
 

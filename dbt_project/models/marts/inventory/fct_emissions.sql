@@ -43,10 +43,26 @@ located as (
 
 ),
 
+investments as (
+
+    -- Category 15: an investee consolidated under an approach is already in its
+    -- Scope 1/2 there, so its category 15 line weighs 0 under that approach.
+    select
+        source_record_key,
+        is_consolidated_equity_share,
+        is_consolidated_operational_control,
+        is_consolidated_financial_control
+    from {{ ref('int_scope3_investments_apportioned') }}
+
+),
+
 weighted as (
 
     select
         l.*,
+        coalesce(i.is_consolidated_equity_share, false) as is_investee_consolidated_equity_share,
+        coalesce(i.is_consolidated_operational_control, false) as is_investee_consolidated_operational_control,
+        coalesce(i.is_consolidated_financial_control, false) as is_investee_consolidated_financial_control,
         coalesce({{ membership_fraction('l.period_start', 'l.period_end', 'l.period_grain',
                                         'w.in_group_from_date', 'w.in_group_to_date') }}, 0) as in_group_fraction,
         coalesce(w.weight_equity_share, 0) as entity_weight_equity_share,
@@ -55,6 +71,9 @@ weighted as (
     from located as l
     left join weights as w
         on w.entity_id = l.owner_entity_id
+    left join investments as i
+        on l.source_type = 'investment'
+        and i.source_record_key = l.source_record_key
 
 ),
 
@@ -62,7 +81,7 @@ final as (
 
     select
         md5(concat_ws('|', l.source_record_key, l.gas, coalesce(l.scope2_method, ''),
-                      cast(l.period_start as varchar), l.factor_id)) as emission_id,
+                      cast(l.period_start as varchar), l.factor_id, l.scope, l.source_type)) as emission_id,
         l.reporting_year,
         l.period_start,
         l.period_end,
@@ -98,9 +117,12 @@ final as (
         l.data_quality_score,
         l.source_record_key,
         l.in_group_fraction,
-        l.entity_weight_equity_share * l.in_group_fraction as weight_equity_share,
-        l.entity_weight_operational_control * l.in_group_fraction as weight_operational_control,
-        l.entity_weight_financial_control * l.in_group_fraction as weight_financial_control
+        case when l.is_investee_consolidated_equity_share then 0.0
+             else l.entity_weight_equity_share * l.in_group_fraction end as weight_equity_share,
+        case when l.is_investee_consolidated_operational_control then 0.0
+             else l.entity_weight_operational_control * l.in_group_fraction end as weight_operational_control,
+        case when l.is_investee_consolidated_financial_control then 0.0
+             else l.entity_weight_financial_control * l.in_group_fraction end as weight_financial_control
     from weighted as l
     left join gwp as g
         on g.gas_key = {{ normalize_gas_key('l.gwp_gas_key') }}

@@ -82,6 +82,23 @@ fugitive as (
 
 ),
 
+scope3 as (
+
+    -- Scope 3 activities no method could estimate (listed in full, with every
+    -- method tried, in marts.fct_scope3_unestimated)
+    select
+        source_record_key,
+        dataset_key,
+        facility_id,
+        reporting_year,
+        activity_code,
+        coalesce(reported_spend_amount, reported_quantity),
+        case when reported_spend_amount is not null then reported_currency_code else reported_unit end,
+        'scope3_cat' || coalesce(cast(scope3_category as varchar), '?') || '_' || reason_code
+    from {{ ref('int_scope3_unestimated') }}
+
+),
+
 final as (
 
     select * from fuel
@@ -89,6 +106,7 @@ final as (
     union all select * from fugitive
     union all select * from energy
     union all select * from scope2_no_factor
+    union all select * from scope3
 
 )
 
