@@ -121,6 +121,29 @@ def cmd_ui(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_dq_plan(args: argparse.Namespace) -> int:
+    """Render the data quality plan (data_quality/plan.yml) as a bilingual document."""
+    from pipelines.lib import quality
+
+    try:
+        plan = quality.load_plan(args.plan) if args.plan else quality.load_plan()
+    except quality.PlanError as exc:
+        raise UserError(str(exc)) from None
+    target = Path(args.out) / quality.DOC_NAME
+    text = quality.render_plan(plan)
+    if args.check:
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            print(f"carbon: {target} is not up to date with the plan; run `carbon dq-plan --out {args.out}`.",
+                  file=sys.stderr)
+            return 1
+        print(f"{target} is up to date (plan {plan.version}).")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"Wrote {target} (plan {plan.version}: {len(plan.streams)} streams, {len(plan.checks)} checks).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="carbon", description="Carbon Ledger: group-wide GHG inventory warehouse.")
     p.add_argument("--version", action="version", version=f"carbon-ledger {__version__}")
@@ -142,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=2024)
     gen.add_argument("--force", action="store_true", help="overwrite a non-empty --out folder")
     gen.set_defaults(func=cmd_generate)
+
+    dq = sub.add_parser("dq-plan", help="render the data quality plan as a bilingual document (docs/)")
+    dq.add_argument("--out", default="docs", help="folder to write data_quality_plan.md into (default: docs)")
+    dq.add_argument("--plan", help="plan file (default: data_quality/plan.yml)")
+    dq.add_argument("--check", action="store_true", help="exit 1 when the document differs from the plan")
+    dq.set_defaults(func=cmd_dq_plan)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on this project")
     locations(ui)

@@ -11,6 +11,9 @@ import dagster as dg
 
 from pipelines.defs.extraction.assets import extraction_assets
 from pipelines.defs.extraction.checks import extraction_gates
+from pipelines.defs.quality.assets import plan_results
+from pipelines.defs.quality.checks import required_stream_checks
+from pipelines.defs.quality.dbt import quality_result_models
 from pipelines.defs.transform.dbt import carbon_dbt_assets, dbt_resource
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import Locations
@@ -19,8 +22,8 @@ from pipelines.lib.warehouse import Locations
 def build_definitions(locations: Locations | None = None) -> dg.Definitions:
     loc = locations or Locations.resolve()
     return dg.Definitions(
-        assets=[*extraction_assets, carbon_dbt_assets],
-        asset_checks=[*extraction_gates],
+        assets=[*extraction_assets, carbon_dbt_assets, plan_results, quality_result_models],
+        asset_checks=[*extraction_gates, *required_stream_checks],
         resources={
             "carbon": CarbonResource.from_locations(loc),
             "dbt": dbt_resource(),

@@ -45,8 +45,11 @@ def print_run_summary(warehouse: Path, settings: Settings, *, year: int | None =
                 _print_inventory(con, console, settings, year)
             if _exists(con, "marts", "fct_unestimated_activity"):
                 _print_unestimated(con, console)
+            if _exists(con, "quality", "findings"):
+                _print_data_quality(con, console, year)
     except duckdb.IOException as exc:
         console.print(f"The warehouse {warehouse} cannot be read now ({str(exc).splitlines()[0]}).", markup=False)
+    _print_data_docs(console)
 
 
 def _print_extraction(con, console: Console) -> None:
@@ -122,3 +125,74 @@ def _print_unestimated(con, console: Console) -> None:
     console.print(f"未估算 Unestimated activity: {total} record(s), listed in marts.fct_unestimated_activity:")
     for dataset_key, reason, n in rows:
         console.print(f"  {dataset_key}: {n} × {reason}", markup=False)
+
+
+# ---------------------------------------------------------------- data quality plan (issue 7)
+
+
+def _print_data_quality(con, console: Console, year: int | None) -> None:
+    """The scorecard of the data quality plan per stream, and the findings after load."""
+    where = "where reporting_year = ? or period = 'all'" if year else ""
+    params = [year] if year else []
+    if _exists(con, "marts", "fct_data_quality"):
+        rows = con.execute(
+            f"""
+            select stream_id, any_value(stream_name_zh), max(checks_run),
+                   sum(records), sum(error_findings), sum(warning_findings),
+                   100.0 * sum(reported_periods) / nullif(sum(expected_periods), 0),
+                   sum(estimated_pct * records) / nullif(sum(records) filter (where estimated_pct is not null), 0),
+                   min(data_quality_score), arg_min(period, data_quality_score)
+            from marts.fct_data_quality {where}
+            group by stream_id
+            having sum(records) > 0 or sum(error_findings + warning_findings) > 0
+            order by min(data_quality_score), stream_id
+            """,
+            params,
+        ).fetchall()
+        failed = dict(con.execute(
+            "select stream_id, count(distinct check_code) from quality.findings "
+            + ("where reporting_year = ? or reporting_year is null " if year else "") + "group by 1", params
+        ).fetchall())  # fmt: skip
+        version = con.execute("select any_value(plan_version) from quality.plan_streams").fetchone()[0]
+        t = Table(title=f"数据质量 Data quality scorecard (plan {version}; T/CAS 612 6.8 / 9.1)", title_justify="left")
+        for col in ("stream", "数据流", "checks", "failed", "records", "errors", "warnings", "complete %",
+                    "estimated %", "score (worst year)"):  # fmt: skip
+            t.add_column(col, justify="left" if col in ("stream", "数据流") else "right")
+        for sid, zh, checks, records, errors, warnings, complete, estimated, score, worst in rows:
+            t.add_row(sid, zh, str(checks), str(failed.get(sid, 0)), f"{records:,}", str(errors),
+                      str(warnings), _num(complete), _num(estimated), f"{score:.1f} ({worst})",
+                      style="bold" if failed.get(sid) else None)  # fmt: skip
+        console.print(t)
+    # Quarantined rows are listed above; these are the other findings (warnings on load,
+    # the warehouse checks after dbt, and the plan's review).
+    rows = con.execute(
+        "select check_code, message from quality.findings where not is_quarantined "
+        + ("and (reporting_year = ? or reporting_year is null) " if year else "")
+        + "order by case stage when 'load' then 0 when 'raw' then 1 when 'warehouse' then 2 else 3 end, "
+        "dataset_key, check_code, subject_id, period",
+        params,
+    ).fetchall()
+    if not rows:
+        console.print("数据质量发现 Data quality findings: none besides the quarantined rows.")
+        return
+    console.print(f"数据质量发现 Data quality findings ({len(rows)}; full list in table quality.findings):")
+    shown: dict[str, int] = {}
+    for code, message in rows:
+        shown[code] = shown.get(code, 0) + 1
+        if shown[code] <= 3:
+            console.print(f"  [{code}] {message}", soft_wrap=True, markup=False)
+    for code, n in shown.items():
+        if n > 3:
+            console.print(f"  [{code}] … and {n - 3} more", markup=False)
+
+
+def _print_data_docs(console: Console) -> None:
+    """Bring the GX Data Docs up to date (incremental: only results without a page are rendered)."""
+    from pipelines.lib import quality
+
+    try:
+        index = quality.build_data_docs()
+    except Exception as exc:  # the summary is printed whatever state GX is in
+        console.print(f"GX Data Docs could not be built: {exc}", markup=False)
+        return
+    console.print(f"GX Data Docs 数据质量验证报告: {index}", markup=False)

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from pipelines.lib import quality
+from pipelines.lib.contract import DATASETS_BY_KEY
 from pipelines.lib.quality import PlanError, load_plan, parse_plan, validate_batch
 from pipelines.paths import GX_DIR
 
@@ -305,57 +306,95 @@ def test_severity_and_level_decide_success_blocking_and_quarantine(shared_gx_roo
 # ------------------------------------------------------------------------ the repository's plan
 
 
-def test_the_plan_has_its_stable_codes():
+# The codes of plan 1.0: never renumbered, never reused (quarantined rows and reports carry them).
+CODES_OF_PLAN_1 = {
+    "DQ-COMPL-001": (FUEL, "not_null", "error", "row"),
+    "DQ-VALID-001": (FUEL, "non_negative", "error", "row"),
+    "DQ-VALID-002": (FUEL, "non_negative", "error", "row"),
+    "DQ-VALID-003": (FUEL, "in_set", "error", "row"),
+    "DQ-VALID-004": (FUEL, "in_set", "error", "row"),
+    "DQ-REF-001": (FUEL, "in_reference", "error", "row"),
+    "DQ-UNIQ-001": (FUEL, "unique", "error", "row"),
+    "DQ-COMPL-002": ("energy/meter_readings", "not_null", "error", "row"),
+    "DQ-VALID-005": ("energy/meter_readings", "non_negative", "error", "row"),
+    "DQ-VALID-006": ("energy/meter_readings", "in_set", "error", "row"),
+    "DQ-REF-002": ("energy/meter_readings", "in_reference", "error", "row"),
+    "DQ-UNIQ-002": ("energy/meter_readings", "unique", "error", "row"),
+    "DQ-COMPL-003": ("energy/energy_invoices", "not_null", "error", "row"),
+    "DQ-VALID-007": ("energy/energy_invoices", "non_negative", "error", "row"),
+    "DQ-VALID-008": ("energy/energy_invoices", "in_set", "error", "row"),
+    "DQ-VALID-009": ("energy/energy_invoices", "in_set", "error", "row"),
+    "DQ-REF-003": ("energy/energy_invoices", "in_reference", "error", "row"),
+    "DQ-UNIQ-003": ("energy/energy_invoices", "unique", "error", "row"),
+    "DQ-COMPL-004": ("energy/meters", "not_null", "error", "row"),
+    "DQ-VALID-010": ("energy/meters", "in_set", "error", "row"),
+    "DQ-VALID-011": ("energy/meters", "in_set", "error", "row"),
+    "DQ-VALID-012": ("energy/meters", "in_set", "error", "row"),
+    "DQ-VALID-013": ("energy/meters", "between", "warning", "row"),
+    "DQ-REF-004": ("energy/meters", "in_reference", "error", "row"),
+    "DQ-UNIQ-004": ("energy/meters", "unique", "error", "dataset"),
+    "DQ-COMPL-005": ("erp/facilities", "not_null", "error", "row"),
+    "DQ-REF-005": ("erp/facilities", "in_reference", "error", "row"),
+    "DQ-UNIQ-005": ("erp/facilities", "unique", "error", "dataset"),
+    "DQ-COMPL-006": ("erp/entities", "not_null", "error", "dataset"),
+    "DQ-VALID-014": ("erp/entities", "between", "error", "dataset"),
+    "DQ-VALID-015": ("erp/entities", "in_set", "error", "dataset"),
+    "DQ-VALID-016": ("erp/entities", "in_set", "error", "dataset"),
+    "DQ-REF-006": ("erp/entities", "in_reference", "error", "dataset"),
+    "DQ-UNIQ-006": ("erp/entities", "unique", "error", "dataset"),
+}
+
+
+def test_the_codes_of_earlier_revisions_keep_their_meaning():
     plan = load_plan()
-    assert [s.id for s in plan.streams] == [
-        "fuel_consumption",
-        "meter_readings",
-        "energy_invoices",
-        "meters",
-        "facilities",
-        "entities",
-    ]
-    assert {c.code: (c.dataset_key, c.rule, c.severity, c.level) for c in plan.checks} == {
-        "DQ-COMPL-001": (FUEL, "not_null", "error", "row"),
-        "DQ-VALID-001": (FUEL, "non_negative", "error", "row"),
-        "DQ-VALID-002": (FUEL, "non_negative", "error", "row"),
-        "DQ-VALID-003": (FUEL, "in_set", "error", "row"),
-        "DQ-VALID-004": (FUEL, "in_set", "error", "row"),
-        "DQ-REF-001": (FUEL, "in_reference", "error", "row"),
-        "DQ-UNIQ-001": (FUEL, "unique", "error", "row"),
-        "DQ-COMPL-002": ("energy/meter_readings", "not_null", "error", "row"),
-        "DQ-VALID-005": ("energy/meter_readings", "non_negative", "error", "row"),
-        "DQ-VALID-006": ("energy/meter_readings", "in_set", "error", "row"),
-        "DQ-REF-002": ("energy/meter_readings", "in_reference", "error", "row"),
-        "DQ-UNIQ-002": ("energy/meter_readings", "unique", "error", "row"),
-        "DQ-COMPL-003": ("energy/energy_invoices", "not_null", "error", "row"),
-        "DQ-VALID-007": ("energy/energy_invoices", "non_negative", "error", "row"),
-        "DQ-VALID-008": ("energy/energy_invoices", "in_set", "error", "row"),
-        "DQ-VALID-009": ("energy/energy_invoices", "in_set", "error", "row"),
-        "DQ-REF-003": ("energy/energy_invoices", "in_reference", "error", "row"),
-        "DQ-UNIQ-003": ("energy/energy_invoices", "unique", "error", "row"),
-        "DQ-COMPL-004": ("energy/meters", "not_null", "error", "row"),
-        "DQ-VALID-010": ("energy/meters", "in_set", "error", "row"),
-        "DQ-VALID-011": ("energy/meters", "in_set", "error", "row"),
-        "DQ-VALID-012": ("energy/meters", "in_set", "error", "row"),
-        "DQ-VALID-013": ("energy/meters", "between", "warning", "row"),
-        "DQ-REF-004": ("energy/meters", "in_reference", "error", "row"),
-        "DQ-UNIQ-004": ("energy/meters", "unique", "error", "dataset"),
-        "DQ-COMPL-005": ("erp/facilities", "not_null", "error", "row"),
-        "DQ-REF-005": ("erp/facilities", "in_reference", "error", "row"),
-        "DQ-UNIQ-005": ("erp/facilities", "unique", "error", "dataset"),
-        "DQ-COMPL-006": ("erp/entities", "not_null", "error", "dataset"),
-        "DQ-VALID-014": ("erp/entities", "between", "error", "dataset"),
-        "DQ-VALID-015": ("erp/entities", "in_set", "error", "dataset"),
-        "DQ-VALID-016": ("erp/entities", "in_set", "error", "dataset"),
-        "DQ-REF-006": ("erp/entities", "in_reference", "error", "dataset"),
-        "DQ-UNIQ-006": ("erp/entities", "unique", "error", "dataset"),
-    }
+    now = {c.code: (c.dataset_key, c.rule, c.severity, c.level) for c in plan.checks}
+    assert {code: now.get(code) for code in CODES_OF_PLAN_1} == CODES_OF_PLAN_1
     assert plan.check("DQ-VALID-014").args == {"column": "equity_pct", "min": 0.0, "max": 100.0}
     assert plan.check("DQ-REF-002").reference_key == "energy/meters.meter_id"
     assert {"t", "kg", "10^4 Nm3", "kWh", "MWh", "GJ", "L"} <= set(plan.check("DQ-VALID-003").args["values"])
+    # duplicates are now judged across files too; the rule and its code stay
+    assert plan.check("DQ-UNIQ-003").is_across_files and plan.check("DQ-UNIQ-002").is_across_files
+
+
+def test_every_landing_dataset_is_a_stream_of_the_plan_with_how_it_is_kept():
+    plan = load_plan()
+    assert sorted(plan.dataset_keys) == sorted(DATASETS_BY_KEY)
     for s in plan.streams:
-        assert s.name_en and s.name_zh and s.clause and s.retention and s.responsible_role
+        assert s.name_en and s.name_zh and s.clause and s.retention and s.responsible_role and s.source_system
+        assert s.checks, s.id
+    # the streams issue 7 names, by id
+    assert {"fuel_consumption", "meter_readings", "energy_invoices", "renewable_instruments", "production",
+            "financials", "purchases", "shipments", "business_travel", "waste", "carbon_allowances",
+            "carbon_credits", "custom_factors", "entities"} <= {s.id for s in plan.streams}  # fmt: skip
+    assert plan.version == "2.0" and [r.version for r in plan.revisions] == ["1.0", "2.0"]
+
+
+def test_the_plan_lists_its_meters_with_their_calibration_interval():
+    plan = load_plan()
+    meters = {m.meter_id: m for m in plan.meters}
+    assert len(meters) == 27
+    assert (meters["EM-F05"].facility_id, meters["EM-F05"].calibration_interval_months) == ("F05", 24)
+    assert meters["ST-F04"].energy_type == "steam" and meters["PV-F01"].supply == "onsite_renewable"
+
+
+def test_the_rule_catalogue_covers_every_family_the_issue_asks_for():
+    plan = load_plan()
+    families = {c.code.split("-")[1] for c in plan.checks}
+    assert families == {"COMPL", "VALID", "REF", "UNIQ", "TREE", "TIME", "CALIB", "DEV", "RECON", "EST",
+                        "FACTOR", "PLAN"}  # fmt: skip
+    by_stage = {stage: {c.rule for c in plan.checks_in(stage)} for stage in quality.STAGES}
+    assert by_stage["warehouse"] == {r for r, spec in quality.RULES.items() if spec.stage == "warehouse"}
+    assert by_stage["review"] == {r for r, spec in quality.RULES.items() if spec.stage == "review"}
+    assert by_stage["raw"] == {"has_rows"}
+    blocking_before_dbt = {c.code for c in plan.checks if c.is_blocking and c.stage in ("load", "raw")}
+    assert {
+        "DQ-TREE-001",
+        "DQ-TREE-002",
+        "DQ-COMPL-008",
+        "DQ-COMPL-009",
+        "DQ-VALID-014",
+    } <= blocking_before_dbt
+    assert [c.code for c in plan.checks_in("warehouse") if c.is_blocking] == ["DQ-UNIQ-009"]
 
 
 def test_a_realistic_fuel_batch_against_the_plan(gx_root):
@@ -512,13 +551,24 @@ def test_a_plan_that_is_not_yaml_is_reported_with_its_path(tmp_path):
 # ------------------------------------------------------------------------ the GX context
 
 
-def test_validating_every_plan_dataset_leaves_great_expectations_yml_unchanged(gx_root):
-    """A stream added to the plan adds a GX asset: commit great_expectations.yml with it."""
+def test_validating_every_plan_suite_leaves_great_expectations_yml_unchanged(gx_root):
+    """A stream or measure added to the plan adds a GX asset: commit great_expectations.yml with it."""
+    import duckdb
+
+    from pipelines.lib.quality.review import review_findings
+    from pipelines.lib.quality.warehouse import MEASURES, validate_frame, validate_raw_counts
+
     before = (gx_root / "great_expectations.yml").read_bytes()
     plan = load_plan()
     refs = {k: set() for key in plan.dataset_keys for k in plan.reference_keys(key)}
     for key in plan.dataset_keys:
         validate_batch(key, pd.DataFrame(), plan=plan, reference_values=refs, context_root=gx_root)
+    for name in {m.name for m in MEASURES.values()}:
+        checks = [c for c in plan.checks_in("warehouse") if MEASURES[c.rule].name == name]
+        validate_frame(pd.DataFrame(), checks, "quality__" + name, context_root=gx_root)
+    con = duckdb.connect()
+    validate_raw_counts(con, plan, context_root=gx_root)
+    review_findings(con, plan, None, context_root=gx_root)
     assert (gx_root / "great_expectations.yml").read_bytes() == before
     assert sorted(p.name for p in gx_root.iterdir()) == [
         ".gitignore",

@@ -17,6 +17,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.defs.quality import QUALITY_RESULT_MODELS
 from pipelines.lib.progress import say
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import ENV_WAREHOUSE
@@ -60,7 +61,14 @@ class CarbonDbtTranslator(DagsterDbtTranslator):
 ensure_manifest()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=CarbonDbtTranslator())
+# The models that read the data quality plan's results are built after the
+# plan's checks, by pipelines/defs/quality/dbt.py.
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=CarbonDbtTranslator(),
+    exclude=QUALITY_RESULT_MODELS,
+)
 def carbon_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
     os.environ[ENV_WAREHOUSE] = carbon.warehouse_path  # read by profiles.yml
     settings = carbon.settings()

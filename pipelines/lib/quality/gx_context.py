@@ -1,0 +1,178 @@
+"""The Great Expectations file context of the plan (``data_quality/gx``) and its Data Docs.
+
+Two pandas data sources: ``landing`` (one dataframe asset per dataset, for the
+batches validated on load) and ``warehouse`` (one per dbt measure, for the
+checks after dbt). Suites, validation definitions and checkpoints are built
+here from the plan; they, the results and the Data Docs live under
+``gx/uncommitted/``. The only committed GX file is ``great_expectations.yml``;
+it gains a dataframe asset the first time a suite is validated and is stable
+after (commit it with the plan change that added the asset).
+
+Importing GX costs several seconds, so it is imported on first use only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from pipelines.paths import GX_DIR
+
+LANDING_SOURCE = "landing"
+WAREHOUSE_SOURCE = "warehouse"
+_BATCH_DEFINITION = "whole_batch"
+DATA_DOCS_SITE = "local_site"
+
+
+class GxContext:
+    """A GX file context and the checkpoints built in it by this process."""
+
+    def __init__(self, root: Path) -> None:
+        if not (root / "great_expectations.yml").is_file():
+            # Without it GX would scaffold a default project (and its clutter) here.
+            raise FileNotFoundError(f"no great_expectations.yml in {root}: not a GX context root")
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx
+
+        self.gx = gx
+        self.root = root
+        self.lock = threading.RLock()
+        # context_root_dir rather than project_root_dir: the root need not be called gx/.
+        self.context = gx.get_context(mode="file", context_root_dir=str(root))
+        self._checkpoints: dict[tuple[str, str], tuple[str, Any]] = {}
+
+    def checkpoint(self, source_name: str, asset_name: str, expectations: list[Any], *, notes: str) -> Any:
+        """The checkpoint validating ``asset_name`` with a suite of the same name,
+        (re)building suite and definitions when the expectations changed."""
+        fingerprint = hashlib.sha256(
+            json.dumps(
+                [e.configuration.to_json_dict() for e in expectations], sort_keys=True, default=str
+            ).encode()
+        ).hexdigest()
+        cached = self._checkpoints.get((source_name, asset_name))
+        if cached and cached[0] == fingerprint:
+            return cached[1]
+        gx, ctx = self.gx, self.context
+        try:
+            source = ctx.data_sources.get(source_name)
+        except (LookupError, KeyError):
+            source = ctx.data_sources.add_pandas(source_name)
+        # Get before add: adding writes new ids into great_expectations.yml.
+        try:
+            asset = source.get_asset(asset_name)
+        except LookupError:
+            asset = source.add_dataframe_asset(asset_name)
+        try:
+            batch_definition = asset.get_batch_definition(_BATCH_DEFINITION)
+        except LookupError:
+            batch_definition = asset.add_batch_definition_whole_dataframe(_BATCH_DEFINITION)
+        suite = ctx.suites.add_or_update(
+            gx.ExpectationSuite(name=asset_name, expectations=expectations, meta={"notes": notes})
+        )
+        definition = ctx.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=asset_name, data=batch_definition, suite=suite)
+        )
+        checkpoint = ctx.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=asset_name,
+                validation_definitions=[definition],
+                actions=[
+                    gx.checkpoint.UpdateDataDocsAction(name="update_data_docs", site_names=[DATA_DOCS_SITE])
+                ],
+                result_format={"result_format": "COMPLETE"},
+            )
+        )
+        self._checkpoints[(source_name, asset_name)] = (fingerprint, checkpoint)
+        return checkpoint
+
+    def run(
+        self,
+        checkpoint: Any,
+        frame: Any,
+        parameters: dict[str, Any] | None = None,
+        *,
+        update_data_docs: bool,
+    ) -> Any:
+        """Validate one frame; the suite's ExpectationSuiteValidationResult.
+
+        With ``update_data_docs`` the checkpoint runs and its UpdateDataDocsAction
+        renders the result page; otherwise the ValidationDefinition runs and
+        stores its result, and :func:`build_data_docs` renders it later.
+        """
+        batch = {"dataframe": frame}
+        if update_data_docs:
+            (result,) = checkpoint.run(
+                batch_parameters=batch, expectation_parameters=parameters or {}
+            ).run_results.values()
+            return result
+        (definition,) = checkpoint.validation_definitions
+        return definition.run(
+            checkpoint_id=checkpoint.id,
+            batch_parameters=batch,
+            expectation_parameters=parameters or {},
+            result_format=checkpoint.result_format,
+        )
+
+
+_CONTEXTS: dict[Path, GxContext] = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def gx_context(root: Path | str = GX_DIR) -> GxContext:
+    root = Path(root).resolve()
+    with _CONTEXTS_LOCK:
+        if root not in _CONTEXTS:
+            _CONTEXTS[root] = GxContext(root)
+        return _CONTEXTS[root]
+
+
+def build_data_docs(context_root: Path | str = GX_DIR) -> Path:
+    """Bring the local Data Docs site up to date and return the path of its index.html.
+
+    Incremental: renders the suites, the validation results that have no page
+    yet and the index, so its cost follows the new results, not the history.
+    The index lists the most recent ``validation_results_limit`` results (see
+    great_expectations.yml); older pages stay on disk.
+    """
+    gxc = gx_context(context_root)
+    ctx = gxc.context
+    with gxc.lock:
+        # One site builder for all look-ups (get_docs_sites_urls builds one per call).
+        config = ctx.variables.data_docs_sites[DATA_DOCS_SITE]
+        site = ctx._load_site_builder_from_site_config(config)
+        rendered = set(site.target_store.list_keys())
+        # GX renders only the most recent `validation_results_limit` results.
+        limit = (config.get("site_index_builder") or {}).get("validation_results_limit")
+        results = sorted(
+            ctx.validation_results_store.list_keys(), key=lambda k: k.run_id.run_time, reverse=True
+        )
+        stale: list[Any] = [k for k in results[:limit] if k not in rendered]
+        stale += [k.expectation_suite_identifier for k in stale]  # their suites may have changed
+        stale += [k for k in ctx.expectations_store.list_keys() if k not in rendered]
+        if stale or not site.get_resource_url(only_if_exists=True):
+            # An empty resource list would mean "rebuild everything" to GX.
+            ctx.build_data_docs(
+                site_names=[DATA_DOCS_SITE], resource_identifiers=list(dict.fromkeys(stale)) or None
+            )
+        index = site.get_resource_url(only_if_exists=False)
+    return Path(urllib.request.url2pathname(urllib.parse.urlparse(index).path))
+
+
+def exception_message(info: Any) -> str | None:
+    """GX reports exceptions flat ({raised_exception, exception_message}) or per
+    metric ({metric id: {...}}); the first message raised, if any."""
+    if not isinstance(info, dict):
+        return None
+    if "raised_exception" in info:
+        return (info.get("exception_message") or "exception") if info["raised_exception"] else None
+    for sub in info.values():
+        message = exception_message(sub)
+        if message:
+            return message
+    return None
