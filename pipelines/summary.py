@@ -45,6 +45,7 @@ def print_run_summary(warehouse: Path, settings: Settings, *, year: int | None =
                 _print_inventory(con, console, settings, year)
             if _exists(con, "marts", "fct_unestimated_activity"):
                 _print_unestimated(con, console)
+            _print_management(con, console, settings, year)
             if _exists(con, "quality", "findings"):
                 _print_data_quality(con, console, year)
     except duckdb.IOException as exc:
@@ -125,6 +126,112 @@ def _print_unestimated(con, console: Console) -> None:
     console.print(f"未估算 Unestimated activity: {total} record(s), listed in marts.fct_unestimated_activity:")
     for dataset_key, reason, n in rows:
         console.print(f"  {dataset_key}: {n} × {reason}", markup=False)
+
+
+# ---------------------------------------------------------------- management layer (issue 5)
+
+
+def _print_management(con, console: Console, settings: Settings, year: int | None) -> None:
+    """Base year, target progress and the carbon position of the group (T/CAS 612 6.5-6.7)."""
+    if _exists(con, "marts", "fct_baseline"):
+        _print_baseline(con, console, settings)
+    if _exists(con, "marts", "fct_target_progress"):
+        _print_targets(con, console, year)
+    if _exists(con, "marts", "fct_carbon_position"):
+        _print_position(con, console, settings, year)
+
+
+def _print_baseline(con, console: Console, settings: Settings) -> None:
+    rows = con.execute(
+        """
+        select scope, scope2_method, base_years, original_base_t, recalculated_base_t, change_pct,
+               is_recalculated, applied_base_t, threshold_pct
+        from marts.fct_baseline where consolidation_approach = ?
+        order by scope, scope2_method nulls first
+        """,
+        [settings.consolidation],
+    ).fetchall()
+    if not rows:
+        return
+    t = Table(
+        title=f"基准年 Base year {rows[0][2]}, tCO2e ({settings.consolidation}; recalculated when the "
+        f"cumulative change ≥ {rows[0][8]:g} %)",
+        title_justify="left",
+    )
+    for col in ("scope", "original", "recalculated", "change %", "recalculated?", "applied"):
+        t.add_column(col, justify="left" if col == "scope" else "right")
+    for scope, method, _, original, recalculated, change, is_recalc, applied, _ in rows:
+        label = f"{scope} {method}" if method else scope
+        t.add_row(label, _num(original), _num(recalculated), _num(change, 2), "yes 是" if is_recalc else "no 否",
+                  _num(applied))
+    console.print(t)
+    log = con.execute(
+        """
+        select distinct trigger_id, event_date, trigger_status, description
+        from marts.fct_baseline_recalculation_log where consolidation_approach = ?
+        order by event_date, trigger_id
+        """,
+        [settings.consolidation],
+    ).fetchall()
+    for _, _, status, description in log:
+        mark = "!" if status == "missing_base_year_data" else "·"
+        console.print(f"  {mark} {description}", soft_wrap=True, markup=False)
+
+
+def _print_targets(con, console: Console, year: int | None) -> None:
+    # the given year, else the latest year with an actual figure per target
+    rows = con.execute(
+        """
+        with judged as (
+            select *, row_number() over (partition by target_name order by reporting_year desc) as rn
+            from marts.fct_target_progress
+            where actual is not null and (? is null or reporting_year = ?)
+        )
+        select target_name, reporting_year, unit, base_value, target_year, target_value, trajectory, actual,
+               progress_pct, is_on_track
+        from judged where rn = 1 order by target_name
+        """,
+        [year, year],
+    ).fetchall()
+    if not rows:
+        return
+    t = Table(title="目标进展 Target progress", title_justify="left")
+    for col in ("target", "year", "unit", "base", "target (year)", "trajectory", "actual", "progress %",
+                "on track"):
+        t.add_column(col, justify="left" if col in ("target", "unit") else "right")
+    for name, y, unit, base, target_year, target, trajectory, actual, progress, on_track in rows:
+        digits = 1 if (base or 0) >= 100 else 4
+        t.add_row(name, str(y), unit or "", _num(base, digits), f"{_num(target, digits)} ({target_year})",
+                  _num(trajectory, digits), _num(actual, digits), _num(progress, 1),
+                  "—" if on_track is None else ("yes 是" if on_track else "no 否"))
+    console.print(t)
+
+
+def _print_position(con, console: Console, settings: Settings, year: int | None) -> None:
+    where = "and reporting_year = ?" if year else ""
+    rows = con.execute(
+        f"""
+        select reporting_year, gross_t, credits_retired_t, allowances_cancelled_t, removals_t, net_t, is_neutral,
+               ets_surplus_t, ets_cost_exposure, currency_code
+        from marts.fct_carbon_position where is_group_total {where}
+        order by reporting_year
+        """,
+        [year] if year else [],
+    ).fetchall()
+    if not rows:
+        return
+    t = Table(
+        title=f"碳资产与净排放 Carbon position of the group, tCO2e ({settings.consolidation}; credits never "
+        "enter Scope 1-3)",
+        title_justify="left",
+    )
+    for col in ("year", "gross", "credits retired", "allowances cancelled", "removals", "net", "neutral",
+                "ETS surplus(+)/deficit(-)", "ETS cost exposure"):
+        t.add_column(col, justify="right")
+    for y, gross, credits, cancelled, removals, net, neutral, surplus, exposure, currency in rows:
+        t.add_row(str(y), _num(gross), _num(credits), _num(cancelled), _num(removals), _num(net),
+                  "yes 是" if neutral else "no 否", _num(surplus), f"{_num(exposure, 2)} {currency or ''}")
+    console.print(t)
 
 
 # ---------------------------------------------------------------- data quality plan (issue 7)

@@ -1,0 +1,135 @@
+-- Base-year emissions per entity under two boundaries (METHODS.md 7):
+--   original_t: as the base year was reported, i.e. each row weighted as in
+--               fct_emissions (the entity's weight x its time in the group
+--               during the base year);
+--   current_t:  today's boundary applied to the same base-year activity data
+--               (the entity's weight x 1 if it belongs to the group at the end
+--               of the current year, else 0).
+-- Grain: base year x entity x approach x scope x Scope 2 method. The current
+-- year is var('reporting_year') or the latest year with Scope 1 or 2 data
+-- from January through December.
+{% set base_years = var('base_years', [2021]) %}
+with
+
+emissions as (
+
+    select * from {{ ref('fct_emissions') }}
+
+),
+
+weights as (
+
+    select * from {{ ref('int_entity_weights') }}
+
+),
+
+approaches as (
+
+    select 'equity_share' as consolidation_approach
+    union all select 'operational_control'
+    union all select 'financial_control'
+
+),
+
+current_year as (
+
+    -- the latest year the inventory covers from January through December (a
+    -- year holding only the tail of a reading across New Year does not count)
+    {% if var('reporting_year', none) %}
+    select {{ var('reporting_year') }}::bigint as current_year
+    {% else %}
+    select max(reporting_year) as current_year
+    from (
+        select reporting_year
+        from {{ ref('fct_emissions') }}
+        where scope in ('1', '2')
+        group by reporting_year
+        having min(period_start) <= make_date(reporting_year::integer, 1, 31)
+           and max(period_end) >= make_date(reporting_year::integer, 12, 1)
+    )
+    {% endif %}
+
+),
+
+current_boundary as (
+
+    -- in the group on the last day of the current year
+    select
+        w.entity_id,
+        w.weight_equity_share,
+        w.weight_operational_control,
+        w.weight_financial_control,
+        case
+            when (w.in_group_from_date is null
+                  or w.in_group_from_date <= make_date(c.current_year::int, 12, 31))
+             and (w.in_group_to_date is null
+                  or w.in_group_to_date >= make_date(c.current_year::int, 12, 31))
+            then 1.0 else 0.0
+        end as current_membership
+    from weights as w
+    cross join current_year as c
+
+),
+
+base_year_rows as (
+
+    select *
+    from emissions
+    where reporting_year in ({{ base_years | join(', ') }})
+      and scope in ('1', '2', '3')
+
+),
+
+weighted as (
+
+    select
+        e.reporting_year as base_year,
+        e.entity_id,
+        a.consolidation_approach,
+        e.scope,
+        e.scope2_method,
+        e.co2e_t,
+        case a.consolidation_approach
+            when 'equity_share' then e.weight_equity_share
+            when 'operational_control' then e.weight_operational_control
+            else e.weight_financial_control
+        end as original_weight,
+        -- a category 15 line that weighs 0 although its investor is in the
+        -- group (the investee is consolidated) keeps weighing 0
+        case
+            when e.source_type = 'investment' and e.in_group_fraction > 0
+                 and case a.consolidation_approach
+                        when 'equity_share' then e.weight_equity_share
+                        when 'operational_control' then e.weight_operational_control
+                        else e.weight_financial_control end = 0
+            then 0.0
+            else coalesce(b.current_membership * case a.consolidation_approach
+                    when 'equity_share' then b.weight_equity_share
+                    when 'operational_control' then b.weight_operational_control
+                    else b.weight_financial_control end, 0.0)
+        end as current_weight
+    from base_year_rows as e
+    cross join approaches as a
+    left join current_boundary as b
+        on b.entity_id = e.entity_id
+
+),
+
+final as (
+
+    select
+        base_year,
+        entity_id,
+        consolidation_approach,
+        scope,
+        scope2_method,
+        {{ exact_sum('co2e_t * original_weight') }} as original_t,
+        {{ exact_sum('co2e_t * current_weight') }} as current_t,
+        {{ exact_sum('co2e_t') }} as unweighted_t,
+        count(*) as emission_rows
+    from weighted
+    group by all
+
+)
+
+select * from final

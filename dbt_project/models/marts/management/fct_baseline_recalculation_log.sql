@@ -1,0 +1,169 @@
+-- The base-year recalculation log (METHODS.md 7; T/CAS 612 6.5): one row per
+-- trigger x consolidation approach x scope x Scope 2 method, with the
+-- trigger's own effect on the base year and the cumulative effect of all
+-- triggers up to and including it (ordered by event date), as a share of the
+-- original base. A trigger whose base-year activity data is missing is a
+-- finding (trigger_status 'missing_base_year_data', effect null), not a guess.
+{% set base_years = var('base_years', [2021]) %}
+{% set n_years = base_years | length %}
+with
+
+triggers as (
+
+    select * from {{ ref('int_baseline__structural_triggers') }}
+
+),
+
+entity_years as (
+
+    select * from {{ ref('int_baseline__entity_base_years') }}
+
+),
+
+approaches as (
+
+    select 'equity_share' as consolidation_approach
+    union all select 'operational_control'
+    union all select 'financial_control'
+
+),
+
+originals as (
+
+    select
+        consolidation_approach,
+        scope,
+        scope2_method,
+        {{ exact_sum('original_t') }} / {{ n_years }} as original_base_t
+    from entity_years
+    group by all
+
+),
+
+trigger_summary as (
+
+    -- one trigger over all base years: missing data in any base year is a finding
+    select
+        trigger_id,
+        any_value(trigger_type) as trigger_type,
+        any_value(entity_id) as entity_id,
+        any_value(entity_name) as entity_name,
+        any_value(event_date) as event_date,
+        case
+            when bool_or(trigger_status = 'missing_base_year_data') then 'missing_base_year_data'
+            when bool_and(trigger_status = 'no_base_year_operations') then 'no_base_year_operations'
+            else 'recalculated'
+        end as trigger_status,
+        string_agg(base_year::varchar, ',' order by base_year)
+            filter (where trigger_status = 'missing_base_year_data') as years_missing_data
+    from triggers
+    group by trigger_id
+
+),
+
+effects as (
+
+    select
+        t.trigger_id,
+        e.consolidation_approach,
+        e.scope,
+        e.scope2_method,
+        {{ exact_sum('e.current_t - e.original_t') }} / {{ n_years }} as effect_t
+    from triggers as t
+    inner join entity_years as e
+        on e.entity_id = t.entity_id
+        and e.base_year = t.base_year
+    where t.trigger_status = 'recalculated'
+    group by all
+
+),
+
+rows_with_effect as (
+
+    select
+        s.*,
+        e.consolidation_approach,
+        e.scope,
+        e.scope2_method,
+        e.effect_t
+    from trigger_summary as s
+    inner join effects as e
+        on e.trigger_id = s.trigger_id
+
+),
+
+rows_without_effect as (
+
+    -- findings and triggers without base-year operations: one row per approach
+    select
+        s.*,
+        a.consolidation_approach,
+        null::varchar as scope,
+        null::varchar as scope2_method,
+        null::double as effect_t
+    from trigger_summary as s
+    cross join approaches as a
+    where s.trigger_id not in (select trigger_id from rows_with_effect)
+
+),
+
+log_rows as (
+
+    select * from rows_with_effect
+    union all by name
+    select * from rows_without_effect
+
+),
+
+final as (
+
+    select
+        l.trigger_id,
+        l.trigger_type,
+        l.entity_id,
+        l.entity_name,
+        l.event_date,
+        '{{ base_years | join(",") }}' as base_years,
+        l.consolidation_approach,
+        l.scope,
+        l.scope2_method,
+        l.trigger_status,
+        l.trigger_status = 'missing_base_year_data' as is_finding,
+        l.years_missing_data,
+        l.effect_t,
+        sum(coalesce(l.effect_t, 0)) over (
+            partition by l.consolidation_approach, l.scope, l.scope2_method
+            order by l.event_date, l.trigger_id
+            rows between unbounded preceding and current row
+        ) as cumulative_effect_t,
+        o.original_base_t,
+        case when o.original_base_t <> 0 then l.effect_t / o.original_base_t * 100 end as effect_pct,
+        {{ var('recalculation_threshold_pct', 5) }}::double as threshold_pct,
+        case l.trigger_status
+            when 'recalculated' then
+                case l.trigger_type
+                    when 'acquisition' then 'Acquisition of ' || l.entity_id || ' (' || coalesce(l.entity_name, '') || ') on '
+                        || strftime(l.event_date, '%Y-%m-%d') || ': its base-year emissions join the base year. 收购：将其基准年排放计入基准年。'
+                    else 'Divestment of ' || l.entity_id || ' (' || coalesce(l.entity_name, '') || ') on '
+                        || strftime(l.event_date, '%Y-%m-%d') || ': its base-year emissions leave the base year. 剥离：将其基准年排放从基准年中扣除。'
+                end
+            when 'missing_base_year_data' then
+                'Finding: ' || l.trigger_type || ' of ' || l.entity_id || ' on ' || strftime(l.event_date, '%Y-%m-%d')
+                || ' cannot be recalculated, no activity data for base year(s) ' || l.years_missing_data
+                || '. 发现项：基准年活动数据缺失，无法重新计算。'
+            else
+                l.trigger_type || ' of ' || l.entity_id || ': every facility opened after the base year, nothing to recalculate. '
+                || '设施均在基准年之后投运，无需重新计算。'
+        end as description
+    from log_rows as l
+    left join originals as o
+        on o.consolidation_approach = l.consolidation_approach
+        and o.scope is not distinct from l.scope
+        and o.scope2_method is not distinct from l.scope2_method
+
+)
+
+select
+    *,
+    case when original_base_t <> 0 then cumulative_effect_t / original_base_t * 100 end as cumulative_change_pct
+from final

@@ -1,0 +1,188 @@
+"""Base year and recalculation (METHODS.md 7; T/CAS 612 6.5) against hand calculations.
+
+One small landing goes through `carbon run`; the same warehouse is then rebuilt
+with other carbon.yml settings (threshold, multi-year base) — the files are
+unchanged, so only dbt runs again. Emissions are process CO2 with a group
+factor of 1 tCO2 per tonne, so every figure below is worked out in whole tonnes.
+
+The tree (every facility reports a process quantity in tonnes = tCO2):
+  S1  subsidiary 100 %, always in:  F1 2020: 40  2021: 50  2023: 55
+                                    F1B opened 2022 (organic growth): 2023: 7
+  S2  acquired 2023-01-01:          F2 2020: 13  2021: 15  2023: 16
+  S3  JV 50 %, joint control, no operational control, divested 2022-06-30:
+                                    F3 2020: 8   2021: 10
+  S4  acquired 2023-03-01, its plant existed in 2021 but no 2021 data:
+                                    F4 2023: 3  -> a finding, not a guess
+  S5  acquired 2023-01-01, plant opened 2022-05-01 (nothing to recalculate):
+                                    F5 2023: 4
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import run_pipeline, write_config, write_csv
+
+ENTITY_HEADER = ["entity_id", "entity_name", "parent_entity_id", "relationship", "equity_pct",
+                 "financial_control", "operational_control", "valid_from", "valid_to"]
+FACILITY_HEADER = ["facility_id", "entity_id", "facility_name", "country", "province", "opened_on", "closed_on"]
+PROCESS_HEADER = ["facility_id", "period", "process", "quantity", "unit"]
+FACTOR_HEADER = ["factor_key", "unit", "gas", "kg_per_unit", "region", "year_from", "year_to", "source"]
+
+
+def build_landing(root):
+    write_csv(root / "erp/entities/entities.csv", ENTITY_HEADER, [
+        ["G001", "Group", "", "root", 100, "full", "true", "", ""],
+        ["S1", "Always in", "G001", "subsidiary", 100, "full", "true", "", ""],
+        ["S2", "Acquired 2023", "G001", "subsidiary", 100, "full", "true", "2023-01-01", ""],
+        ["S3", "Divested JV", "G001", "joint_venture", 50, "joint", "false", "", "2022-06-30"],
+        ["S4", "Acquired without base-year data", "G001", "subsidiary", 100, "full", "true", "2023-03-01", ""],
+        ["S5", "Acquired, plant built 2022", "G001", "subsidiary", 100, "full", "true", "2023-01-01", ""],
+    ])
+    write_csv(root / "erp/facilities/facilities.csv", FACILITY_HEADER, [
+        ["F1", "S1", "Plant 1", "CN", "Jiangsu", "", ""],
+        ["F1B", "S1", "Plant 1B (new line)", "CN", "Jiangsu", "2022-01-01", ""],
+        ["F2", "S2", "Plant 2", "CN", "Zhejiang", "", ""],
+        ["F3", "S3", "JV plant", "CN", "Anhui", "", ""],
+        ["F4", "S4", "Plant 4", "CN", "Hubei", "2015-01-01", ""],
+        ["F5", "S5", "Plant 5", "CN", "Hubei", "2022-05-01", ""],
+    ])
+    rows = []
+    for facility, year, tonnes in [
+        ("F1", 2020, 40), ("F1", 2021, 50), ("F1", 2023, 55), ("F1B", 2023, 7),
+        ("F2", 2020, 13), ("F2", 2021, 15), ("F2", 2023, 16),
+        ("F3", 2020, 8), ("F3", 2021, 10),
+        ("F4", 2023, 3), ("F5", 2023, 4),
+    ]:
+        rows.append([facility, str(year), "test_kiln", tonnes, "t"])
+    write_csv(root / "erp/process_activity/process.csv", PROCESS_HEADER, rows)
+    write_csv(root / "reference/custom_factors/factors.csv", FACTOR_HEADER, [
+        ["test_kiln", "t", "CO2", 1000, "", "", "", "test factor: 1 tCO2 per tonne"],
+    ])
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("baseline")
+    build_landing(root / "landing")
+    result = run_pipeline(root / "landing", root / "wh.duckdb", write_config(root / "carbon.yml", base_year=2021))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result.root = root
+    return result
+
+
+def base(run, approach: str, scope: str = "1") -> dict:
+    cols = ["original_base_t", "recalculated_base_t", "applied_base_t", "change_pct", "is_recalculated",
+            "base_year", "base_years"]
+    row = run.query(f"select {', '.join(cols)} from marts.fct_baseline "
+                    "where consolidation_approach = ? and scope = ?", [approach, scope])
+    assert len(row) == 1, row
+    return dict(zip(cols, row[0], strict=True))
+
+
+def log(run, approach: str) -> list[tuple]:
+    return run.query(
+        "select trigger_id, trigger_type, scope, trigger_status, effect_t, cumulative_effect_t, is_finding "
+        "from marts.fct_baseline_recalculation_log where consolidation_approach = ? "
+        "order by event_date, trigger_id", [approach])
+
+
+def test_acquisition_recalculates_the_base_year(baseline_run):
+    # METHODS.md 7 check: base year 50 t; an entity that emitted 15 t in the
+    # base year is acquired -> recalculated base 65 t (+30 % >= 5 %: applied).
+    # Under operational control the divested JV (no operational control) weighs 0.
+    b = base(baseline_run, "operational_control")
+    assert b["original_base_t"] == pytest.approx(50, abs=1e-9)
+    assert b["recalculated_base_t"] == pytest.approx(65, abs=1e-9)
+    assert b["change_pct"] == pytest.approx(30, abs=1e-9)
+    assert b["is_recalculated"] is True
+    assert b["applied_base_t"] == pytest.approx(65, abs=1e-9)
+    assert (b["base_year"], b["base_years"]) == (2021, "2021")
+
+
+def test_divestment_and_acquisition_are_logged_with_cumulative_effect(baseline_run):
+    # Equity share: original = 50 + 50 % x 10 (the JV, in the group all of 2021) = 55.
+    # Divestment of S3 (2022-07-01): -5; acquisition of S2 (2023-01-01): +15;
+    # cumulative -5 then +10; recalculated 65 = 55 + 10, change 10/55 = 18.18 %.
+    b = base(baseline_run, "equity_share")
+    assert b["original_base_t"] == pytest.approx(55, abs=1e-9)
+    assert b["recalculated_base_t"] == pytest.approx(65, abs=1e-9)
+    assert b["change_pct"] == pytest.approx(10 / 55 * 100, abs=1e-9)
+    effects = [(t, s, e, c) for t, _, s, status, e, c, _ in log(baseline_run, "equity_share")
+               if status == "recalculated"]
+    assert effects == [
+        ("divestment:S3", "1", pytest.approx(-5, abs=1e-9), pytest.approx(-5, abs=1e-9)),
+        ("acquisition:S2", "1", pytest.approx(15, abs=1e-9), pytest.approx(10, abs=1e-9)),
+    ]
+
+
+def test_missing_base_year_data_is_a_finding_not_a_guess(baseline_run):
+    rows = {r[0]: r for r in log(baseline_run, "operational_control")}
+    s4 = rows["acquisition:S4"]
+    assert s4[3] == "missing_base_year_data" and s4[6] is True and s4[4] is None
+    # S5's only plant opened after the base year: listed, nothing to recalculate, no finding.
+    s5 = rows["acquisition:S5"]
+    assert s5[3] == "no_base_year_operations" and s5[6] is False and s5[4] is None
+    finding_count = baseline_run.scalar(
+        "select finding_count from marts.fct_baseline where consolidation_approach = 'operational_control' "
+        "and scope = '1'")
+    assert finding_count == 1
+
+
+def test_organic_growth_and_new_facilities_never_trigger(baseline_run):
+    # F1B opened in 2022 inside S1 and S1 grew from 50 t to 55 t: no trigger names S1.
+    triggers = baseline_run.query("select distinct entity_id from marts.fct_baseline_recalculation_log")
+    assert {t[0] for t in triggers} == {"S2", "S3", "S4", "S5"}
+
+
+def test_change_below_threshold_keeps_the_original(baseline_run, tmp_path):
+    # Threshold 50 %: operational control changes by 30 % -> not recalculated,
+    # the applied base stays 50 t; the log still records the +15 t trigger.
+    config = write_config(tmp_path / "carbon.yml", base_year=2021, recalculation_threshold_pct=50)
+    rerun = run_pipeline(baseline_run.root / "landing", baseline_run.warehouse, config)
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    b = base(rerun, "operational_control")
+    assert b["recalculated_base_t"] == pytest.approx(65, abs=1e-9)
+    assert b["is_recalculated"] is False
+    assert b["applied_base_t"] == pytest.approx(50, abs=1e-9)
+
+
+def test_multi_year_average_base(baseline_run, tmp_path):
+    # base_year [2020, 2021], operational control:
+    # original     = (40 + 50) / 2 = 45
+    # recalculated = ((40 + 13) + (50 + 15)) / 2 = 59; S2's effect (13 + 15) / 2 = 14
+    config = write_config(tmp_path / "carbon.yml", base_year=[2020, 2021])
+    rerun = run_pipeline(baseline_run.root / "landing", baseline_run.warehouse, config)
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    b = base(rerun, "operational_control")
+    assert (b["base_year"], b["base_years"]) == (2020, "2020,2021")
+    assert b["original_base_t"] == pytest.approx(45, abs=1e-9)
+    assert b["recalculated_base_t"] == pytest.approx(59, abs=1e-9)
+    s2 = [r for r in log(rerun, "operational_control") if r[0] == "acquisition:S2"]
+    assert s2[0][4] == pytest.approx(14, abs=1e-9)
+
+
+def test_sample_group_acquisition_and_divestment_recalculate_its_base_year(sample_run):
+    # Huayuan: S300 acquired 2023-07-01 (its 2021 data is in the landing zone),
+    # S400 divested 2022-09-30; base year 2021, threshold 5 %.
+    triggers = sample_run.query(
+        "select distinct trigger_id, trigger_status from marts.fct_baseline_recalculation_log")
+    assert set(triggers) == {("acquisition:S300", "recalculated"), ("divestment:S400", "recalculated")}
+    rows = sample_run.query(
+        "select scope, scope2_method, original_base_t, recalculated_base_t, applied_base_t, is_recalculated "
+        "from marts.fct_baseline where consolidation_approach = 'operational_control'")
+    assert {(r[0], r[1]) for r in rows} == {("1", None), ("2", "location"), ("2", "market"), ("3", None)}
+    for scope, method, original, recalculated, applied, is_recalculated in rows:
+        # the recalculated base is the original plus the logged effects, exactly
+        effects = sample_run.scalar(
+            "select sum(effect_t) from marts.fct_baseline_recalculation_log where consolidation_approach = "
+            "'operational_control' and scope = ? and scope2_method is not distinct from ?", [scope, method])
+        assert original + effects == pytest.approx(recalculated, rel=1e-12)
+        assert applied == (recalculated if is_recalculated else original)
+    # Scope 1: the acquired S300's own 2021 Scope 1 joins the base year
+    s300 = sample_run.scalar(
+        "select sum(co2e_t) from marts.fct_emissions where entity_id = 'S300' and reporting_year = 2021 "
+        "and scope = '1'")
+    effect = sample_run.scalar(
+        "select effect_t from marts.fct_baseline_recalculation_log where trigger_id = 'acquisition:S300' "
+        "and consolidation_approach = 'operational_control' and scope = '1'")
+    assert effect == pytest.approx(s300, rel=1e-12) and s300 > 0
