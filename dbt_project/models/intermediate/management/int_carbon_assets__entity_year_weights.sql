@@ -1,0 +1,85 @@
+-- The weight with which an entity's carbon assets of a year (retired credits,
+-- allowance statements, removals) enter the group's carbon position: its
+-- chain weight under the primary approach (var consolidation, METHODS.md 6)
+-- x the share of the calendar year it belongs to the group, pro-rated by
+-- days like every annual datum (membership_fraction):
+--   position_weight = weight_<consolidation> x in_group_fraction
+-- One row per entity of the boundary tree x every year with emissions or
+-- carbon assets. Entities outside the tree have no row (weight 0).
+{% set approach = var('consolidation', 'operational_control') %}
+{% if approach not in ['equity_share', 'operational_control', 'financial_control'] %}
+    {{ exceptions.raise_compiler_error("var consolidation must be equity_share, operational_control or financial_control, not '" ~ approach ~ "'") }}
+{% endif %}
+with
+
+weights as (
+
+    select * from {{ ref('int_entity_weights') }}
+
+),
+
+emission_years as (
+
+    select distinct reporting_year from {{ ref('int_emission_lines') }}
+
+),
+
+credit_years as (
+
+    select distinct retired_for_year as reporting_year from {{ ref('stg_erp__carbon_credits') }}
+
+),
+
+allowance_years as (
+
+    select distinct compliance_year as reporting_year from {{ ref('stg_erp__carbon_allowances') }}
+
+),
+
+removal_years as (
+
+    select distinct reporting_year from {{ ref('stg_erp__removals') }}
+
+),
+
+years as (
+
+    select reporting_year from emission_years
+    union
+    select reporting_year from credit_years
+    union
+    select reporting_year from allowance_years
+    union
+    select reporting_year from removal_years
+
+),
+
+entity_years as (
+
+    select
+        w.entity_id,
+        cast(y.reporting_year as bigint) as reporting_year,
+        w.weight_{{ approach }} as primary_weight,
+        {{ membership_fraction('make_date(cast(y.reporting_year as integer), 1, 1)',
+                               'make_date(cast(y.reporting_year as integer), 12, 31)', "'year'",
+                               'w.in_group_from_date', 'w.in_group_to_date') }} as in_group_fraction
+    from weights as w
+    cross join years as y
+    where y.reporting_year is not null
+
+),
+
+final as (
+
+    select
+        entity_id,
+        reporting_year,
+        '{{ approach }}' as consolidation_approach,
+        primary_weight,
+        in_group_fraction,
+        primary_weight * in_group_fraction as position_weight
+    from entity_years
+
+)
+
+select * from final

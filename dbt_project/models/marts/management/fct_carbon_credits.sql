@@ -1,0 +1,82 @@
+-- Carbon credit holdings (T/CAS 612 6.7 b, c): one row per credit record as
+-- loaded, so held vs retired by registry, vintage, removal vs avoidance and
+-- entity is a group-by, and every tonne traces to its raw row.
+--   held_t / retired_t / cancelled_t = quantity_t by status
+--   counted_retired_t   = the retired tonnes whose serials no earlier
+--                         retirement claimed (int_carbon_assets__credits_counted)
+--   position_weight     = holder's primary-approach weight x its share of
+--                         retired_for_year in the group
+--   position_retired_t  = counted_retired_t x position_weight: what the record
+--                         contributes to fct_carbon_position.credits_retired_t
+-- not_counted_reason says why a record adds nothing to the position.
+with
+
+credits as (
+
+    select * from {{ ref('int_carbon_assets__credits_counted') }}
+
+),
+
+entity_years as (
+
+    select * from {{ ref('int_carbon_assets__entity_year_weights') }}
+
+),
+
+weighted as (
+
+    select
+        c.*,
+        coalesce(w.position_weight, 0.0) as position_weight
+    from credits as c
+    left join entity_years as w
+        on w.entity_id = c.entity_id
+        and w.reporting_year = c.retired_for_year
+
+),
+
+final as (
+
+    select
+        source_record_key,
+        serial,
+        entity_id,
+        registry,
+        project_id,
+        project_type,
+        project_type = 'removal' as is_removal,
+        cast(vintage_year as bigint) as vintage_year,
+        quantity_t,
+        credit_status,
+        case when credit_status = 'held' then quantity_t else 0.0 end as held_t,
+        case when credit_status = 'retired' then quantity_t else 0.0 end as retired_t,
+        case when credit_status = 'cancelled' then quantity_t else 0.0 end as cancelled_t,
+        retired_date,
+        cast(retired_for_year as bigint) as retired_for_year,
+        retirement_purpose,
+        unit_price_amount,
+        currency_code,
+        quantity_t * unit_price_amount as cost_amount,
+        block_prefix as serial_block_prefix,
+        cast(block_first as hugeint) as serial_first,
+        cast(block_last as hugeint) as serial_last,
+        cast(block_serials as hugeint) as serial_count,
+        overlapping_records > 0 as has_serial_overlap,
+        overlapping_serials,
+        cast(already_retired_serials as hugeint) as already_retired_serials,
+        earlier_retired_serials,
+        counted_retired_t,
+        position_weight,
+        counted_retired_t * position_weight as position_retired_t,
+        coalesce(
+            not_counted_reason,
+            case when position_weight = 0 then 'holder_outside_boundary' end
+        ) as not_counted_reason,
+        '{{ var("consolidation", "operational_control") }}' as consolidation_approach,
+        load_id,
+        file_sha256
+    from weighted
+
+)
+
+select * from final
