@@ -144,6 +144,55 @@ def cmd_dq_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trace(args: argparse.Namespace) -> int:
+    """A reported figure (or one emission row) down to emission rows, factors and raw rows with checksums."""
+    from rich.console import Console
+
+    from pipelines.lib import trace as tr
+    from pipelines.lib.warehouse import Locations
+
+    if args.out and args.format == "table":
+        raise UserError("--out writes a work paper; add --format csv or --format json.")
+    if args.top < 1:
+        raise UserError(f"--top is {args.top}; give a number of rows of 1 or more.")
+    warehouse = Locations.resolve(warehouse=args.warehouse).warehouse
+    try:
+        with tr.open_warehouse(warehouse) as con:
+            if args.emission_id:
+                if any(v is not None for v in (args.year, args.scope, args.scope2_method, args.category)):
+                    raise UserError("--emission-id names one row; leave out --year, --scope, --scope2-method and "
+                                    "--category.")
+                result = tr.trace_emission(con, args.emission_id,
+                                           approaches=(args.approach,) if args.approach else tr.APPROACHES)
+            else:
+                missing = [o for o, v in (("--year", args.year), ("--approach", args.approach),
+                                          ("--scope", args.scope)) if v is None]
+                if missing:
+                    raise UserError(f"Name the figure with {', '.join(missing)} (or trace one row with "
+                                    "--emission-id).")
+                key = tr.FigureKey(args.year, args.approach, args.scope, args.scope2_method, args.category)
+                # The terminal shows the top rows; a work paper lists them all.
+                result = tr.trace_figure(con, key, limit=args.top if args.format == "table" else None)
+    except tr.TraceError as exc:
+        raise UserError(str(exc)) from None
+    if args.format == "table":
+        tr.render(result, Console(width=None if sys.stdout.isatty() else 200), args.top)
+    elif args.out:
+        try:
+            path = tr.write(result, Path(args.out), args.format)
+        except OSError as exc:
+            raise UserError(f"Cannot write {args.out} ({exc.strerror or exc}).") from None
+        state = "reconciles" if result.reconciles else "DOES NOT RECONCILE"
+        print(f"Wrote {path} ({len(result.rows):,} rows, {args.format}); the trace {state}.")
+    else:
+        sys.stdout.write(tr.dumps(result, args.format))
+    if not result.reconciles:
+        failed = "; ".join(c.level for c in result.checks if not c.ok)
+        print(f"carbon: the trace does not reconcile: {failed}.", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="carbon", description="Carbon Ledger: group-wide GHG inventory warehouse.")
     p.add_argument("--version", action="version", version=f"carbon-ledger {__version__}")
@@ -171,6 +220,21 @@ def build_parser() -> argparse.ArgumentParser:
     dq.add_argument("--plan", help="plan file (default: data_quality/plan.yml)")
     dq.add_argument("--check", action="store_true", help="exit 1 when the document differs from the plan")
     dq.set_defaults(func=cmd_dq_plan)
+
+    trace = sub.add_parser("trace", help="lineage of a reported figure: emission rows, factors, raw rows, checksums")
+    trace.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+    trace.add_argument("--year", type=int, help="reporting year of the figure")
+    trace.add_argument("--approach", choices=["equity_share", "operational_control", "financial_control"],
+                       help="consolidation approach of the figure")
+    trace.add_argument("--scope", choices=["1", "2", "3", "biogenic"], help="scope of the figure")
+    trace.add_argument("--scope2-method", choices=["location", "market"], help="Scope 2 method (Scope 2 only)")
+    trace.add_argument("--category", type=int, help="Scope 3 category (Scope 3 only)")
+    trace.add_argument("--emission-id", help="trace one row of fct_emissions instead of a figure")
+    trace.add_argument("--top", type=int, default=20, help="rows shown in the terminal (default 20)")
+    trace.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                       help="table (terminal, top rows) or a work paper with every row: csv or json")
+    trace.add_argument("--out", help="file for --format csv|json (default: standard output)")
+    trace.set_defaults(func=cmd_trace)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on this project")
     locations(ui)

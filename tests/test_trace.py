@@ -1,0 +1,263 @@
+"""`carbon trace`: a reported figure down to emission rows, factors and the raw rows of checksummed files.
+
+Every trace runs the CLI on the sample group's warehouse (`sample_run`) and
+checks the work paper against the warehouse and the landing files themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import SAMPLE_LANDING, run_carbon
+
+from pipelines.lib.trace import formula
+
+YEAR = 2023
+APPROACH = "operational_control"
+# Scope 1, Scope 2 market-based and a Scope 3 category, as reported in rpt_group_inventory
+FIGURES = {
+    "scope1": dict(scope="1", scope2_method=None, category=None),
+    "scope2_market": dict(scope="2", scope2_method="market", category=None),
+    "scope3_cat1": dict(scope="3", scope2_method=None, category=1),
+}
+
+
+@cache
+def landing_sha256(file_path: str) -> str:
+    return hashlib.sha256((SAMPLE_LANDING / file_path).read_bytes()).hexdigest()
+
+
+def figure_args(scope: str, scope2_method: str | None, category: int | None, approach: str = APPROACH) -> list[str]:
+    args = ["--year", str(YEAR), "--approach", approach, "--scope", scope]
+    if scope2_method:
+        args += ["--scope2-method", scope2_method]
+    if category is not None:
+        args += ["--category", str(category)]
+    return args
+
+
+def reported(sample_run, scope: str, scope2_method: str | None, category: int | None,
+             approach: str = APPROACH) -> tuple[float, int]:  # fmt: skip
+    return sample_run.query(
+        """select co2e_t, emission_rows from marts.rpt_group_inventory
+           where reporting_year = ? and consolidation_approach = ? and scope = ?
+             and scope2_method is not distinct from ? and scope3_category is not distinct from ?""",
+        [YEAR, approach, scope, scope2_method, category],
+    )[0]
+
+
+def trace_json(sample_run, tmp_path: Path, *args: str) -> dict:
+    out = tmp_path / "trace.json"
+    proc = run_carbon("trace", "--warehouse", str(sample_run.warehouse), *args, "--format", "json", "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "the trace reconciles" in proc.stdout
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def mart_sum_of_groups(rows: list[dict]) -> float:
+    """The marts' own arithmetic (exact_sum, twice), redone from the work paper alone.
+
+    fct_inventory sums the rows of each entity x facility x ISO category x gas in
+    DECIMAL(38, 12) and stores a double; rpt_group_inventory sums those doubles
+    the same way.
+    """
+    con = duckdb.connect()
+    con.execute("create table paper (entity_id varchar, facility_id varchar, iso_category integer, gas varchar, "
+                "contribution_t varchar)")  # fmt: skip
+    con.executemany("insert into paper values (?, ?, ?, ?, ?)",
+                    [(r["entity_id"], r["facility_id"], r["iso_category"], r["gas"], r["contribution_t"])
+                     for r in rows])  # fmt: skip
+    return con.execute(
+        """select cast(sum(cast(group_t as decimal(38, 12))) as double) from (
+               select cast(sum(cast(contribution_t as decimal(38, 12))) as double) as group_t
+               from paper group by entity_id, facility_id, iso_category, gas)"""
+    ).fetchone()[0]
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_reported_figure_reconciles_to_raw_rows_of_the_landing_files(sample_run, tmp_path, name):
+    spec = FIGURES[name]
+    figure_t, emission_rows = reported(sample_run, **spec)
+    paper = trace_json(sample_run, tmp_path, *figure_args(**spec))
+
+    assert paper["figure_co2e_t"] == figure_t
+    assert paper["reconciles"] is True
+    assert all(check["ok"] for check in paper["reconciliation"])
+    rows = paper["rows"]
+    assert len(rows) == paper["emission_rows"] == emission_rows > 0
+    # every contributing row of the cell is there, ranked by contribution
+    contributions = [Decimal(r["contribution_t"]) for r in rows]
+    assert contributions == sorted(contributions, reverse=True)
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    assert sum(contributions) == Decimal(paper["rows_sum_decimal_t"])
+    # rows -> inventory groups -> figure, exactly as the marts sum
+    assert mart_sum_of_groups(rows) == figure_t
+    # the rows' direct exact sum differs only by the doubles fct_inventory stores (< 1e-9 t)
+    assert abs(sum(contributions) - Decimal(repr(figure_t))) < Decimal("1e-9")
+    ids = sample_run.query(
+        """select emission_id from marts.fct_emissions where reporting_year = ? and scope = ?
+            and scope2_method is not distinct from ? and scope3_category is not distinct from ?""",
+        [YEAR, spec["scope"], spec["scope2_method"], spec["category"]],
+    )
+    assert {r["emission_id"] for r in rows} == {i[0] for i in ids}
+
+    for r in rows:
+        assert r["scope"] == spec["scope"] and r["reporting_year"] == YEAR
+        # contribution = co2e x the approach's weight, co2e = gas mass x GWP
+        assert abs(Decimal(r["contribution_t"]) - Decimal(r["co2e_t"] * r["weight_operational_control"])) <= Decimal(
+            "1e-12")
+        assert r["co2e_t"] == r["gas_mass_t"] * r["gwp_100"]
+        # the factor with its provenance
+        assert r["factor_value"] is not None and r["factor_source_document"] and r["factor_set_version"]
+        assert "× GWP" in r["formula"] and r["formula"].endswith(f"= {r['contribution_t']} t CO2e")
+        # the raw row, in a file whose checksum is that of the file in the landing folder
+        table, rest = r["source_record_key"].split(":", 1)
+        assert rest == f"{r['file_path']}#{r['row_number']}" and table == r["raw_table"]
+        assert r["is_raw_resolved"] is True and r["raw_values"]
+        assert r["file_sha256"] == r["raw_file_sha256"] == landing_sha256(r["file_path"])
+
+    # the per-factor and per-file summaries add up to the same rows
+    assert sum(f["rows"] for f in paper["factors"]) == len(rows)
+    assert sum(f["rows"] for f in paper["files"]) == len(rows)
+    assert sum(Decimal(f["contribution_t"]) for f in paper["files"]) == sum(contributions)
+    for f in paper["files"]:
+        assert f["file_sha256"] == landing_sha256(f["file_path"])
+
+
+def test_scope1_under_equity_share_weighs_the_associate(sample_run, tmp_path):
+    # A600 (an associate, 30 % equity, no control) counts 0.3 of its emissions under equity share.
+    figure_t, _n = reported(sample_run, "1", None, None, approach="equity_share")
+    paper = trace_json(sample_run, tmp_path, *figure_args("1", None, None, approach="equity_share"))
+    assert mart_sum_of_groups(paper["rows"]) == figure_t
+    a600 = [r for r in paper["rows"] if r["entity_id"] == "A600"]
+    assert a600 and all(r["weight"] == pytest.approx(0.3) for r in a600 if r["in_group_fraction"] == 1)
+    assert all(Decimal(r["contribution_t"]) > 0 for r in a600 if r["co2e_t"] > 0)
+
+
+def test_scope2_market_csv_work_paper(sample_run, tmp_path):
+    figure_t, emission_rows = reported(sample_run, "2", "market", None)
+    out = tmp_path / "s2m.csv"
+    proc = run_carbon("trace", "--warehouse", str(sample_run.warehouse),
+                      *figure_args("2", "market", None), "--format", "csv", "--out", str(out))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == emission_rows
+    for col in ("emission_id", "contribution_t", "formula", "factor_id", "factor_value", "factor_source_document",
+                "factor_publisher", "factor_set_version", "file_path", "row_number", "file_sha256", "raw_values"):
+        assert col in rows[0]
+    assert mart_sum_of_groups([{**r, "iso_category": int(r["iso_category"])} for r in rows]) == figure_t
+    assert {r["scope2_method"] for r in rows} == {"market"}
+    assert all(r["file_sha256"] == landing_sha256(r["file_path"]) for r in rows)
+    # raw values are JSON text naming the meter of the reading
+    assert all(json.loads(r["raw_values"])["meter_id"] for r in rows)
+    # residual-mix rows carry the MEE/NBS factor "excluding market-traded non-fossil electricity"
+    residual = [r for r in rows if r["method"] == "market_residual_mix"]
+    assert residual and all("MEE/NBS" in r["factor_source_document"] for r in residual)
+
+
+def test_terminal_table_shows_top_rows_totals_and_reconciliation(sample_run):
+    proc = run_carbon("trace", "--warehouse", str(sample_run.warehouse), *figure_args("3", None, 1), "--top", "5")
+    assert proc.returncode == 0, proc.stderr
+    figure_t, emission_rows = reported(sample_run, "3", None, 1)
+    assert f"= {figure_t:,.4f} t CO2e" in proc.stdout
+    assert f"top 5 of {emission_rows:,}" in proc.stdout
+    assert f"all {emission_rows:,} rows" in proc.stdout
+    assert "reconciles 一致" in proc.stdout and "✗" not in proc.stdout
+
+
+def test_emission_id_trace_gives_the_factor_with_provenance(sample_run, tmp_path):
+    emission_id, factor_id, co2e_t = sample_run.query(
+        """select emission_id, factor_id, co2e_t from marts.fct_emissions
+           where reporting_year = ? and source_type = 'stationary_combustion' and gas = 'CO2'
+           order by co2e_t desc, emission_id limit 1""", [YEAR])[0]  # fmt: skip
+    value, unit, document, publisher, version = sample_run.query(
+        """select t_per_unit, activity_unit, source_document, publisher, factor_set_version
+           from marts.dim_emission_factors where factor_id = ?""", [factor_id])[0]  # fmt: skip
+    paper = trace_json(sample_run, tmp_path, "--emission-id", emission_id)
+    assert paper["kind"] == "emission"
+    rows = paper["rows"]
+    assert [r["consolidation_approach"] for r in rows] == ["equity_share", "operational_control",
+                                                           "financial_control"]  # fmt: skip
+    row = rows[0]
+    assert row["emission_id"] == emission_id and row["co2e_t"] == co2e_t
+    assert (row["factor_id"], row["factor_value"], row["factor_unit"]) == (factor_id, value, unit)
+    assert (row["factor_source_document"], row["factor_publisher"], row["factor_set_version"]) == (
+        document, publisher, version)
+    assert document and publisher and version
+    assert row["file_sha256"] == landing_sha256(row["file_path"])
+    assert row["raw_values"]["fuel"] == row["activity_code"]
+    for r in rows:
+        assert r["figure_co2e_t"] == reported(sample_run, r["scope"], None, None, approach=r["consolidation_approach"])[0]
+
+    proc = run_carbon("trace", "--warehouse", str(sample_run.warehouse), "--emission-id", emission_id)
+    assert proc.returncode == 0, proc.stderr
+    assert factor_id in proc.stdout and row["file_path"] in proc.stdout and "reconciles" in proc.stdout
+
+
+def test_formula_spells_out_a_unit_conversion():
+    row = dict(activity_quantity=100.0, activity_unit="t", factor_id="x", factor_value=0.0015, factor_unit="TJ",
+               factor_gas="N2O", gas="N2O", gas_mass_t=0.00293535, gwp_100=273.0, gwp_set="AR6", weight=0.5,
+               contribution_t=Decimal("0.400675275000"), method="gbt32150_combustion_default")
+    assert formula(row) == ("100 t × 0.0015 t N2O/TJ × 0.019569 TJ/t (unit conversion, gbt32150_combustion_default)"
+                            " = 0.00293535 t N2O × GWP 273 (AR6) × weight 0.5 = 0.400675275 t CO2e")
+
+
+@pytest.mark.parametrize(
+    ("args", "sentence"),
+    [
+        (["--year", "1999", "--approach", APPROACH, "--scope", "1"],
+         "carbon: No figure for 1999, operational_control, scope 1: the warehouse reports the years {years}."),
+        (["--year", str(YEAR), "--approach", APPROACH, "--scope", "3", "--category", "14"],
+         f"carbon: No figure for {YEAR}, operational_control, scope 3, category 14: Scope 3 of {YEAR} is reported "
+         "for categories {categories}."),
+        (["--year", str(YEAR), "--approach", APPROACH, "--scope", "3"],
+         "carbon: Scope 3 figures are reported per category; add --category N (1-15)."),
+        (["--year", str(YEAR), "--approach", APPROACH, "--scope", "2"],
+         "carbon: A Scope 2 figure is location- or market-based; add --scope2-method location|market."),
+        (["--emission-id", "no-such-row"], "carbon: No emission row with emission_id 'no-such-row' in fct_emissions."),
+    ],
+)  # fmt: skip
+def test_unknown_figure_is_one_sentence(sample_run, args, sentence):
+    years = [r[0] for r in sample_run.query("select distinct reporting_year from marts.rpt_group_inventory order by 1")]
+    categories = [r[0] for r in sample_run.query(
+        "select distinct scope3_category from marts.rpt_group_inventory where reporting_year = ? and scope = '3' "
+        "order by 1", [YEAR])]  # fmt: skip
+    assert 1999 not in years and 14 not in categories
+    proc = run_carbon("trace", "--warehouse", str(sample_run.warehouse), *args)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        sentence.format(years=", ".join(map(str, years)), categories=", ".join(map(str, categories)))]
+
+
+def test_missing_warehouse_is_one_sentence(tmp_path):
+    proc = run_carbon("trace", "--warehouse", str(tmp_path / "none.duckdb"), "--year", "2023", "--approach",
+                      APPROACH, "--scope", "1")  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"carbon: There is no warehouse at {tmp_path / 'none.duckdb'}; run `carbon run` first or name it with "
+        "--warehouse."]  # fmt: skip
+
+
+def test_a_figure_that_no_longer_matches_its_rows_fails(sample_run, tmp_path):
+    # Tamper with one emission row of a copy: the figure no longer reconciles and the trace exits 1.
+    copy = tmp_path / "tampered.duckdb"
+    shutil.copyfile(sample_run.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("""update marts.fct_emissions set co2e_t = co2e_t + 1 where emission_id = (
+                   select emission_id from marts.fct_emissions where reporting_year = ? and scope = '1'
+                   and weight_operational_control = 1 order by emission_id limit 1)""", [YEAR])  # fmt: skip
+    con.close()
+    proc = run_carbon("trace", "--warehouse", str(copy), *figure_args("1", None, None))
+    assert proc.returncode == 1
+    assert "DOES NOT RECONCILE" in proc.stdout
+    assert proc.stderr.startswith("carbon: the trace does not reconcile: ")
+    assert "co2e_t = gas_mass_t x gwp_100" in proc.stderr
