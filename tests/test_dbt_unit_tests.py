@@ -1,0 +1,317 @@
+"""Every calculation rule of the inventory engine is pinned by a dbt unit test.
+
+The dbt unit tests (``unit_tests:`` blocks next to the models) feed hand-made
+rows to one model and compare its output with a hand calculation from the
+standard. Here we check that a unit test exists for each rule of METHODS.md
+1, 2, 3, 5 and 6, in the YAML of its folder, still pins the hand-calculated
+number, uses the shipped seed values where it claims to, and that all unit
+tests pass when dbt runs them against a warehouse built by the pipeline.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, SAMPLE_CONFIG
+
+from pipelines.lib.settings import load_settings
+
+DBT_PROJECT = REPO / "dbt_project"
+SEEDS = REPO / "seeds"
+DBT = str(Path(sys.executable).parent / "dbt")
+
+BOUNDARY = "models/intermediate/boundary/_boundary__models.yml"
+FACTORS = "models/intermediate/factors/_factors__models.yml"
+SCOPE1 = "models/intermediate/scope1/_scope1__models.yml"
+SCOPE2 = "models/intermediate/scope2/_scope2__models.yml"
+INVENTORY = "models/marts/inventory/_inventory__models.yml"
+
+# rule -> (YAML of the model's folder, model, unit test)
+RULES: dict[str, tuple[str, str, str]] = {
+    "equity share / financial / operational control: Holland Industries 0.415 / 0.5 / 0": (
+        BOUNDARY,
+        "int_entity_weights",
+        "holland_industries_weights",
+    ),
+    "fixed_asset_investment weighs 0 equity share, and so does its chain": (
+        BOUNDARY,
+        "int_entity_weights",
+        "entity_weights_link_factors_multiply_down_the_chain",
+    ),
+    "window in the group = intersection of the chain's valid_from / valid_to": (
+        BOUNDARY,
+        "int_entity_weights",
+        "entity_window_is_the_intersection_of_the_chain_windows",
+    ),
+    "membership_fraction, annual data by days (acquired 2023-07-01: 184/365)": (
+        INVENTORY,
+        "fct_emissions",
+        "annual_data_prorated_by_days_in_the_group",
+    ),
+    "membership_fraction, monthly data in whole months": (
+        INVENTORY,
+        "fct_emissions",
+        "monthly_data_counts_whole_months_in_the_group",
+    ),
+    "Scope 2 calendarisation: 300 MWh 26 Dec - 25 Jan = 60 Dec / 240 Jan": (
+        SCOPE2,
+        "int_energy_consumption_monthly",
+        "reading_across_new_year_split_by_days",
+    ),
+    "Scope 2 calendarisation: exclusive end, split by elapsed time": (
+        SCOPE2,
+        "int_energy_consumption_monthly",
+        "reading_split_at_month_ends_by_elapsed_time",
+    ),
+    "fugitive mass balance per gas": (SCOPE1, "int_fugitive_emissions", "fugitive_mass_balance_per_gas"),
+    "blend GWP = sum of mass fraction x component GWP (R-410A 1923.5 / 2255.5)": (
+        FACTORS,
+        "int_gwp_values",
+        "refrigerant_blend_gwp_is_the_mass_weighted_sum_of_its_components",
+    ),
+    "fossil / non-fossil CH4 GWP": (FACTORS, "int_gwp_values", "methane_gwp_fossil_and_non_fossil"),
+    "CO2e = mass x GWP of the configured set, AR5": (INVENTORY, "fct_emissions", "r410a_co2e_under_ar5"),
+    "CO2e = mass x GWP of the configured set, AR6": (INVENTORY, "fct_emissions", "r410a_co2e_under_ar6"),
+    "combustion, GB/T 32150 defaults (100 x 10^4 Nm3 natural gas = 2162.1888 tCO2)": (
+        SCOPE1,
+        "int_fuel_combustion",
+        "natural_gas_and_diesel_combustion_match_gbt32150_defaults",
+    ),
+    "combustion CH4 / N2O from IPCC 2006 defaults": (
+        SCOPE1,
+        "int_fuel_combustion",
+        "natural_gas_combustion_non_co2_from_ipcc_defaults",
+    ),
+    "combustion, measured NCV / CC override the defaults": (
+        SCOPE1,
+        "int_fuel_combustion",
+        "measured_ncv_and_carbon_content_override_the_defaults",
+    ),
+    "factor selection: custom > province > country > global, year fallback flagged": (
+        SCOPE1,
+        "int_process_activity_factored",
+        "factor_selection_custom_then_province_then_country_then_global",
+    ),
+    "market-based: pooled GEC split pro rata to uncovered MWh": (
+        SCOPE2,
+        "int_scope2_instrument_allocation",
+        "test_pooled_certificates_split_pro_rata_to_uncovered_mwh",
+    ),
+    "market-based: residual factor for uncovered MWh": (
+        SCOPE2,
+        "int_scope2_market",
+        "test_market_rows_split_pieces_and_apply_residual_mix",
+    ),
+    "market-based: unused MWh never negative": (
+        SCOPE2,
+        "int_scope2_instrument_allocation",
+        "test_unused_mwh_is_never_negative",
+    ),
+}
+
+
+def unit_tests_in(relative_path: str) -> dict[str, dict]:
+    data = yaml.safe_load((DBT_PROJECT / relative_path).read_text(encoding="utf-8")) or {}
+    return {t["name"]: t for t in data.get("unit_tests") or []}
+
+
+def unit_test(relative_path: str, name: str) -> dict:
+    return unit_tests_in(relative_path)[name]
+
+
+def expected_row(test: dict, **match) -> dict:
+    rows = [r for r in test["expect"]["rows"] if all(r.get(k) == v for k, v in match.items())]
+    assert len(rows) == 1, f"{test['name']}: expected exactly one row matching {match}, found {rows}"
+    return rows[0]
+
+
+def given_rows(test: dict, relation: str) -> list[dict]:
+    for given in test["given"]:
+        if given["input"] == f"ref('{relation}')":
+            return given["rows"]
+    raise AssertionError(f"{test['name']} has no input ref('{relation}')")
+
+
+def seed_rows(name: str) -> list[dict]:
+    with (SEEDS / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+def test_each_rule_has_a_unit_test_in_its_folder_yaml(rule):
+    path, model, name = RULES[rule]
+    tests = unit_tests_in(path)
+    assert name in tests, f"{rule}: no unit test {name!r} in {path}"
+    assert tests[name]["model"] == model
+    assert tests[name]["expect"]["rows"], f"{rule}: the unit test expects no rows"
+    assert tests[name].get("description"), f"{rule}: say the hand calculation in the description"
+
+
+def test_unit_tests_pin_the_hand_calculations():
+    holland = unit_test(BOUNDARY, "holland_industries_weights")
+    jv = expected_row(holland, entity_id="J")
+    assert (jv["weight_equity_share"], jv["weight_financial_control"], jv["weight_operational_control"]) == (
+        0.83 * 0.50,
+        0.5,
+        0.0,
+    )
+    assert jv["weight_equity_share"] == 0.415
+    chain = unit_test(BOUNDARY, "entity_weights_link_factors_multiply_down_the_chain")
+    assert expected_row(chain, entity_id="X")["weight_equity_share"] == 0.0  # 20 % fixed asset investment
+    windows = unit_test(BOUNDARY, "entity_window_is_the_intersection_of_the_chain_windows")
+    jv_window = expected_row(windows, entity_id="J")
+    assert (str(jv_window["in_group_from_date"]), str(jv_window["in_group_to_date"])) == (
+        "2021-03-15",
+        "2023-09-30",
+    )
+
+    annual = unit_test(INVENTORY, "annual_data_prorated_by_days_in_the_group")
+    assert expected_row(annual, source_record_key="acquired")["in_group_fraction"] == 184 / 365
+    assert expected_row(annual, source_record_key="sold")["in_group_fraction"] == 90 / 365
+    monthly = unit_test(INVENTORY, "monthly_data_counts_whole_months_in_the_group")
+    assert [
+        expected_row(monthly, source_record_key=m)["in_group_fraction"] for m in ("jun", "jul", "oct", "nov")
+    ] == [0.0, 1.0, 1.0, 0.0]
+
+    calendar = unit_test(SCOPE2, "reading_across_new_year_split_by_days")
+    assert expected_row(calendar, period="2022-12")["energy_mwh"] == 300 * 6 / 30 == 60
+    assert expected_row(calendar, period="2023-01")["energy_mwh"] == 300 * 24 / 30 == 240
+
+    fugitive = unit_test(SCOPE1, "fugitive_mass_balance_per_gas")
+    assert expected_row(fugitive, source_record_key="balance")["emitted_kg"] == 2 + 10 - 1 - 3
+    assert expected_row(fugitive, source_record_key="one_kg")["gas_mass_t"] == 0.001
+    assert expected_row(fugitive, source_record_key="negative")["calc_status"] == "negative_mass_balance"
+
+    blend = unit_test(FACTORS, "refrigerant_blend_gwp_is_the_mass_weighted_sum_of_its_components")
+    assert expected_row(blend, gas_key="R410A", gwp_set="AR5")["gwp_100"] == 0.5 * 677 + 0.5 * 3170 == 1923.5
+    assert expected_row(blend, gas_key="R410A", gwp_set="AR6")["gwp_100"] == 0.5 * 771 + 0.5 * 3740 == 2255.5
+    for gwp_set, gwp in (("AR5", 1923.5), ("AR6", 2255.5)):
+        test = unit_test(INVENTORY, f"r410a_co2e_under_{gwp_set.lower()}")
+        assert test["overrides"]["vars"]["gwp_set"] == gwp_set
+        # 1 kg R-410A = gwp kg CO2e
+        assert expected_row(test, source_record_key="leak")["co2e_t"] * 1000 == pytest.approx(gwp, abs=1e-9)
+
+    combustion = unit_test(SCOPE1, "natural_gas_and_diesel_combustion_match_gbt32150_defaults")
+    assert round(expected_row(combustion, source_record_key="gas_1")["co2_t"], 4) == 2162.1888
+    assert round(expected_row(combustion, source_record_key="diesel_1")["co2_t"], 4) == 309.5910
+    measured = unit_test(SCOPE1, "measured_ncv_and_carbon_content_override_the_defaults")
+    ncv = expected_row(measured, source_record_key="ncv")
+    assert ncv["parameter_basis"] == "measured_ncv"
+    assert ncv["co2_t"] == pytest.approx(100 * 380 * 0.0153 * 0.99 * 44 / 12, rel=1e-12)
+
+    selection = unit_test(SCOPE1, "factor_selection_custom_then_province_then_country_then_global")
+    chosen = {r["source_record_key"]: r["factor_id"] for r in selection["expect"]["rows"]}
+    assert chosen["p_custom"] == "c_all"  # custom before shipped province / country / global
+    assert chosen["p_province"] == "p_shipped"
+    assert chosen["p_country"] == "n_country"
+    assert chosen["p_global"] == "g_global"
+    assert expected_row(selection, source_record_key="p_fallback")["is_factor_year_fallback"] is True
+    assert expected_row(selection, source_record_key="p_newest")["is_factor_year_fallback"] is False
+
+    pool = unit_test(SCOPE2, "test_pooled_certificates_split_pro_rata_to_uncovered_mwh")
+    assert expected_row(pool, facility_id="A")["allocated_mwh"] == 300 * 400 / 600
+    assert expected_row(pool, facility_id="B")["allocated_mwh"] == 300 * 200 / 600
+    market = unit_test(SCOPE2, "test_market_rows_split_pieces_and_apply_residual_mix")
+    residual = expected_row(market, source_record_key="r3")
+    assert residual["method"] == "market_residual_mix"
+    assert residual["co2_t"] == pytest.approx(200 * 0.5856)
+    for test in unit_tests_in(SCOPE2).values():
+        if test["model"] == "int_scope2_instrument_allocation":
+            for row in test["expect"]["rows"]:
+                assert row.get("instrument_unused_mwh", 0) >= 0, (test["name"], row)
+
+
+def test_combustion_unit_tests_use_the_shipped_seed_values():
+    """The parameters given to the combustion unit tests are those of the seeds, not look-alikes."""
+    defaults = {r["fuel"]: r for r in seed_rows("cn_fuel_defaults")}
+    properties = {r["fuel"]: r for r in seed_rows("fuel_properties")}
+    units = {r["unit"]: r for r in seed_rows("units")}
+    for test in unit_tests_in(SCOPE1).values():
+        if test["model"] != "int_fuel_combustion":
+            continue
+        for row in given_rows(test, "int_fuel_parameters"):
+            seed = defaults[row["fuel"]]
+            assert row["ncv_gj_per_unit"] == float(seed["ncv"]), (test["name"], row["fuel"])
+            assert row["carbon_content_tc_per_gj"] == float(seed["carbon_content_tc_per_gj"])
+            assert row["oxidation_fraction"] == float(seed["oxidation_fraction"])
+            assert row["canonical_unit"] == properties[row["fuel"]]["canonical_unit"]
+        for row in given_rows(test, "units"):
+            seed = units[row["unit"]]
+            assert (row["dimension"], row["canonical_unit"], float(row["factor_to_canonical"])) == (
+                seed["dimension"],
+                seed["canonical_unit"],
+                float(seed["factor_to_canonical"]),
+            )
+    blend = unit_test(FACTORS, "refrigerant_blend_gwp_is_the_mass_weighted_sum_of_its_components")
+    ipcc = {r["Species"]: r for r in seed_rows("ipcc_gwp100")}
+    for row in given_rows(blend, "ipcc_gwp100"):
+        for column in ("AR4GWP100", "AR5GWP100", "AR6GWP100"):
+            assert row[column] == float(ipcc[row["Species"]][column]), (row["Species"], column)
+    shipped_r410a = {
+        r["component"]: float(r["mass_fraction"])
+        for r in seed_rows("refrigerant_blends")
+        if r["blend"] == "R-410A"
+    }
+    given_r410a = {
+        r["component"]: r["mass_fraction"]
+        for r in given_rows(blend, "refrigerant_blends")
+        if r["blend"] == "R-410A"
+    }
+    assert given_r410a == shipped_r410a == {"HFC32": 0.5, "HFC125": 0.5}
+
+
+@pytest.mark.slow
+def test_dbt_unit_tests_pass(sample_run, tmp_path):
+    """`dbt test --select test_type:unit` against a copy of the sample warehouse, with the pipeline's vars."""
+    warehouse = tmp_path / "carbon.duckdb"
+    # a copy: other tests read the session's warehouse while this runs
+    shutil.copyfile(sample_run.warehouse, warehouse)
+    wal = sample_run.warehouse.with_name(sample_run.warehouse.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, warehouse.with_name(warehouse.name + ".wal"))
+    target = tmp_path / "target"
+    env = dict(os.environ, CARBON_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    proc = subprocess.run(
+        [
+            DBT,
+            "test",
+            "--select",
+            "test_type:unit",
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--vars",
+            load_settings(SAMPLE_CONFIG).dbt_vars_json(),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=900,
+    )
+    results_path = target / "run_results.json"
+    assert results_path.exists(), proc.stdout[-4000:] + proc.stderr[-4000:]
+    results = json.loads(results_path.read_text(encoding="utf-8"))["results"]
+    status = {
+        r["unique_id"].rsplit(".", 1)[-1]: r["status"]
+        for r in results
+        if r["unique_id"].startswith("unit_test.")
+    }
+    for rule, (_, _, name) in RULES.items():
+        assert status.get(name) == "pass", f"{rule}: unit test {name} is {status.get(name)}"
+    failed = {name: s for name, s in status.items() if s != "pass"}
+    assert not failed, f"failing unit tests {failed}\n{proc.stdout[-6000:]}"
+    assert proc.returncode == 0, proc.stdout[-4000:]
