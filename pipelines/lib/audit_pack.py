@@ -1,0 +1,233 @@
+"""``carbon audit-pack --year YYYY``: everything a verifier needs for one reported year, in one zip.
+
+Contents (all read from the warehouse, read-only, plus the committed plan):
+
+    README.txt                          what is in the pack and how to check it (中文 / English)
+    report/ghg_inventory_report_YYYY.html   the annual report, when the report module is available
+    trace/figures.csv                   every reported figure of the year (rpt_group_inventory cell) with
+                                        its emission rows, the reconciliation result and its work paper
+    trace/<cell>.csv                    the work paper of each figure: every contributing emission row with
+                                        factor, formula, raw row, file and sha256 (pipelines.lib.trace)
+    manifest/runs.json                  the run manifest(s) stored in the warehouse, when present
+    manifest/input_files.csv            every landing file with its sha256 and row counts (ingest.files)
+    factors/emission_factors_used.csv   the registry rows (dim_emission_factors) the year's emissions use
+    factors/gwp_used.csv                the GWP values applied (gas, set, GWP100)
+    data_quality/plan.yml, data_quality_plan.md   the data quality control plan (T/CAS 612 6.8)
+    data_quality/scorecard.csv          fct_data_quality rows of the year
+    data_quality/findings.csv           quality.findings of the year (and those without a year)
+    data_quality/quarantine.csv         every quarantined source row with its reason
+    SHA256SUMS                          the sha256 of every other file in the pack
+
+The zip is deterministic: entries sorted, fixed timestamps, no wall-clock
+time inside, so the same warehouse gives a byte-identical pack.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.lib import trace as tr
+from pipelines.paths import REPO_ROOT
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold: no wall-clock time in the pack
+
+
+class AuditPackError(Exception):
+    """The year or warehouse the user named cannot make a pack: one sentence."""
+
+
+@dataclass
+class AuditPack:
+    path: Path
+    year: int
+    files: dict[str, str] = field(default_factory=dict)  # name -> sha256
+    figures: int = 0
+    figures_reconciled: int = 0
+    emission_rows: int = 0
+    parts_missing: list[str] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.figures == self.figures_reconciled
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def _csv(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> bytes:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(names)
+    for row in cur.fetchall():
+        w.writerow([_text(v) for v in row])
+    return buf.getvalue().encode("utf-8")
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                            "and table_name = ?", [schema, table]).fetchone()[0])  # fmt: skip
+
+
+def _cell_name(key: tr.FigureKey) -> str:
+    parts = [str(key.reporting_year), key.consolidation_approach, f"scope{key.scope}"]
+    if key.scope2_method:
+        parts.append(key.scope2_method)
+    if key.scope3_category is not None:
+        parts.append(f"cat{key.scope3_category:02d}")
+    return "_".join(parts)
+
+
+def _readme(year: int, warehouse: Path) -> bytes:
+    return f"""Carbon Ledger audit pack {year} / 碳排放核查资料包 {year}
+
+中文
+  本资料包由 `carbon audit-pack --year {year}` 从数据仓库 {warehouse.name} 生成，内容如下：
+  report/        年度温室气体排放报告（HTML，中英双语，离线可读）
+  trace/         每个报告数字（rpt_group_inventory 的单元格）的追溯底稿：排放行、因子及来源文件、
+                 公式、原始数据行（文件路径、行号、sha256）；figures.csv 列出全部数字及核对结果
+  manifest/      运行清单与全部输入文件的 sha256
+  factors/       本年度使用的排放因子（含来源文件、发布机构、版本）与 GWP 值
+  data_quality/  数据质量控制计划（T/CAS 612 6.8）及其执行结果、隔离数据
+  SHA256SUMS     资料包内其他每个文件的 sha256；校验：sha256sum -c SHA256SUMS
+
+English
+  Made by `carbon audit-pack --year {year}` from the warehouse {warehouse.name}:
+  report/        the annual GHG inventory report (self-contained bilingual HTML)
+  trace/         the work paper of every reported figure (a cell of rpt_group_inventory): its
+                 emission rows with factor, source document, formula and raw row (file, row,
+                 sha256); figures.csv lists every figure with its reconciliation result
+  manifest/      the run manifest(s) and every input file with its sha256
+  factors/       the emission factors used this year (source document, publisher, version) and GWPs
+  data_quality/  the data quality control plan (T/CAS 612 6.8), its results and the quarantine
+  SHA256SUMS     the sha256 of every other file in the pack; check with: sha256sum -c SHA256SUMS
+""".encode()
+
+
+def _report_html(warehouse: Path, year: int, config: Path | None) -> bytes | None:
+    """The annual report as bytes, if the report module of this version can render it."""
+    try:
+        from pipelines.lib import report as report_module
+    except ImportError:
+        return None
+    render: Callable[..., Any] | None = getattr(report_module, "render_report_html", None)
+    if render is None:
+        return None
+    html = render(warehouse, year, config=config)
+    return html.encode("utf-8") if isinstance(html, str) else html
+
+
+def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | None = None,
+                     progress: Callable[[str], None] | None = None) -> AuditPack:  # fmt: skip
+    """Write ``out`` (a .zip) for ``year``; raises AuditPackError for a missing warehouse or year."""
+    say = progress or (lambda _msg: None)
+    entries: dict[str, bytes] = {}
+    pack = AuditPack(out, year)
+    try:
+        with tr.open_warehouse(warehouse) as con:
+            years = [r[0] for r in con.execute(
+                "select distinct reporting_year from marts.rpt_group_inventory order by 1").fetchall()]  # fmt: skip
+            if year not in years:
+                raise AuditPackError(f"The warehouse {warehouse} has no reported figures for {year}; "
+                                     f"years with figures: {', '.join(map(str, years)) or 'none'}.")  # fmt: skip
+            cells = con.execute(
+                """
+                select reporting_year, consolidation_approach, scope, scope2_method, scope3_category, co2e_t,
+                       emission_rows
+                from marts.rpt_group_inventory where reporting_year = ?
+                order by consolidation_approach, scope, scope2_method nulls first, scope3_category nulls first
+                """,
+                [year],
+            ).fetchall()
+            index = io.StringIO()
+            w = csv.writer(index, lineterminator="\n")
+            w.writerow(["reporting_year", "consolidation_approach", "scope", "scope2_method", "scope3_category",
+                        "co2e_t", "emission_rows", "rows_sum_decimal_t", "reconciles", "work_paper"])  # fmt: skip
+            for i, (y, approach, scope, method, category, co2e, n_rows) in enumerate(cells, 1):
+                key = tr.FigureKey(y, approach, scope, method, category)
+                say(f"trace    {i}/{len(cells)} {key.label()}")
+                result = tr.trace_figure(con, key, limit=None)
+                name = f"trace/{_cell_name(key)}.csv"
+                entries[name] = tr.dumps(result, "csv").encode("utf-8")
+                pack.figures += 1
+                pack.figures_reconciled += int(result.reconciles)
+                pack.emission_rows += result.row_count
+                w.writerow([y, approach, scope, _text(method), _text(category), repr(co2e), n_rows,
+                            _text(result.total_t), str(result.reconciles).lower(), name])  # fmt: skip
+            entries["trace/figures.csv"] = index.getvalue().encode("utf-8")
+
+            say("pack     factors, manifest, data quality")
+            entries["factors/emission_factors_used.csv"] = _csv(con, """
+                select f.* from marts.dim_emission_factors as f
+                where f.factor_id in (select distinct factor_id from marts.fct_emissions where reporting_year = ?)
+                order by f.factor_id""", [year])  # fmt: skip
+            entries["factors/gwp_used.csv"] = _csv(con, """
+                select gas, gwp_set, gwp_100, count(*) as emission_rows from marts.fct_emissions
+                where reporting_year = ? group by all order by gas""", [year])  # fmt: skip
+            entries["manifest/input_files.csv"] = _csv(con, "select * from ingest.files order by all")
+            if _exists(con, "history", "runs"):
+                runs = con.execute("select * from history.runs order by all")
+                names = [d[0] for d in runs.description]
+                entries["manifest/runs.json"] = (json.dumps(
+                    [{n: _text(v) for n, v in zip(names, r, strict=True)} for r in runs.fetchall()],
+                    ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")  # fmt: skip
+            else:
+                pack.parts_missing.append("manifest/runs.json (no run manifest in this warehouse)")
+            if _exists(con, "marts", "fct_data_quality"):
+                entries["data_quality/scorecard.csv"] = _csv(con, """
+                    select * from marts.fct_data_quality
+                    where reporting_year = ? or reporting_year is null order by all""", [year])  # fmt: skip
+            if _exists(con, "quality", "findings"):
+                entries["data_quality/findings.csv"] = _csv(con, """
+                    select * from quality.findings
+                    where reporting_year = ? or reporting_year is null order by all""", [year])  # fmt: skip
+            entries["data_quality/quarantine.csv"] = _csv(con, "select * from ingest.quarantine order by all")
+    except tr.TraceError as exc:
+        raise AuditPackError(str(exc)) from None
+
+    for source, name in ((REPO_ROOT / "data_quality" / "plan.yml", "data_quality/plan.yml"),
+                         (REPO_ROOT / "docs" / "data_quality_plan.md", "data_quality/data_quality_plan.md")):  # fmt: skip
+        if source.is_file():
+            entries[name] = source.read_bytes()
+    say("pack     report")
+    html = _report_html(warehouse, year, config)
+    if html is None:
+        pack.parts_missing.append("report/ (the report module is not available)")
+    else:
+        entries[f"report/ghg_inventory_report_{year}.html"] = html
+    entries["README.txt"] = _readme(year, warehouse)
+
+    pack.files = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(entries.items())}
+    entries["SHA256SUMS"] = "".join(f"{digest}  {name}\n" for name, digest in pack.files.items()).encode()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".part")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, entries[name])
+    tmp.replace(out)
+    return pack
