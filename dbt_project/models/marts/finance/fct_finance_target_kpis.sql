@@ -1,0 +1,50 @@
+-- Progress to target for finance (T/CAS 612 6.6): one row per target x
+-- reporting year of the group, the figures of fct_target_progress as they
+-- are, named for the KPI extract. A target's figures are in its own unit
+-- (value_unit: tCO2e for absolute and neutrality targets, tCO2e/10^4
+-- <currency> or tCO2e/<product unit> for intensity targets), so they share
+-- `_value` columns rather than a unit suffix; the group's counts per year are
+-- on fct_finance_kpis.
+{% set currency = var('reporting_currency', 'CNY') | upper %}
+with
+
+target_progress as (
+
+    select * from {{ ref('fct_target_progress') }}
+
+),
+
+final as (
+
+    select
+        reporting_year::bigint as reporting_year,
+        '{{ var("group_root", "G001") }}' as entity_id,
+        true as is_group_total,
+        target_name,
+        target_kind,
+        is_interim,
+        scopes as target_scopes,
+        denominator as target_denominator,
+        consolidation_approach,
+        base_year::bigint as base_year,
+        target_year::bigint as target_year,
+        reduction_pct,
+        base_value,
+        base_source,
+        is_base_recalculated,
+        target_value,
+        trajectory as trajectory_value,
+        actual as actual_value,
+        unit as value_unit,
+        actual - trajectory as gap_to_trajectory_value,
+        progress_pct,
+        is_on_track,
+        missing_reason,
+        neutrality_year::bigint as neutrality_year,
+        '{{ currency }}' as reporting_currency,
+        gwp_set
+    from target_progress
+
+)
+
+select * from final
