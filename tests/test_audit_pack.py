@@ -39,7 +39,7 @@ def test_pack_holds_every_part_and_checksums_verify(pack):
         for name, digest in sums.items():
             assert hashlib.sha256(zf.read(name)).hexdigest() == digest, name
     assert names == set(sums) | {"SHA256SUMS"}
-    for required in ("README.txt", "trace/figures.csv", "manifest/input_files.csv",
+    for required in ("README.txt", "trace/figures.csv", "manifest/input_files.csv", f"report/ghg_inventory_report_{YEAR}.html",
                      "factors/emission_factors_used.csv", "factors/gwp_used.csv", "data_quality/plan.yml",
                      "data_quality/data_quality_plan.md", "data_quality/scorecard.csv",
                      "data_quality/findings.csv", "data_quality/quarantine.csv"):

@@ -135,7 +135,10 @@ def _report_html(warehouse: Path, year: int, config: Path | None) -> bytes | Non
     render: Callable[..., Any] | None = getattr(report_module, "render_report_html", None)
     if render is None:
         return None
-    html = render(warehouse, year, config=config)
+    try:
+        html = render(warehouse, year, config=config)
+    except getattr(report_module, "ReportError", RuntimeError) as exc:
+        raise AuditPackError(f"The report cannot be made: {exc}") from None
     return html.encode("utf-8") if isinstance(html, str) else html
 
 

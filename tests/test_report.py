@@ -1,0 +1,192 @@
+"""`carbon report`: the annual GHG inventory report, one self-contained bilingual HTML file.
+
+The report of the sample group (`sample_run`) is made through the CLI, as a
+user makes it; its embedded figures (#report-data) are compared with the
+marts exactly (no tolerance: they are the marts' own doubles).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_CONFIG, run_carbon, write_config
+
+YEAR = 2023
+APPROACH = "operational_control"  # the sample group's primary approach (sample_group/carbon.yml)
+
+# ISO 14064-1:2018 clause 9.3.1 contents, one section heading each (中文, English).
+CLAUSE_9_HEADINGS = [
+    ("报告组织与报告期", "Reporting organisation and period"),
+    ("组织边界与合并方法", "Organisational boundary and consolidation approach"),
+    ("报告边界与排除项", "Reporting (operational) boundary and exclusions"),
+    ("基准年与重新计算", "Base year and recalculations"),
+    ("温室气体排放量", "GHG emissions by scope, category, gas and facility"),
+    ("生物质二氧化碳", "Biogenic CO2"),
+    ("清除量与碳资产", "Removals and carbon assets"),
+    ("排放强度", "Intensity indicators"),
+    ("目标与进展", "Targets and progress"),
+    ("量化方法与排放因子", "Quantification methods and emission factors"),
+    ("全球变暖潜势", "Global warming potentials"),
+    ("不确定性与数据质量", "Uncertainty and data quality"),
+    ("文件控制", "Document control"),
+]
+
+
+def make_report(warehouse: Path, out: Path, *extra: str) -> Path:
+    proc = run_carbon("report", "--year", str(YEAR), "--warehouse", str(warehouse), "--out", str(out), *extra)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    path = out / f"ghg_inventory_report_{YEAR}.html"
+    assert path.is_file(), proc.stdout
+    return path
+
+
+@pytest.fixture(scope="module")
+def report_html(sample_run, tmp_path_factory) -> str:
+    return make_report(sample_run.warehouse, tmp_path_factory.mktemp("report")).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def figures(report_html) -> dict:
+    blocks = re.findall(r'<script type="application/json" id="report-data">(.*?)</script>', report_html, re.S)
+    assert len(blocks) == 1
+    return json.loads(blocks[0])
+
+
+def test_report_needs_no_network(report_html):
+    # Nothing to fetch: no attribute points anywhere but an anchor of the page, no CSS import or
+    # font, no image, frame or stylesheet link, and the only script is the figures' JSON (whose text
+    # may quote anything: it is data, never fetched).
+    page = report_html.split('<script type="application/json"')[0]
+    attributes = re.findall(r"\b(?:src|href|srcset|action|poster|data)\s*=\s*[\"']?([^\"'\s>]*)", page, re.I)
+    assert attributes and all(a.startswith("#") for a in attributes)  # the table of contents
+    assert not re.search(r"<(img|link|iframe|object|embed|audio|video|source)\b", page, re.I)
+    assert not re.search(r"@import|url\(|@font-face", page, re.I)
+    assert not re.search(r"[\"'(]\s*(https?:)?//", page, re.I)
+    scripts = re.findall(r"<script\b[^>]*>", report_html, re.I)
+    assert scripts == ['<script type="application/json" id="report-data">']  # data, not code
+    assert report_html.count("<svg ") >= 4  # the charts are inline SVG
+
+
+def test_embedded_figures_equal_rpt_group_inventory(sample_run, figures, report_html):
+    assert figures["reporting_year"] == YEAR and figures["primary_approach"] == APPROACH
+    rows = sample_run.query(
+        "select consolidation_approach, scope, scope2_method, scope3_category, co2e_t from marts.rpt_group_inventory "
+        "where reporting_year = ?", [YEAR])  # fmt: skip
+    cells = {(a, s, m, c): v for a, s, m, c, v in rows}
+    assert {(c["consolidation_approach"], c["scope"], c["scope2_method"], c["scope3_category"]): c["co2e_t"]
+            for c in figures["inventory"]["cells"]} == cells  # fmt: skip
+
+    inv = figures["inventory"]["by_approach"][APPROACH]
+    assert inv["scope1_t"] == cells[(APPROACH, "1", None, None)]
+    assert inv["scope2_location_t"] == cells[(APPROACH, "2", "location", None)]
+    assert inv["scope2_market_t"] == cells[(APPROACH, "2", "market", None)]
+    assert inv["biogenic_co2_t"] == cells[(APPROACH, "biogenic", None, None)]
+    scope3 = {str(c): v for (a, s, _m, c), v in cells.items() if a == APPROACH and s == "3"}
+    assert len(scope3) >= 10 and inv["scope3_by_category_t"] == scope3
+    assert inv["scope3_t"] == math.fsum(scope3.values())
+    # the page shows the same numbers, rounded for display
+    for value in (inv["scope1_t"], inv["scope2_location_t"], inv["scope2_market_t"], scope3["1"]):
+        assert f"{value:,.1f}" in report_html
+
+
+def test_embedded_baseline_and_carbon_position_equal_the_marts(sample_run, figures, report_html):
+    cols = [
+        "consolidation_approach",
+        "scope",
+        "scope2_method",
+        "original_base_t",
+        "recalculated_base_t",
+        "applied_base_t",
+        "change_pct",
+        "is_recalculated",
+    ]
+    marts = sample_run.query(f"select {', '.join(cols)} from marts.fct_baseline order by all")
+    embedded = sorted(tuple(r[c] for c in cols) for r in figures["baseline"]["rows"])
+    assert embedded == sorted(marts) and len(marts) == 12
+    primary_s1 = next(r for r in figures["baseline"]["rows"] if r["consolidation_approach"] == APPROACH
+                      and r["scope"] == "1")  # fmt: skip
+    assert f"{primary_s1['applied_base_t']:,.1f}" in report_html
+    assert figures["baseline"]["log"], (
+        "the sample group's acquisition and divestment are recalculation triggers"
+    )
+
+    cols = [
+        "gross_t",
+        "credits_retired_t",
+        "allowances_cancelled_t",
+        "removals_t",
+        "net_t",
+        "ets_cost_exposure",
+    ]
+    group = sample_run.query(f"select {', '.join(cols)} from marts.fct_carbon_position "
+                             "where reporting_year = ? and is_group_total", [YEAR])  # fmt: skip
+    assert [tuple(figures["carbon_position"]["group"][c] for c in cols)] == group
+    n_entities = sample_run.scalar("select count(*) from marts.fct_carbon_position "
+                                   "where reporting_year = ? and not is_group_total", [YEAR])  # fmt: skip
+    assert len(figures["carbon_position"]["entities"]) == n_entities
+    # credits are never netted into a scope: Scope 1 + 2 market is the gross of the position, not the net
+    inv = figures["inventory"]["by_approach"][APPROACH]
+    assert figures["carbon_position"]["group"]["gross_t"] == pytest.approx(
+        inv["scope1_t"] + inv["scope2_market_t"], rel=1e-12
+    )
+
+
+def test_factors_used_carry_their_source(sample_run, figures):
+    used = {r[0] for r in sample_run.query(
+        "select distinct factor_id from marts.fct_emissions where reporting_year = ?", [YEAR])}  # fmt: skip
+    assert {f["factor_id"] for f in figures["factors"]} == used
+    grid = next(f for f in figures["factors"] if f["factor_id"] == "cn_grid:average:national:CN:2023")
+    assert grid["t_per_unit"] == 0.5306 and grid["activity_unit"] == "MWh"
+    assert "MEE/NBS" in grid["source_document"] and grid["factor_set_version"]
+    assert figures["gwp_set"] == "AR6" and {g["gas"] for g in figures["gwp_values"]} >= {"CO2", "CH4", "N2O"}
+
+
+def test_report_is_bilingual_with_every_clause_9_section(report_html):
+    headings = re.findall(r"<h2 id=\"[^\"]+\">(.*?)</h2>", report_html, re.S)
+    assert len(headings) == len(CLAUSE_9_HEADINGS)
+    for (zh, en), heading in zip(CLAUSE_9_HEADINGS, headings, strict=True):
+        assert zh in heading and en in heading, heading
+    for zh, en in (("范围一", "Scope 1"), ("范围二", "Scope 2"), ("范围三", "Scope 3"), ("基于市场", "market-based"),
+                   ("运营控制权法", "operational control"), ("不确定性声明", "Uncertainty statement")):  # fmt: skip
+        assert zh in report_html and en in report_html
+    # nothing invented: the sample configuration names no responsible person
+    assert (
+        "not stated in the configuration (carbon.yml <code>report.responsible_person</code>)" in report_html
+    )
+    assert "does not quantify</strong> a numeric uncertainty range" in report_html
+
+
+def test_same_warehouse_gives_byte_identical_report(sample_run, report_html, tmp_path):
+    again = make_report(sample_run.warehouse, tmp_path / "again").read_bytes()
+    assert again == report_html.encode("utf-8")
+    # wherever the warehouse lies: the report names files, not absolute paths
+    copy = tmp_path / "elsewhere" / "carbon.duckdb"
+    copy.parent.mkdir()
+    shutil.copyfile(sample_run.warehouse, copy)
+    assert make_report(copy, tmp_path / "copy").read_bytes() == again
+
+
+def test_responsible_person_comes_from_the_configuration(sample_run, tmp_path):
+    config = write_config(tmp_path / "carbon.yml", report={"responsible_person": "王敏 (EHS director)"})
+    html = make_report(sample_run.warehouse, tmp_path / "out", "--config", str(config)).read_text(
+        encoding="utf-8"
+    )
+    assert "王敏 (EHS director)" in html and "report.responsible_person" not in html
+
+
+def test_unknown_year_or_missing_warehouse_is_one_sentence(sample_run, tmp_path):
+    proc = run_carbon(
+        "report", "--year", "1999", "--warehouse", str(sample_run.warehouse), "--out", str(tmp_path)
+    )
+    assert proc.returncode == 2
+    assert "no inventory for 1999" in proc.stderr and "2023" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_carbon("report", "--year", str(YEAR), "--warehouse", str(tmp_path / "none.duckdb"),
+                      "--config", str(SAMPLE_CONFIG))  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "no warehouse" in proc.stderr
+    assert not list(tmp_path.glob("*.html"))
