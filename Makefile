@@ -25,8 +25,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP) ## Create .venv/ with the pinned dependencies (run automatically)
 
-run: $(STAMP) ## Build the warehouse from the bundled sample group and print the inventory
+run: $(STAMP) ## Build the warehouse from the bundled sample group, print the inventory, write dbt docs
 	$(BIN)/carbon run
+	@# After the run has closed the warehouse: DuckDB allows one writer, and dbt-duckdb opens it read-write.
+	$(BIN)/carbon docs
+
+docs: $(STAMP) ## dbt docs (model lineage) of build/carbon.duckdb into build/dbt_docs/
+	$(BIN)/carbon docs
 
 test: $(STAMP) ## Run the whole test suite
 	$(BIN)/python -m pytest
@@ -54,4 +59,4 @@ freeze: $(STAMP) ## Rewrite constraints.txt from the current environment
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build dbt_project/target dbt_project/logs
 
-.PHONY: help setup run test ui lint format generate bench freeze clean
+.PHONY: help setup run docs test ui lint format generate bench freeze clean
