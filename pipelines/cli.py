@@ -48,6 +48,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     say(f"run      landing={loc.landing}")
     say(f"run      warehouse={loc.warehouse}  config={loc.config}")
+    from pipelines.lib.history import manifest as run_manifest
+
+    started = run_manifest.start(loc, settings)  # code, seeds and configuration as the run starts
     import dagster as dg
 
     from pipelines.definitions import build_definitions
@@ -62,10 +65,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
         failures = _failed_steps(result)
+        steps = run_manifest.step_timings(instance, result.run_id)
+    try:  # after the job, whose connections are closed: the manifest, then restatements of locked years
+        record = run_manifest.finish(started, result, steps)
+        say(f"manifest run {record.run_id}: marts fingerprint {record.marts_fingerprint[:16]}, "
+            f"{record.restatements} restatement(s) of locked years")
+    except run_manifest.ManifestError as exc:
+        record = None
+        failures = [*failures, str(exc)] if not result.success else [str(exc)]
     from pipelines.summary import print_run_summary
 
     print_run_summary(loc.warehouse, settings, year=args.year)
-    if not result.success:
+    if not result.success or record is None:
         print("\nThe run did not complete / 运行未完成:", file=sys.stderr)
         for line in failures:
             print(f"  - {line}", file=sys.stderr)
@@ -193,6 +204,122 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_pack(args: argparse.Namespace) -> int:
+    """One zip with the report, the trace of every reported figure, manifest, factors, DQ plan and results."""
+    from pipelines.lib.audit_pack import AuditPackError, build_audit_pack
+    from pipelines.lib.progress import say
+    from pipelines.lib.warehouse import Locations
+
+    loc = Locations.resolve(warehouse=args.warehouse, config=args.config)
+    out = Path(args.out) if args.out else loc.warehouse.parent / f"audit_pack_{args.year}.zip"
+    if out.is_dir() or out.suffix.lower() != ".zip":  # a folder, existing or to be made
+        out = out / f"audit_pack_{args.year}.zip"
+    try:
+        pack = build_audit_pack(loc.warehouse, args.year, out, config=loc.config, progress=say)
+    except AuditPackError as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"Cannot write {out} ({exc.strerror or exc}).") from None
+    state = "every figure reconciles" if pack.reconciles else \
+        f"{pack.figures - pack.figures_reconciled} figure(s) DO NOT RECONCILE"
+    print(f"核查资料包 Audit pack {pack.year}: {pack.path} — {len(pack.files) + 1} files, {pack.figures} figures "
+          f"traced to {pack.emission_rows:,} emission rows; {state}.")
+    for part in pack.parts_missing:
+        print(f"  not included: {part}")
+    return 0 if pack.reconciles else 1
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """dbt docs (model lineage, compiled SQL, catalog) for a built warehouse; run after `carbon run`."""
+    from pipelines.lib.dbt_docs import DocsError, default_out, generate_docs
+    from pipelines.lib.settings import ConfigError, load_settings
+    from pipelines.lib.warehouse import Locations
+
+    loc = Locations.resolve(warehouse=args.warehouse, config=args.config)
+    try:
+        settings = load_settings(loc.config)  # the same --vars as the run, so the compiled SQL is what ran
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    out = Path(args.out) if args.out else default_out(loc.warehouse)
+    print(f"dbt docs generate for {loc.warehouse} -> {out.resolve()} ...", flush=True)
+    try:
+        docs = generate_docs(loc.warehouse, settings, out)
+    except DocsError as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"Cannot write {out} ({exc.strerror or exc}).") from None
+    print(f"dbt docs / 模型血缘文档: open {docs.static_index} in a browser (one self-contained file);")
+    print(f"  or serve {docs.index} with `dbt docs serve --target-path {docs.out}` (manifest.json, catalog.json).")
+    return 0
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    """The finance KPI extract of one year (marts fct_finance_kpis, fct_finance_target_kpis)."""
+    from pipelines.lib import kpis
+    from pipelines.lib.warehouse import Locations
+
+    warehouse = Locations.resolve(warehouse=args.warehouse).warehouse
+    out = Path(args.out) if args.out else kpis.default_out(args.year, args.format)
+    try:
+        with kpis.open_warehouse(warehouse) as con:
+            extract = kpis.read(con, args.year, warehouse)
+        written = kpis.write(extract, out, args.format)
+    except kpis.KpiError as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"Cannot write {out} ({exc.strerror or exc}).") from None
+    counts = ", ".join(f"{t.topic.sheet} {len(t.rows)}" for t in extract.tables)
+    where = written[0] if len(written) == 1 else f"{out}/ ({len(written)} files)"
+    print(f"财务碳指标 Finance KPIs {args.year}: {where} — rows: {counts}.")
+    return 0
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    """Freeze a reported year; later runs that change its figures record restatements."""
+    from rich.console import Console
+
+    from pipelines.lib.history import locks, render
+    from pipelines.lib.warehouse import Locations
+
+    warehouse = Locations.resolve(warehouse=args.warehouse).warehouse
+    try:
+        if args.list:
+            if args.year is not None or args.note:
+                raise UserError("--list shows every lock; leave out --year and --note.")
+            render.print_locks(warehouse, Console(width=None if sys.stdout.isatty() else 160))
+            return 0
+        if args.year is None:
+            raise UserError("Name the year to lock with --year YYYY (or list the locks with --list).")
+        outcome = locks.lock_year(warehouse, args.year, args.note)
+    except locks.LockError as exc:
+        raise UserError(str(exc)) from None
+    print(render.lock_message(outcome, warehouse))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The annual GHG inventory report of one year: one self-contained bilingual HTML file."""
+    from pipelines.lib import report
+    from pipelines.lib.settings import ConfigError, load_settings
+    from pipelines.lib.warehouse import Locations
+
+    loc = Locations.resolve(warehouse=args.warehouse, config=args.config)
+    try:
+        settings = load_settings(loc.config)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    out = Path(args.out) if args.out else report.default_out_dir()
+    try:
+        path = report.build_report(loc.warehouse, args.year, settings, loc.config, out)
+    except report.ReportError as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"Cannot write {out} ({exc.strerror or exc}).") from None
+    print(f"年度温室气体排放报告 GHG inventory report {args.year}: {path} (open it in a browser; print it to PDF "
+          "from there).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="carbon", description="Carbon Ledger: group-wide GHG inventory warehouse.")
     p.add_argument("--version", action="version", version=f"carbon-ledger {__version__}")
@@ -235,6 +362,45 @@ def build_parser() -> argparse.ArgumentParser:
                        help="table (terminal, top rows) or a work paper with every row: csv or json")
     trace.add_argument("--out", help="file for --format csv|json (default: standard output)")
     trace.set_defaults(func=cmd_trace)
+
+    pack = sub.add_parser("audit-pack", help="one zip for the verifier: report, traces, manifest, factors, DQ")
+    pack.add_argument("--year", type=int, required=True, help="reporting year")
+    pack.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+    pack.add_argument("--config", help="carbon.yml (env CARBON_CONFIG; default: the sample group's)")
+    pack.add_argument("--out", help="zip file or folder (default: audit_pack_YYYY.zip beside the warehouse)")
+    pack.set_defaults(func=cmd_audit_pack)
+
+    docs = sub.add_parser("docs", help="dbt docs of the warehouse: model lineage, columns, compiled SQL (HTML)")
+    docs.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+    docs.add_argument("--config", help="carbon.yml the warehouse was built with (env CARBON_CONFIG; default: the "
+                      "sample group's)")
+    docs.add_argument("--out", help="folder for the docs site (default: dbt_docs/ beside the warehouse)")
+    docs.set_defaults(func=cmd_docs)
+
+    kp = sub.add_parser("kpis", help="finance KPI extract of a year: Excel (one sheet per topic), CSV, Parquet, JSON")
+    kp.add_argument("--year", type=int, required=True, help="reporting year")
+    kp.add_argument("--format", choices=["xlsx", "csv", "parquet", "json"], default="xlsx",
+                    help="xlsx (default), csv or parquet (a folder, one file per topic) or json (one document)")
+    kp.add_argument("--out", help="file (xlsx, json) or folder (csv, parquet); default: kpis_YYYY[.xlsx|.json] "
+                    "in the current folder")
+    kp.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+    kp.set_defaults(func=cmd_kpis)
+
+    lock = sub.add_parser("lock", help="freeze a reported year; later changes to it are recorded as restatements")
+    lock.add_argument("--year", type=int, help="reporting year to lock")
+    lock.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+    lock.add_argument("--note", help="why the year is locked (e.g. 'published 2025-04-30, verified by …')")
+    lock.add_argument("--list", action="store_true", help="list the locks of the warehouse and their restatements")
+    lock.set_defaults(func=cmd_lock)
+
+    rep = sub.add_parser("report", help="the annual GHG inventory report of a year: bilingual, self-contained HTML")
+    rep.add_argument("--year", type=int, required=True, help="reporting year")
+    rep.add_argument("--out", help="folder (or .html file) to write; default: build/reports/ "
+                     "(ghg_inventory_report_YYYY.html)")
+    rep.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+    rep.add_argument("--config", help="carbon.yml the warehouse was built with (env CARBON_CONFIG; default: the "
+                     "sample group's)")
+    rep.set_defaults(func=cmd_report)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on this project")
     locations(ui)

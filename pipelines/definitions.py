@@ -11,6 +11,7 @@ import dagster as dg
 
 from pipelines.defs.extraction.assets import extraction_assets
 from pipelines.defs.extraction.checks import extraction_gates
+from pipelines.defs.history.assets import history_tables
 from pipelines.defs.quality.assets import plan_results
 from pipelines.defs.quality.checks import required_stream_checks
 from pipelines.defs.quality.dbt import quality_result_models
@@ -22,7 +23,7 @@ from pipelines.lib.warehouse import Locations
 def build_definitions(locations: Locations | None = None) -> dg.Definitions:
     loc = locations or Locations.resolve()
     return dg.Definitions(
-        assets=[*extraction_assets, carbon_dbt_assets, plan_results, quality_result_models],
+        assets=[*extraction_assets, history_tables, carbon_dbt_assets, plan_results, quality_result_models],
         asset_checks=[*extraction_gates, *required_stream_checks],
         resources={
             "carbon": CarbonResource.from_locations(loc),

@@ -8,6 +8,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.lib.history.render import print_restatements
 from pipelines.lib.settings import Settings
 from pipelines.lib.warehouse import connect
 
@@ -43,6 +44,7 @@ def print_run_summary(warehouse: Path, settings: Settings, *, year: int | None =
                 _print_extraction(con, console)
             if _exists(con, "marts", "rpt_group_inventory"):
                 _print_inventory(con, console, settings, year)
+                print_restatements(con, console)  # locked years this run restated
             if _exists(con, "marts", "fct_unestimated_activity"):
                 _print_unestimated(con, console)
             _print_management(con, console, settings, year)

@@ -1,0 +1,317 @@
+"""The run manifest: what a ``carbon run`` used and what it produced, stored in ``history.runs``.
+
+Two runs can be compared from the warehouse alone: the same inputs (sha256),
+factor set and seeds, GWP set, configuration and code must give the same
+``marts_fingerprint``. The manifest is written by the CLI after the Dagster
+job returned (see docs/decisions.md, "Run manifest and period locks"): only
+then are the exit status, every step's timing and the final marts known, and
+every connection of the job is closed.
+
+The code, seeds and configuration are fingerprinted when the run *starts*
+(:func:`start`), because that is the code and reference data the run used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from pipelines import __version__
+from pipelines.lib.history.schema import ensure_history_schema
+from pipelines.lib.settings import Settings
+from pipelines.lib.warehouse import Locations, connect
+from pipelines.paths import DATA_QUALITY_DIR, DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR
+
+# Marts that record the warehouse's history rather than a calculation from the
+# inputs: left out of the fingerprint, or two identical runs would differ once a
+# year is locked.
+HISTORY_MARTS = ("fct_restatements",)
+# Packages whose version can change a number; recorded, not compared.
+ENVIRONMENT_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb", "dagster", "dagster-dbt", "polars",
+                        "great_expectations")  # fmt: skip
+# Step phases of the manifest, from Dagster step keys (pipelines/definitions.py).
+DBT_STEPS = ("carbon_dbt_assets", "carbon_dbt_quality_results")
+CHECK_STEPS = ("plan_results",)
+INVENTORY_KEY = ("marts", "rpt_group_inventory")
+
+
+class ManifestError(Exception):
+    """The manifest could not be written; one sentence naming the warehouse."""
+
+
+def utc_now() -> datetime:
+    # Naive UTC: DuckDB's `timestamp` has no zone, and the columns say UTC.
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _files(root: Path, patterns: tuple[str, ...] = ("*",)) -> list[Path]:
+    found = {p for pattern in patterns for p in root.rglob(pattern) if p.is_file()}
+    return sorted(p for p in found if "__pycache__" not in p.parts and not p.name.startswith("."))
+
+
+def _combined(lines: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+def seed_checksums(seeds_dir: Path = SEEDS_DIR) -> dict[str, str]:
+    """{path below seeds/: sha256} of every file of the factor registry and reference data."""
+    return {p.relative_to(seeds_dir).as_posix(): _sha256_file(p) for p in _files(seeds_dir)}
+
+
+def code_checksum() -> str:
+    """The code that decides the numbers: the dbt project and the pipelines package."""
+    paths = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "tests"):
+        paths += _files(DBT_PROJECT_DIR / folder)
+    paths += _files(REPO_ROOT / "pipelines", ("*.py",))
+    return _combined(
+        [f"{p.relative_to(REPO_ROOT).as_posix()}\t{_sha256_file(p)}" for p in paths if p.exists()]
+    )
+
+
+def factor_set_version() -> str | None:
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    value = (project.get("vars") or {}).get("factor_set_version")
+    return None if value is None else str(value)
+
+
+def _git(*args: str) -> str | None:
+    """Output of a git command on the repository, or None where git or the repository is absent."""
+    git = shutil.which("git")
+    if not git:
+        return None
+    try:
+        proc = subprocess.run([git, "-C", str(REPO_ROOT), *args], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def git_version() -> tuple[str | None, bool | None]:
+    commit = _git("rev-parse", "HEAD")
+    if not commit:
+        return None, None
+    status = _git("status", "--porcelain", "--", "pipelines", "dbt_project", "seeds", "data_quality")
+    return commit.strip(), (None if status is None else bool(status.strip()))
+
+
+def environment() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in ENVIRONMENT_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "absent"
+    return versions
+
+
+@dataclass
+class RunStart:
+    """What the run starts with: locations, configuration, reference data and code."""
+
+    locations: Locations
+    settings: Settings
+    started_at: datetime
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def start(loc: Locations, settings: Settings) -> RunStart:
+    config_text = loc.config.read_bytes()
+    config = yaml.safe_load(config_text.decode("utf-8")) or {}
+    seeds = seed_checksums()
+    commit, dirty = git_version()
+    plan = DATA_QUALITY_DIR / "plan.yml"
+    fields = {
+        "landing_dir": str(loc.landing),
+        "config_path": str(loc.config),
+        "config_sha256": hashlib.sha256(config_text).hexdigest(),
+        "config_json": json.dumps(config, sort_keys=True, ensure_ascii=False, default=str),
+        "settings_json": settings.dbt_vars_json(),
+        "gwp_set": settings.gwp_set,
+        "consolidation": settings.consolidation,
+        "factor_set_version": factor_set_version(),
+        "seeds_sha256": _combined([f"{k}\t{v}" for k, v in seeds.items()]),
+        "seed_files_json": json.dumps(seeds, sort_keys=True),
+        "dq_plan_sha256": _sha256_file(plan) if plan.exists() else None,
+        "code_version": __version__,
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "code_sha256": code_checksum(),
+        "environment_json": json.dumps(environment(), sort_keys=True),
+    }
+    return RunStart(loc, settings, utc_now(), fields)
+
+
+# ---------------------------------------------------------------- timings
+
+
+def phase_of(step_key: str) -> str:
+    if step_key in DBT_STEPS:
+        return "dbt"
+    if step_key in CHECK_STEPS:
+        return "checks"
+    if step_key.startswith("raw__"):  # extraction assets and their blocking gates
+        return "extraction"
+    return "other"
+
+
+def step_timings(instance, run_id: str) -> list[dict[str, Any]]:
+    """Every step of the Dagster run with its phase, status and seconds (read before the instance goes)."""
+    steps = []
+    for s in instance.get_run_step_stats(run_id):
+        seconds = (s.end_time - s.start_time) if s.start_time and s.end_time else None
+        steps.append({"step_key": s.step_key, "phase": phase_of(s.step_key),
+                      "status": s.status.value if s.status else None,
+                      "seconds": None if seconds is None else round(seconds, 3)})  # fmt: skip
+    return sorted(steps, key=lambda s: s["step_key"])
+
+
+def _phase_seconds(steps: list[dict[str, Any]], phase: str) -> float | None:
+    values = [s["seconds"] for s in steps if s["phase"] == phase and s["seconds"] is not None]
+    return round(sum(values), 3) if values else None
+
+
+def inventory_built(result) -> bool:
+    """Whether the job rebuilt rpt_group_inventory (otherwise the mart may be a previous run's)."""
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION" and tuple(event.asset_key.path) == INVENTORY_KEY:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- what the run produced
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchone()[0])  # fmt: skip
+
+
+def public_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+    ).fetchall()
+    return [r[0] for r in rows if r[0] not in HISTORY_MARTS]
+
+
+def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: str) -> tuple[int, str]:
+    """(rows, sha256) of a mart: its columns and types, then the sorted hashes of its rows as JSON.
+
+    Sorting the row hashes makes the fingerprint independent of row order (a
+    table has none); duplicates count. DuckDB writes a double in its shortest
+    round-trip form, so equal fingerprints mean equal bits.
+    """
+    columns = con.execute(
+        "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
+        "from information_schema.columns where table_schema = 'marts' and table_name = ?", [mart]
+    ).fetchone()[0]  # fmt: skip
+    rows, rows_hash = con.execute(
+        f"select count(*), sha256(coalesce(string_agg(h, '' order by h), '')) "
+        f'from (select md5(to_json(t)::varchar) as h from marts."{mart}" as t)'
+    ).fetchone()
+    return int(rows), hashlib.sha256(f"{columns}\n{rows_hash}".encode()).hexdigest()
+
+
+def mart_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
+    return {mart: mart_fingerprint(con, mart) for mart in public_marts(con)}
+
+
+def _input_files(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    if not _exists(con, "ingest", "files"):
+        return []
+    years = ""
+    if _exists(con, "marts", "fct_emissions"):
+        # source_record_key = '<raw table>:<file below the landing root>#<row>' (macro lineage_columns)
+        years = """
+            left join (
+                select regexp_extract(source_record_key, '^[^:]+:(.*)#[0-9]+$', 1) as file_path,
+                       list(distinct reporting_year order by reporting_year)::integer[] as reporting_years
+                from marts.fct_emissions group by 1
+            ) as y using (file_path)"""
+    select_years = "coalesce(y.reporting_years, []::integer[])" if years else "[]::integer[]"
+    return con.execute(
+        f"""select f.dataset_key, f.file_path, f.file_sha256, f.load_id, f.status, f.rows_read, f.rows_loaded,
+                   f.rows_quarantined, {select_years}
+            from ingest.files as f {years}
+            order by f.dataset_key, f.file_path"""
+    ).fetchall()
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    exit_code: int
+    marts_fingerprint: str
+    restatements: int
+
+
+def finish(started: RunStart, result, steps: list[dict[str, Any]]) -> RunRecord:
+    """Write the manifest of a finished job, then record restatements of locked years.
+
+    One write connection, one transaction: a run has a whole manifest or none.
+    """
+    from pipelines.lib.history import locks
+
+    exit_code = 0 if result.success else 1
+    built = inventory_built(result)
+    warehouse = started.locations.warehouse
+    try:
+        with connect(warehouse) as con:
+            ensure_history_schema(con)
+            con.begin()
+            inputs = _input_files(con)
+            marts = mart_fingerprints(con)
+            finished_at = utc_now()
+            row = {
+                "run_id": result.run_id,
+                "started_at": started.started_at,
+                "finished_at": finished_at,
+                "duration_s": round((finished_at - started.started_at).total_seconds(), 3),
+                "extraction_s": _phase_seconds(steps, "extraction"),
+                "dbt_s": _phase_seconds(steps, "dbt"),
+                "checks_s": _phase_seconds(steps, "checks"),
+                "steps_json": json.dumps(steps, sort_keys=True),
+                "exit_code": exit_code,
+                "status": "success" if exit_code == 0 else "failed",
+                "is_inventory_built": built,
+                **started.fields,
+                "input_files": len(inputs),
+                "inputs_sha256": _combined([f"{r[0]}\t{r[1]}\t{r[2]}" for r in inputs]),
+                "marts_fingerprint": _combined([f"{m}\t{fp}" for m, (_n, fp) in marts.items()]),
+            }
+            names = ", ".join(row)
+            con.execute(
+                f"insert into history.runs ({names}) values ({', '.join('?' * len(row))})", list(row.values())
+            )
+            con.executemany("insert into history.run_inputs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [[result.run_id, *r] for r in inputs])  # fmt: skip
+            con.executemany("insert into history.run_marts values (?, ?, ?, ?)",
+                            [[result.run_id, m, n, fp] for m, (n, fp) in marts.items()])  # fmt: skip
+            # Only a run that rebuilt the inventory can restate it; an earlier
+            # failure leaves the previous run's figures in place.
+            restated = locks.record_restatements(con, result.run_id) if built else 0
+            con.commit()
+    except duckdb.Error as exc:
+        raise ManifestError(f"The run manifest could not be written to {warehouse} "
+                            f"({str(exc).splitlines()[0]}).") from None  # fmt: skip
+    return RunRecord(result.run_id, exit_code, row["marts_fingerprint"], restated)
