@@ -15,12 +15,14 @@ The tree (every facility reports a process quantity in tonnes = tCO2):
                                     F4 2023: 3  -> a finding, not a guess
   S5  acquired 2023-01-01, plant opened 2022-05-01 (nothing to recalculate):
                                     F5 2023: 4
+  F1 also bought 1 kg HFC-134a in 2020 (fugitive): 1.53 t CO2e under AR6 (GWP 1,530), 1.3 t under AR5 (1,300),
+  so a change of GWP set moves the 2020 figures - the base year of the lock tests below.
 """
 
 from __future__ import annotations
 
 import pytest
-from conftest import run_pipeline, write_config, write_csv
+from conftest import run_carbon, run_pipeline, write_config, write_csv
 
 ENTITY_HEADER = ["entity_id", "entity_name", "parent_entity_id", "relationship", "equity_pct",
                  "financial_control", "operational_control", "valid_from", "valid_to"]
@@ -58,6 +60,9 @@ def build_landing(root):
     write_csv(root / "reference/custom_factors/factors.csv", FACTOR_HEADER, [
         ["test_kiln", "t", "CO2", 1000, "", "", "", "test factor: 1 tCO2 per tonne"],
     ])
+    write_csv(root / "erp/refrigerants/refrigerants.csv",
+              ["facility_id", "period", "gas", "inventory_decrease_kg", "purchased_kg", "disposed_kg",
+               "capacity_increase_kg"], [["F1", "2020", "HFC-134a", "", 1, "", ""]])
 
 
 @pytest.fixture(scope="module")
@@ -147,18 +152,66 @@ def test_change_below_threshold_keeps_the_original(baseline_run, tmp_path):
 
 
 def test_multi_year_average_base(baseline_run, tmp_path):
-    # base_year [2020, 2021], operational control:
-    # original     = (40 + 50) / 2 = 45
-    # recalculated = ((40 + 13) + (50 + 15)) / 2 = 59; S2's effect (13 + 15) / 2 = 14
+    # base_year [2020, 2021], operational control (2020 has F1's 1.53 t of HFC-134a under AR6):
+    # original     = ((40 + 1.53) + 50) / 2 = 45.765
+    # recalculated = ((40 + 1.53 + 13) + (50 + 15)) / 2 = 59.765; S2's effect (13 + 15) / 2 = 14
     config = write_config(tmp_path / "carbon.yml", base_year=[2020, 2021])
     rerun = run_pipeline(baseline_run.root / "landing", baseline_run.warehouse, config)
     assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
     b = base(rerun, "operational_control")
     assert (b["base_year"], b["base_years"]) == (2020, "2020,2021")
-    assert b["original_base_t"] == pytest.approx(45, abs=1e-9)
-    assert b["recalculated_base_t"] == pytest.approx(59, abs=1e-9)
+    assert b["original_base_t"] == pytest.approx(45.765, abs=1e-9)
+    assert b["recalculated_base_t"] == pytest.approx(59.765, abs=1e-9)
     s2 = [r for r in log(rerun, "operational_control") if r[0] == "acquisition:S2"]
     assert s2[0][4] == pytest.approx(14, abs=1e-9)
+
+
+def _lock(run, year: int) -> None:
+    proc = run_carbon("lock", "--year", str(year), "--warehouse", str(run.warehouse))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_method_change_and_error_correction_since_a_locked_base_year(baseline_run, tmp_path):
+    # Base year 2020, locked under AR6: operational control Scope 1 = 40 + 1.53 (HFC-134a) = 41.53 t.
+    config = write_config(tmp_path / "ar6.yml", base_year=2020)
+    run = run_pipeline(baseline_run.root / "landing", baseline_run.warehouse, config)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    _lock(run, 2020)
+    # 1) GWP set AR6 -> AR5: the 2020 HFC-134a weighs 1.3 t, so the base year as computed now is 41.3 t.
+    #    method_change effect 41.3 - 41.53 = -0.23; S2's acquisition +13;
+    #    original (the locked figure) 41.53, recalculated 41.3 + 13 = 54.3.
+    ar5 = write_config(tmp_path / "ar5.yml", base_year=2020, gwp_set="AR5")
+    run = run_pipeline(baseline_run.root / "landing", baseline_run.warehouse, ar5)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    b = base(run, "operational_control")
+    assert b["original_base_t"] == pytest.approx(41.53, abs=1e-9)
+    assert b["recalculated_base_t"] == pytest.approx(54.3, abs=1e-9)
+    rows = run.query(
+        "select trigger_id, trigger_type, effect_t, cause_detail from marts.fct_baseline_recalculation_log "
+        "where consolidation_approach = 'operational_control' and trigger_type = 'method_change'")
+    assert len(rows) == 1
+    assert rows[0][:2] == ("method_change:2020-v1", "method_change")
+    assert rows[0][2] == pytest.approx(-0.23, abs=1e-9)
+    assert rows[0][3] == "GWP set AR6 → AR5"
+    # 2) Lock again under AR5 (2020-v2: 41.3 t), then correct F1's 2020 quantity 40 -> 42 t:
+    #    error_correction +2; original 41.3 (the newest lock), recalculated 43.3 + 13 = 56.3.
+    _lock(run, 2020)
+    process = baseline_run.root / "landing/erp/process_activity/process.csv"
+    process.write_text(process.read_text(encoding="utf-8").replace("F1,2020,test_kiln,40,t", "F1,2020,test_kiln,42,t"),
+                       encoding="utf-8")
+    run = run_pipeline(baseline_run.root / "landing", baseline_run.warehouse, ar5)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    b = base(run, "operational_control")
+    assert b["original_base_t"] == pytest.approx(41.3, abs=1e-9)
+    assert b["recalculated_base_t"] == pytest.approx(56.3, abs=1e-9)
+    rows = run.query(
+        "select trigger_id, effect_t from marts.fct_baseline_recalculation_log "
+        "where consolidation_approach = 'operational_control' and trigger_type = 'error_correction'")
+    assert rows == [("error_correction:2020-v2", pytest.approx(2, abs=1e-9))]
+    # the restatement of the locked 2020 figure names the corrected file
+    causes = run.query("select distinct cause from marts.fct_restatements where reporting_year = 2020 "
+                       "and lock_id = '2020-v2'")
+    assert causes and all("erp/process_activity/process.csv" in c[0] for c in causes)
 
 
 def test_sample_group_acquisition_and_divestment_recalculate_its_base_year(sample_run):

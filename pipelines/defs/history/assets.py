@@ -15,6 +15,9 @@ from pipelines.lib.warehouse import connect
 TABLES = {
     "restatements": "Locked figures a later run changed: old and new value, difference and cause.",
     "period_locks": "Reported years frozen with `carbon lock`, one row per lock version, with the run they came from.",
+    "locked_figures": "The rpt_group_inventory cells of each lock version, as locked.",
+    "runs": "Run manifests, one row per `carbon run` (read by the base-year recalculation for locked base years).",
+    "run_inputs": "The input files of each run with their sha256 and the reporting years they fed.",
 }
 
 

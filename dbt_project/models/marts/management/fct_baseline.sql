@@ -19,6 +19,12 @@ entity_years as (
 
 ),
 
+locked_changes as (
+
+    select * from {{ ref('int_baseline__locked_base_years') }}
+
+),
+
 log as (
 
     select * from {{ ref('fct_baseline_recalculation_log') }}
@@ -27,6 +33,8 @@ log as (
 
 bases as (
 
+    -- original: the locked figure where the base year is locked (computed now
+    -- minus the change since the lock), else the base year under its own boundary
     select
         consolidation_approach,
         scope,
@@ -34,7 +42,13 @@ bases as (
         {{ exact_sum('original_t') }} / {{ n_years }} as original_base_t,
         {{ exact_sum('current_t') }} / {{ n_years }} as recalculated_base_t,
         sum(emission_rows) as base_year_emission_rows
-    from entity_years
+    from (
+        select consolidation_approach, scope, scope2_method, original_t, current_t, emission_rows
+        from entity_years
+        union all
+        select consolidation_approach, scope, scope2_method, -effect_t, 0.0, 0
+        from locked_changes
+    )
     group by all
 
 ),

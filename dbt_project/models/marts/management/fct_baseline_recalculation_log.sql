@@ -20,6 +20,12 @@ entity_years as (
 
 ),
 
+locked_changes as (
+
+    select * from {{ ref('int_baseline__locked_base_years') }}
+
+),
+
 approaches as (
 
     select 'equity_share' as consolidation_approach
@@ -30,12 +36,18 @@ approaches as (
 
 originals as (
 
+    -- the base year as originally reported: the locked figure where the base
+    -- year is locked, else computed under the base year's boundary (= fct_baseline)
     select
         consolidation_approach,
         scope,
         scope2_method,
         {{ exact_sum('original_t') }} / {{ n_years }} as original_base_t
-    from entity_years
+    from (
+        select consolidation_approach, scope, scope2_method, original_t from entity_years
+        union all
+        select consolidation_approach, scope, scope2_method, -effect_t from locked_changes
+    )
     group by all
 
 ),
@@ -55,9 +67,30 @@ trigger_summary as (
             else 'recalculated'
         end as trigger_status,
         string_agg(base_year::varchar, ',' order by base_year)
-            filter (where trigger_status = 'missing_base_year_data') as years_missing_data
+            filter (where trigger_status = 'missing_base_year_data') as years_missing_data,
+        null::varchar as cause_detail
     from triggers
     group by trigger_id
+
+),
+
+restated as (
+
+    -- method, factor or data changes since a locked base year (one trigger per lock)
+    select
+        trigger_type || ':' || lock_id as trigger_id,
+        trigger_type,
+        null::varchar as entity_id,
+        null::varchar as entity_name,
+        locked_at::date as event_date,
+        'recalculated' as trigger_status,
+        null::varchar as years_missing_data,
+        cause_detail,
+        consolidation_approach,
+        scope,
+        scope2_method,
+        effect_t / {{ n_years }} as effect_t
+    from locked_changes
 
 ),
 
@@ -112,6 +145,8 @@ log_rows as (
     select * from rows_with_effect
     union all by name
     select * from rows_without_effect
+    union all by name
+    select * from restated
 
 ),
 
@@ -130,6 +165,7 @@ final as (
         l.trigger_status,
         l.trigger_status = 'missing_base_year_data' as is_finding,
         l.years_missing_data,
+        l.cause_detail,
         l.effect_t,
         sum(coalesce(l.effect_t, 0)) over (
             partition by l.consolidation_approach, l.scope, l.scope2_method
@@ -142,6 +178,12 @@ final as (
         case l.trigger_status
             when 'recalculated' then
                 case l.trigger_type
+                    when 'method_change' then 'Method change since the base year was locked (' || l.cause_detail
+                        || '): the base year is restated under today''s methods. 方法变更：按现行方法重新计算基准年。'
+                    when 'factor_change' then 'Factor change since the base year was locked (' || l.cause_detail
+                        || '): the base year is restated with today''s factors. 因子变更：按现行排放因子重新计算基准年。'
+                    when 'error_correction' then 'Error correction since the base year was locked (' || l.cause_detail
+                        || '): the base year is restated with the corrected data. 错误更正：按更正后的数据重新计算基准年。'
                     when 'acquisition' then 'Acquisition of ' || l.entity_id || ' (' || coalesce(l.entity_name, '') || ') on '
                         || strftime(l.event_date, '%Y-%m-%d') || ': its base-year emissions join the base year. 收购：将其基准年排放计入基准年。'
                     else 'Divestment of ' || l.entity_id || ' (' || coalesce(l.entity_name, '') || ') on '
