@@ -239,3 +239,7 @@ def test_sample_group_acquisition_and_divestment_recalculate_its_base_year(sampl
         "select effect_t from marts.fct_baseline_recalculation_log where trigger_id = 'acquisition:S300' "
         "and consolidation_approach = 'operational_control' and scope = '1'")
     assert effect == pytest.approx(s300, rel=1e-12) and s300 > 0
+    # `carbon run` (make run) prints the base year, target progress and the net position
+    for title in ("基准年 Base year 2021", "目标进展 Target progress", "碳资产与净排放 Carbon position",
+                  "Acquisition of S300", "Divestment of S400"):
+        assert title in sample_run.stdout, title

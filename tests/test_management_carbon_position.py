@@ -195,10 +195,10 @@ def test_entity_positions_add_up_to_the_group(position_run):
 
 
 def test_ets_deficit_is_priced_at_the_configured_price(position_run):
-    # S1 CN-ETS 2023: available = 4,000 allocated + 100 purchased - 0 sold - 50
-    # voluntarily cancelled = 4,050 against its own Scope 1 CO2 of 4,397.1 ->
-    # surplus -347.1 (deficit); exposure 347.1 x 80 = 27,768 CNY.
-    # surrendered 4,100 - 4,397.1 = -297.1.
+    # S1 CN-ETS 2023 (METHODS.md 8, surrendered vs covered): surrendered 4,100
+    # against its own Scope 1 CO2 of 4,397.1 -> surplus -297.1 (deficit);
+    # exposure 297.1 x 80 = 23,768 CNY. Holdings: 4,000 allocated + 100
+    # purchased - 0 sold - 50 voluntarily cancelled = 4,050 - 4,397.1 = -347.1.
     s1 = position(position_run, 2023, "S1")
     assert s1["is_ets_covered"] is True
     assert s1["ets_covered_emissions_t"] == pytest.approx(4397.1, abs=1e-9)
@@ -206,13 +206,14 @@ def test_ets_deficit_is_priced_at_the_configured_price(position_run):
     assert s1["allowances_purchased_t"] == 100
     assert s1["allowances_sold_t"] == 0
     assert s1["allowances_surrendered_t"] == 4100
-    assert s1["ets_surplus_t"] == pytest.approx(-347.1, abs=1e-9)
-    assert s1["ets_surrender_balance_t"] == pytest.approx(-297.1, abs=1e-9)
-    assert s1["ets_cost_exposure"] == pytest.approx(27768, abs=1e-6)
+    assert s1["ets_surplus_t"] == pytest.approx(-297.1, abs=1e-9)
+    assert s1["ets_deficit_t"] == pytest.approx(297.1, abs=1e-9)
+    assert s1["ets_holdings_balance_t"] == pytest.approx(-347.1, abs=1e-9)
+    assert s1["ets_cost_exposure"] == pytest.approx(23768, abs=1e-6)
     assert s1["ets_price_per_t"] == ETS_PRICE
     assert s1["currency_code"] == "CNY"
     group = position(position_run, 2023, "G001", group=True)
-    assert group["ets_cost_exposure"] == pytest.approx(27768, abs=1e-6)
+    assert group["ets_cost_exposure"] == pytest.approx(23768, abs=1e-6)
     # an entity without allowances covers nothing and is exposed to nothing
     g001 = position(position_run, 2023, "G001")
     assert (g001["is_ets_covered"], g001["ets_covered_emissions_t"], g001["ets_cost_exposure"]) == (
@@ -391,8 +392,10 @@ def test_sample_group_s500_ets_position(sample_run):
             row["allowances_surrendered_t"],
         ) == (allocated, purchased, sold, surrendered)
         assert row["ets_covered_emissions_t"] == pytest.approx(own_co2[year], rel=1e-12)
-        surplus = allocated + purchased - sold - cancelled - own_co2[year]
+        surplus = surrendered - own_co2[year]
         assert row["ets_surplus_t"] == pytest.approx(surplus, abs=1e-6)
+        holdings = allocated + purchased - sold - cancelled - own_co2[year]
+        assert row["ets_holdings_balance_t"] == pytest.approx(holdings, abs=1e-6)
         assert row["ets_cost_exposure"] == pytest.approx(max(0.0, -surplus) * 95, abs=1e-6)
         group = position(sample_run, year, "G001", group=True)
         assert group["ets_cost_exposure"] == pytest.approx(row["ets_cost_exposure"], abs=1e-9)

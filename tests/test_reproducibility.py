@@ -121,6 +121,19 @@ def test_two_runs_over_the_same_inputs_give_identical_marts(repro):
         assert rows_a == b.query(f"select * from marts.{mart} order by all"), mart
 
 
+def test_two_runs_over_the_same_inputs_give_a_byte_identical_report(repro, tmp_path):
+    # issue 6: run twice and compare report bytes - two warehouses built independently
+    reports = []
+    for name in ("a", "b"):
+        out = tmp_path / f"report_{name}.html"
+        proc = run_carbon("report", "--year", "2023", "--warehouse", str(repro[name].warehouse),
+                          "--config", str(repro["config"]), "--out", str(out))  # fmt: skip
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        reports.append(out.read_bytes())
+    assert len(reports[0]) > 10_000
+    assert reports[0] == reports[1]
+
+
 def test_two_runs_over_the_same_inputs_have_identical_manifests_apart_from_ids_and_timings(repro):
     a, b = manifest(repro["a"]), manifest(repro["b"])
     assert a["run_id"] != b["run_id"]

@@ -102,6 +102,11 @@ def lock_year(warehouse: Path, year: int, note: str | None = None) -> LockOutcom
         raise LockError(
             f"The warehouse {warehouse} cannot be written now ({str(exc).splitlines()[0]})."
         ) from None
+    except duckdb.Error as exc:  # a partial or foreign warehouse: one sentence, not a traceback
+        raise LockError(
+            f"The warehouse {warehouse} is not a complete Carbon Ledger warehouse "
+            f"({str(exc).splitlines()[0]}); run `carbon run` first."
+        ) from None
 
 
 def _lock(con: duckdb.DuckDBPyConnection, warehouse: Path, year: int, note: str | None) -> LockOutcome:

@@ -117,6 +117,11 @@ def print_locks(warehouse: Path, console: Console) -> None:
         raise LockError(
             f"The warehouse {warehouse} cannot be read now ({str(exc).splitlines()[0]})."
         ) from None
+    except duckdb.Error as exc:  # a partial or foreign warehouse: one sentence, not a traceback
+        raise LockError(
+            f"The warehouse {warehouse} is not a complete Carbon Ledger warehouse "
+            f"({str(exc).splitlines()[0]}); run `carbon run` first."
+        ) from None
     if not rows:
         console.print(f"No year is locked in {warehouse}.")
         return

@@ -19,10 +19,11 @@
 --   ets_covered_emissions_t = the entity's own fossil Scope 1 CO2 of the year
 --                             (unweighted, then x weight; the Chinese ETS
 --                             covers CO2 only)
---   available = allocated + purchased - sold - voluntarily cancelled
---   ets_surplus_t = available - covered (negative = deficit: allowances still
---                   to be bought for compliance)
---   ets_surrender_balance_t = surrendered - covered (negative = under-surrendered)
+--   ets_surplus_t = surrendered - covered (METHODS.md 8: "surrendered vs covered
+--                   emissions"; negative = deficit, emissions not yet covered)
+--   ets_holdings_balance_t = available - covered, where available = allocated
+--                   + purchased - sold - voluntarily cancelled (the position of
+--                   the allowance account before surrender)
 --   ets_cost_exposure = max(0, -ets_surplus_t) x var ets_price_per_t, reporting
 --                       currency. The group row adds the entities' exposures: one
 --                       entity's surplus does not hide another's deficit.
@@ -152,9 +153,9 @@ ets_own as (
     select
         a.*,
         coalesce(s.scope1_co2_t, 0) as covered_t,
+        a.surrendered_t - coalesce(s.scope1_co2_t, 0) as surplus_t,
         a.allocated_t + a.purchased_t - a.sold_t - a.voluntarily_cancelled_t - coalesce(s.scope1_co2_t, 0)
-            as surplus_t,
-        a.surrendered_t - coalesce(s.scope1_co2_t, 0) as surrender_balance_t
+            as holdings_balance_t
     from allowance_statements as a
     left join own_scope1 as s
         on s.entity_id = a.entity_id
@@ -211,8 +212,8 @@ entity_rows as (
         cast(coalesce(a.surrendered_t, 0) * coalesce(w.position_weight, 0) as {{ dec }})
             as allowances_surrendered_t,
         cast(coalesce(a.surplus_t, 0) * coalesce(w.position_weight, 0) as {{ dec }}) as ets_surplus_t,
-        cast(coalesce(a.surrender_balance_t, 0) * coalesce(w.position_weight, 0) as {{ dec }})
-            as ets_surrender_balance_t,
+        cast(coalesce(a.holdings_balance_t, 0) * coalesce(w.position_weight, 0) as {{ dec }})
+            as ets_holdings_balance_t,
         -- the deficit is the entity's own, priced, then weighted
         cast(greatest(0, -coalesce(a.surplus_t, 0)) * coalesce(w.position_weight, 0) as {{ dec }})
             as ets_deficit_t,
@@ -267,7 +268,7 @@ group_rows as (
         sum(allowances_sold_t) as allowances_sold_t,
         sum(allowances_surrendered_t) as allowances_surrendered_t,
         sum(ets_surplus_t) as ets_surplus_t,
-        sum(ets_surrender_balance_t) as ets_surrender_balance_t,
+        sum(ets_holdings_balance_t) as ets_holdings_balance_t,
         sum(ets_deficit_t) as ets_deficit_t,
         sum(emission_rows) as emission_rows,
         sum(credit_records) as credit_records
@@ -311,7 +312,7 @@ final as (
         cast(allowances_sold_t as double) as allowances_sold_t,
         cast(allowances_surrendered_t as double) as allowances_surrendered_t,
         cast(ets_surplus_t as double) as ets_surplus_t,
-        cast(ets_surrender_balance_t as double) as ets_surrender_balance_t,
+        cast(ets_holdings_balance_t as double) as ets_holdings_balance_t,
         cast(ets_deficit_t as double) as ets_deficit_t,
         cast({{ price }} as double) as ets_price_per_t,
         cast(ets_deficit_t as double) * cast({{ price }} as double) as ets_cost_exposure,
