@@ -6,10 +6,15 @@ subprocess, with a fresh warehouse file in a temporary folder.
 
 from __future__ import annotations
 
+import atexit
 import csv
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +29,15 @@ SAMPLE_CONFIG = REPO / "sample_group" / "carbon.yml"
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+# Each pytest-xdist worker gets its own Great Expectations context (a copy of the committed
+# great_expectations.yml), so that two workers' runs never write the same suite file at once.
+# Set before anything imports pipelines.paths; the `carbon` subprocesses inherit it.
+if os.environ.get("PYTEST_XDIST_WORKER") and "CARBON_GX_DIR" not in os.environ:
+    _gx = Path(tempfile.mkdtemp(prefix=f"carbon-gx-{os.environ['PYTEST_XDIST_WORKER']}-"))
+    shutil.copy(REPO / "data_quality" / "gx" / "great_expectations.yml", _gx)
+    os.environ["CARBON_GX_DIR"] = str(_gx)
+    atexit.register(shutil.rmtree, _gx, ignore_errors=True)
 
 
 @dataclass
@@ -44,7 +58,7 @@ class RunResult:
         return self.query(sql, params)[0][0]
 
 
-def run_carbon(*args: str, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+def run_carbon(*args: str, env: dict | None = None, timeout: int = 1500) -> subprocess.CompletedProcess:
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run([CARBON, *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO)
 
@@ -79,9 +93,48 @@ def write_config(path: Path, **overrides) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_run(tmp_path_factory) -> RunResult:
-    """The bundled sample group through `carbon run`, once per test session."""
-    wh = tmp_path_factory.mktemp("sample") / "carbon.duckdb"
-    result = run_pipeline(SAMPLE_LANDING, wh)
+def sample_run(tmp_path_factory, worker_id) -> RunResult:
+    """The bundled sample group through `carbon run`, once per test session.
+
+    Under pytest-xdist the first worker to ask runs it and the others wait for it and read the
+    same warehouse (read-only: a test that writes works on a copy)."""
+    from filelock import FileLock
+
+    if worker_id == "master":
+        root = tmp_path_factory.mktemp("sample")
+    else:
+        root = tmp_path_factory.getbasetemp().parent / "sample"  # shared by the workers
+        root.mkdir(exist_ok=True)
+    wh = root / "carbon.duckdb"
+    done = root / "result.json"
+    with FileLock(str(root / ".lock")):
+        if not done.exists():
+            result = run_pipeline(SAMPLE_LANDING, wh)
+            done.write_text(json.dumps([result.returncode, result.stdout, result.stderr]), encoding="utf-8")
+        returncode, stdout, stderr = json.loads(done.read_text(encoding="utf-8"))
+    result = RunResult(returncode, stdout, stderr, wh)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return result
+
+
+_SESSION_START = time.monotonic()
+_started_modules: set[str] = set()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logstart(nodeid: str, location) -> None:
+    """Progress for CI logs: the minutes since the session started, when a test file starts."""
+    module = nodeid.split("::", 1)[0]
+    if os.environ.get("PYTEST_XDIST_WORKER") or module in _started_modules:
+        return  # workers report to the controller, which prints
+    _started_modules.add(module)
+    reporter = _CONFIG[0].pluginmanager.get_plugin("terminalreporter") if _CONFIG else None
+    if reporter is not None:
+        reporter.write_line(f"[{(time.monotonic() - _SESSION_START) / 60:5.1f} min] {module} started")
+
+
+_CONFIG: list[pytest.Config] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG.append(config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -151,7 +152,10 @@ def test_source_record_keys_resolve_to_raw_rows(sample_run):
 def test_second_run_skips_every_file_and_changes_no_total(sample_run, tmp_path):
     before = sample_run.query("select * from marts.rpt_group_inventory order by all")
     emissions_before = sample_run.query("select emission_id, co2e_t from marts.fct_emissions order by 1")
-    again: RunResult = run_pipeline(SAMPLE_LANDING, sample_run.warehouse)
+    # A copy: the other tests (and the other xdist worker) read the session's warehouse meanwhile.
+    warehouse = tmp_path / "carbon.duckdb"
+    shutil.copyfile(sample_run.warehouse, warehouse)
+    again: RunResult = run_pipeline(SAMPLE_LANDING, warehouse)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "(0 new/changed)" in again.stderr
     assert " new/changed)" in again.stderr and "(1 new/changed)" not in again.stderr

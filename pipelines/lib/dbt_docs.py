@@ -17,6 +17,7 @@ process holds the file (DuckDB allows one writer).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -63,6 +64,10 @@ def generate_docs(warehouse: Path, settings: Settings, out: Path) -> DocsResult:
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     log = out / "dbt_docs.log"
+    # The last run's parse, made with the same vars and warehouse: dbt re-uses it instead of parsing again.
+    parsed = warehouse.parent / f"{warehouse.stem}_dbt_target" / "partial_parse.msgpack"
+    if parsed.is_file():
+        shutil.copyfile(parsed, out / parsed.name)
     cmd = [
         DBT_EXECUTABLE, "docs", "generate", "--static",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),

@@ -29,5 +29,11 @@ class CarbonResource(dg.ConfigurableResource):
     def warehouse(self) -> Path:
         return Path(self.warehouse_path)
 
+    @property
+    def dbt_target_path(self) -> Path:
+        """dbt's target folder for this warehouse (artifacts of the last run, and the parse that the
+        next invocation with the same vars re-uses): beside the warehouse, one per warehouse file."""
+        return self.warehouse.parent / f"{self.warehouse.stem}_dbt_target"
+
     def settings(self) -> Settings:
         return load_settings(Path(self.config_path))

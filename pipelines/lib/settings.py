@@ -58,10 +58,19 @@ class Settings:
             "neutrality": self.neutrality,
             "ets_price_per_t": self.ets_price_per_t,
             "intensity_scopes": list(self.intensity_scopes),
+            # The scorecard weights of the data quality plan (fct_data_quality). Every dbt
+            # invocation of a run gets the same vars, so the second one reuses the first's parse.
+            "dq_score_weights": _plan_score_weights(),
         }
 
     def dbt_vars_json(self) -> str:
         return json.dumps(self.dbt_vars(), sort_keys=True, ensure_ascii=False)
+
+
+def _plan_score_weights() -> dict[str, float]:
+    from pipelines.lib.quality.plan import load_plan
+
+    return dict(load_plan().score_weights)
 
 
 def _choice(data: dict, key: str, allowed: tuple[str, ...], default: str, where: str) -> str:

@@ -7,7 +7,6 @@ passed to dbt as the var ``dq_score_weights``.
 """
 
 import contextlib
-import json
 import os
 
 import dagster as dg
@@ -16,7 +15,6 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.defs.quality import QUALITY_RESULT_MODELS
 from pipelines.defs.transform.dbt import CarbonDbtTranslator, dbt_project
-from pipelines.lib import quality
 from pipelines.lib.progress import say
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import ENV_WAREHOUSE
@@ -31,11 +29,11 @@ from pipelines.lib.warehouse import ENV_WAREHOUSE
 )
 def quality_result_models(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
     os.environ[ENV_WAREHOUSE] = carbon.warehouse_path  # read by profiles.yml
-    dbt_vars = carbon.settings().dbt_vars() | {"dq_score_weights": quality.load_plan().score_weights}
     say("dbt      build the data quality scorecard (fct_data_quality)")
     log_path = carbon.warehouse.parent / "dbt_build.log"
-    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars, sort_keys=True, ensure_ascii=False)],
-                         context=context, raise_on_error=False)  # fmt: skip
+    # The main build's vars and target folder: dbt re-uses that invocation's parse.
+    invocation = dbt.cli(["build", "--vars", carbon.settings().dbt_vars_json()], context=context,
+                         raise_on_error=False, target_path=carbon.dbt_target_path)  # fmt: skip
     # Appended to the main build's log; dagster-dbt echoes every dbt line to stdout.
     with log_path.open("a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         yield from invocation.stream()

@@ -16,6 +16,7 @@ from typing import Any
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from filelock import FileLock
 
 from pipelines.defs.quality import QUALITY_RESULT_MODELS
 from pipelines.lib.progress import say
@@ -44,8 +45,13 @@ def ensure_manifest() -> None:
     manifest = dbt_project.manifest_path
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
         return
-    say("dbt      parsing the project")
-    dbt_resource().cli(["parse", "--quiet"], target_path=manifest.parent).wait()
+    # Two `carbon` processes starting together (two warehouses, two test workers) parse once.
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(manifest.parent / ".parse.lock")):
+        if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+            return
+        say("dbt      parsing the project")
+        dbt_resource().cli(["parse", "--quiet"], target_path=manifest.parent).wait()
 
 
 class CarbonDbtTranslator(DagsterDbtTranslator):
@@ -74,7 +80,10 @@ def carbon_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, carbo
     settings = carbon.settings()
     say(f"dbt      build (gwp_set={settings.gwp_set}, scope2 location factor={settings.scope2_location_factor})")
     log_path = carbon.warehouse.parent / "dbt_build.log"
-    invocation = dbt.cli(["build", "--vars", settings.dbt_vars_json()], context=context, raise_on_error=False)
+    # Unit tests pin the code to hand calculations: `make test` runs them (dbt test --select
+    # test_type:unit); the data a run brings cannot change their outcome, so a run skips them.
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", settings.dbt_vars_json()],
+                         context=context, raise_on_error=False, target_path=carbon.dbt_target_path)  # fmt: skip
     built = 0
     # dagster-dbt echoes every dbt log line to stdout; keep them in a file instead.
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
