@@ -8,6 +8,11 @@ STAMP := $(VENV)/.installed
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
+# Some machines set PYTHONDONTWRITEBYTECODE=1: every Python process (each `carbon` command,
+# each dbt invocation, each test worker) would then compile Dagster, dbt and GX from source,
+# seconds every time. The install compiles .venv/ once; this lets the project's own modules
+# be cached too.
+unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
 
@@ -19,7 +24,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing pinned dependencies into $(VENV)/ ..."
 	@$(BIN)/python -m pip install -q uv==$$(grep -E '^uv==' constraints.txt | cut -d= -f3 || echo 0.13.9) 2>/dev/null || $(BIN)/python -m pip install -q uv
-	@$(BIN)/python -m uv pip install -q -p $(BIN)/python -c constraints.txt -e '.[dev]' \
+	@$(BIN)/python -m uv pip install -q --compile-bytecode -p $(BIN)/python -c constraints.txt -e '.[dev]' \
 	  || $(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 

@@ -7,6 +7,7 @@ blocking checks fail exits 1 after printing its summary.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -50,6 +51,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     say(f"run      warehouse={loc.warehouse}  config={loc.config}")
     from pipelines.lib.history import manifest as run_manifest
 
+    with _gx_context_lock(say):
+        return _run(args, loc, settings, run_manifest, say)
+
+
+@contextlib.contextmanager
+def _gx_context_lock(say):
+    """One run at a time per Great Expectations context: GX keeps suites and results in files and
+    refuses a suite another process rewrote meanwhile. A second run (another warehouse) waits."""
+    from filelock import FileLock, Timeout
+
+    from pipelines.paths import GX_DIR
+
+    (GX_DIR / "uncommitted").mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(GX_DIR / "uncommitted" / ".run.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        say(f"run      waiting for another carbon run to finish with the data quality context {GX_DIR}")
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _run(args, loc, settings, run_manifest, say) -> int:
     started = run_manifest.start(loc, settings)  # code, seeds and configuration as the run starts
     import dagster as dg
 

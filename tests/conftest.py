@@ -31,13 +31,13 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 # Each pytest-xdist worker gets its own Great Expectations context (a copy of the committed
-# great_expectations.yml), so that two workers' runs never write the same suite file at once.
+# data_quality/gx), so that two workers' runs do not wait for each other's checks.
 # Set before anything imports pipelines.paths; the `carbon` subprocesses inherit it.
 if os.environ.get("PYTEST_XDIST_WORKER") and "CARBON_GX_DIR" not in os.environ:
-    _gx = Path(tempfile.mkdtemp(prefix=f"carbon-gx-{os.environ['PYTEST_XDIST_WORKER']}-"))
-    shutil.copy(REPO / "data_quality" / "gx" / "great_expectations.yml", _gx)
+    _gx = Path(tempfile.mkdtemp(prefix=f"carbon-gx-{os.environ['PYTEST_XDIST_WORKER']}-")) / "gx"
+    shutil.copytree(REPO / "data_quality" / "gx", _gx, ignore=shutil.ignore_patterns("uncommitted"))
     os.environ["CARBON_GX_DIR"] = str(_gx)
-    atexit.register(shutil.rmtree, _gx, ignore_errors=True)
+    atexit.register(shutil.rmtree, _gx.parent, ignore_errors=True)
 
 
 @dataclass
@@ -138,3 +138,26 @@ _CONFIG: list[pytest.Config] = []
 
 def pytest_configure(config: pytest.Config) -> None:
     _CONFIG.append(config)
+
+
+# Test files that run the pipeline several times, longest first: pytest-xdist hands out whole
+# files in collection order, so the long ones start early and the short ones fill the gaps.
+_LONG_FIRST = (
+    "test_management_baseline.py",
+    "test_hand_calculations.py",
+    "test_sample_group.py",  # builds the shared sample warehouse, then a second run on a copy
+    "test_reproducibility.py",
+    "test_management_intensity_targets.py",
+    "test_management_carbon_position.py",
+    "test_scope2_market.py",
+    "test_scope3.py",
+    "test_quality_pipeline.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return _LONG_FIRST.index(name) if name in _LONG_FIRST else len(_LONG_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside a file is kept

@@ -297,13 +297,35 @@ class Plan:
 
 
 def load_plan(path: Path | str = DEFAULT_PLAN, *, seeds_dir: Path | str = SEEDS_DIR) -> Plan:
-    """Read the plan file (and the seeds its value lists name) and validate it."""
+    """Read the plan file (and the seeds its value lists name) and validate it.
+
+    A run reads the plan in many places; the parsed plan (immutable) is kept for as long as
+    the plan's text and the seed files it reads stay the same."""
     path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    seeds = Path(seeds_dir)
+    key = (str(path.resolve()), text, str(seeds.resolve()), _seed_stamps(seeds))
+    cached = _PLANS.get(key)
+    if cached is None:
+        try:
+            # libyaml's loader where PyYAML has it: the same documents, several times faster.
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        except yaml.YAMLError as exc:
+            raise PlanError(f"{path}: not valid YAML: {exc}") from None
+        cached = parse_plan(data, source=str(path), seed_values=read_value_list_seeds(data, seeds))
+        _PLANS.clear()
+        _PLANS[key] = cached
+    return cached
+
+
+_PLANS: dict[tuple, Plan] = {}
+
+
+def _seed_stamps(seeds_dir: Path) -> tuple:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise PlanError(f"{path}: not valid YAML: {exc}") from None
-    return parse_plan(data, source=str(path), seed_values=read_value_list_seeds(data, Path(seeds_dir)))
+        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in seeds_dir.glob("*.csv")))
+    except OSError:
+        return ()
 
 
 def read_value_list_seeds(data: Any, seeds_dir: Path) -> dict[str, tuple[str, ...] | None]:
