@@ -315,3 +315,38 @@ def test_dbt_unit_tests_pass(sample_run, tmp_path):
     failed = {name: s for name, s in status.items() if s != "pass"}
     assert not failed, f"failing unit tests {failed}\n{proc.stdout[-6000:]}"
     assert proc.returncode == 0, proc.stdout[-4000:]
+
+
+@pytest.mark.slow
+def test_columns_not_null_names_the_column_and_its_null_rows(sample_run, tmp_path):
+    """The model-level required-columns test fails on a null and says where: two nulls in
+    co2e_t and one in factor_id of a copy of the sample's fct_emissions."""
+    import duckdb
+
+    warehouse = tmp_path / "carbon.duckdb"
+    shutil.copyfile(sample_run.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    ids = [r[0] for r in con.execute("select emission_id from marts.fct_emissions order by 1 limit 2").fetchall()]
+    con.execute("update marts.fct_emissions set co2e_t = null where emission_id in (?, ?)", ids)
+    con.execute("update marts.fct_emissions set factor_id = null where emission_id = ?", [ids[0]])
+    con.close()
+    target = tmp_path / "target"
+    proc = subprocess.run(
+        [DBT, "test", "--select", "fct_emissions,test_name:columns_not_null", "--store-failures",
+         "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT), "--target-path", str(target),
+         "--log-path", str(tmp_path / "logs"), "--vars", load_settings(SAMPLE_CONFIG).dbt_vars_json()],
+        capture_output=True, text=True, cwd=REPO, timeout=900,
+        env=dict(os.environ, CARBON_WAREHOUSE=str(warehouse)),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    [result] = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    assert result["status"] == "fail" and result["failures"] == 2  # two columns hold nulls
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        table = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_name like 'columns_not_null_fct_emissions%'").fetchone()  # fmt: skip
+        rows = con.execute(f'select column_name, null_rows from "{table[0]}"."{table[1]}" order by 1').fetchall()
+    finally:
+        con.close()
+    assert rows == [("co2e_t", 2), ("factor_id", 1)]
