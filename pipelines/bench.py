@@ -18,8 +18,13 @@ from pipelines.lib.loader import ensure_schema, load_dataset
 from pipelines.lib.plan_validator import PlanValidator
 from pipelines.paths import BUILD_DIR
 
-DEFAULT_DATASETS = ("erp/entities", "erp/facilities", "energy/meters", "energy/meter_readings",
-                    "procurement/purchases")
+DEFAULT_DATASETS = (
+    "erp/entities",
+    "erp/facilities",
+    "energy/meters",
+    "energy/meter_readings",
+    "procurement/purchases",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         counts = generate(landing, scale=args.scale, seed=2024, progress=lambda m: print(f"  {m}"))
         marker.write_text("ok")
-        print(f"generated scale {args.scale}: {sum(counts.values()):,} rows in {time.perf_counter() - t:.1f} s")
+        print(
+            f"generated scale {args.scale}: {sum(counts.values()):,} rows in {time.perf_counter() - t:.1f} s"
+        )
     warehouse = BUILD_DIR / "bench" / f"bench_{args.scale}.duckdb"
     warehouse.unlink(missing_ok=True)
     validator = PlanValidator.from_repo()
@@ -52,8 +59,18 @@ def main(argv: list[str] | None = None) -> int:
             rows = load.rows_loaded + load.rows_quarantined
             print(f"{key:<28} {rows:>12,} {dt:>9.1f} {rows / dt if dt else 0:>12,.0f}")
         t = time.perf_counter()
-        again = sum(len(load_dataset(con, landing, dataset(k), validator=validator,
-                                     version=validator.version_for(dataset(k), con)).files) for k in args.datasets)
+        again = sum(
+            len(
+                load_dataset(
+                    con,
+                    landing,
+                    dataset(k),
+                    validator=validator,
+                    version=validator.version_for(dataset(k), con),
+                ).files
+            )
+            for k in args.datasets
+        )
         print(f"re-run over {again} unchanged files: {time.perf_counter() - t:.1f} s")
     finally:
         con.close()

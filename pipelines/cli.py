@@ -34,7 +34,9 @@ def _resolve(args: argparse.Namespace):
 
     loc = Locations.resolve(args.landing, args.warehouse, args.config)
     if not loc.landing.is_dir():
-        raise UserError(f"The landing folder {loc.landing} does not exist (option --landing or CARBON_LANDING).")
+        raise UserError(
+            f"The landing folder {loc.landing} does not exist (option --landing or CARBON_LANDING)."
+        )
     try:
         settings = load_settings(loc.config)
     except ConfigError as exc:
@@ -95,8 +97,10 @@ def _run(args, loc, settings, run_manifest, say) -> int:
         steps = run_manifest.step_timings(instance, result.run_id)
     try:  # after the job, whose connections are closed: the manifest, then restatements of locked years
         record = run_manifest.finish(started, result, steps)
-        say(f"manifest run {record.run_id}: marts fingerprint {record.marts_fingerprint[:16]}, "
-            f"{record.restatements} restatement(s) of locked years")
+        say(
+            f"manifest run {record.run_id}: marts fingerprint {record.marts_fingerprint[:16]}, "
+            f"{record.restatements} restatement(s) of locked years"
+        )
     except run_manifest.ManifestError as exc:
         record = None
         failures = [*failures, str(exc)] if not result.success else [str(exc)]
@@ -171,8 +175,10 @@ def cmd_dq_plan(args: argparse.Namespace) -> int:
     text = quality.render_plan(plan)
     if args.check:
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            print(f"carbon: {target} is not up to date with the plan; run `carbon dq-plan --out {args.out}`.",
-                  file=sys.stderr)
+            print(
+                f"carbon: {target} is not up to date with the plan; run `carbon dq-plan --out {args.out}`.",
+                file=sys.stderr,
+            )
             return 1
         print(f"{target} is up to date (plan {plan.version}).")
         return 0
@@ -198,16 +204,27 @@ def cmd_trace(args: argparse.Namespace) -> int:
         with tr.open_warehouse(warehouse) as con:
             if args.emission_id:
                 if any(v is not None for v in (args.year, args.scope, args.scope2_method, args.category)):
-                    raise UserError("--emission-id names one row; leave out --year, --scope, --scope2-method and "
-                                    "--category.")
-                result = tr.trace_emission(con, args.emission_id,
-                                           approaches=(args.approach,) if args.approach else tr.APPROACHES)
+                    raise UserError(
+                        "--emission-id names one row; leave out --year, --scope, --scope2-method and "
+                        "--category."
+                    )
+                result = tr.trace_emission(
+                    con, args.emission_id, approaches=(args.approach,) if args.approach else tr.APPROACHES
+                )
             else:
-                missing = [o for o, v in (("--year", args.year), ("--approach", args.approach),
-                                          ("--scope", args.scope)) if v is None]
+                missing = [
+                    o
+                    for o, v in (
+                        ("--year", args.year),
+                        ("--approach", args.approach),
+                        ("--scope", args.scope),
+                    )
+                    if v is None
+                ]
                 if missing:
-                    raise UserError(f"Name the figure with {', '.join(missing)} (or trace one row with "
-                                    "--emission-id).")
+                    raise UserError(
+                        f"Name the figure with {', '.join(missing)} (or trace one row with --emission-id)."
+                    )
                 key = tr.FigureKey(args.year, args.approach, args.scope, args.scope2_method, args.category)
                 # The terminal shows the top rows; a work paper lists them all.
                 result = tr.trace_figure(con, key, limit=args.top if args.format == "table" else None)
@@ -247,10 +264,15 @@ def cmd_audit_pack(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     except OSError as exc:
         raise UserError(f"Cannot write {out} ({exc.strerror or exc}).") from None
-    state = "every figure reconciles" if pack.reconciles else \
-        f"{pack.figures - pack.figures_reconciled} figure(s) DO NOT RECONCILE"
-    print(f"核查资料包 Audit pack {pack.year}: {pack.path} — {len(pack.files) + 1} files, {pack.figures} figures "
-          f"traced to {pack.emission_rows:,} emission rows; {state}.")
+    state = (
+        "every figure reconciles"
+        if pack.reconciles
+        else f"{pack.figures - pack.figures_reconciled} figure(s) DO NOT RECONCILE"
+    )
+    print(
+        f"核查资料包 Audit pack {pack.year}: {pack.path} — {len(pack.files) + 1} files, {pack.figures} figures "
+        f"traced to {pack.emission_rows:,} emission rows; {state}."
+    )
     for part in pack.parts_missing:
         print(f"  not included: {part}")
     return 0 if pack.reconciles else 1
@@ -276,7 +298,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(f"Cannot write {out} ({exc.strerror or exc}).") from None
     print(f"dbt docs / 模型血缘文档: open {docs.static_index} in a browser (one self-contained file);")
-    print(f"  or serve {docs.index} with `dbt docs serve --target-path {docs.out}` (manifest.json, catalog.json).")
+    print(
+        f"  or serve {docs.index} with `dbt docs serve --target-path {docs.out}` (manifest.json, catalog.json)."
+    )
     return 0
 
 
@@ -342,19 +366,27 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     except OSError as exc:
         raise UserError(f"Cannot write {out} ({exc.strerror or exc}).") from None
-    print(f"年度温室气体排放报告 GHG inventory report {args.year}: {path} (open it in a browser; print it to PDF "
-          "from there).")
+    print(
+        f"年度温室气体排放报告 GHG inventory report {args.year}: {path} (open it in a browser; print it to PDF "
+        "from there)."
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="carbon", description="Carbon Ledger: group-wide GHG inventory warehouse.")
+    p = argparse.ArgumentParser(
+        prog="carbon", description="Carbon Ledger: group-wide GHG inventory warehouse."
+    )
     p.add_argument("--version", action="version", version=f"carbon-ledger {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def locations(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--landing", help="landing folder (env CARBON_LANDING; default: the bundled sample group)")
-        sp.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+        sp.add_argument(
+            "--landing", help="landing folder (env CARBON_LANDING; default: the bundled sample group)"
+        )
+        sp.add_argument(
+            "--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)"
+        )
         sp.add_argument("--config", help="carbon.yml (env CARBON_CONFIG; default: the sample group's)")
 
     run = sub.add_parser("run", help="extract -> load raw -> dbt build -> quality checks -> summary")
@@ -375,58 +407,94 @@ def build_parser() -> argparse.ArgumentParser:
     dq.add_argument("--check", action="store_true", help="exit 1 when the document differs from the plan")
     dq.set_defaults(func=cmd_dq_plan)
 
-    trace = sub.add_parser("trace", help="lineage of a reported figure: emission rows, factors, raw rows, checksums")
+    trace = sub.add_parser(
+        "trace", help="lineage of a reported figure: emission rows, factors, raw rows, checksums"
+    )
     trace.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
     trace.add_argument("--year", type=int, help="reporting year of the figure")
-    trace.add_argument("--approach", choices=["equity_share", "operational_control", "financial_control"],
-                       help="consolidation approach of the figure")
+    trace.add_argument(
+        "--approach",
+        choices=["equity_share", "operational_control", "financial_control"],
+        help="consolidation approach of the figure",
+    )
     trace.add_argument("--scope", choices=["1", "2", "3", "biogenic"], help="scope of the figure")
-    trace.add_argument("--scope2-method", choices=["location", "market"], help="Scope 2 method (Scope 2 only)")
+    trace.add_argument(
+        "--scope2-method", choices=["location", "market"], help="Scope 2 method (Scope 2 only)"
+    )
     trace.add_argument("--category", type=int, help="Scope 3 category (Scope 3 only)")
     trace.add_argument("--emission-id", help="trace one row of fct_emissions instead of a figure")
     trace.add_argument("--top", type=int, default=20, help="rows shown in the terminal (default 20)")
-    trace.add_argument("--format", choices=["table", "csv", "json"], default="table",
-                       help="table (terminal, top rows) or a work paper with every row: csv or json")
+    trace.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="table (terminal, top rows) or a work paper with every row: csv or json",
+    )
     trace.add_argument("--out", help="file for --format csv|json (default: standard output)")
     trace.set_defaults(func=cmd_trace)
 
-    pack = sub.add_parser("audit-pack", help="one zip for the verifier: report, traces, manifest, factors, DQ")
+    pack = sub.add_parser(
+        "audit-pack", help="one zip for the verifier: report, traces, manifest, factors, DQ"
+    )
     pack.add_argument("--year", type=int, required=True, help="reporting year")
     pack.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
     pack.add_argument("--config", help="carbon.yml (env CARBON_CONFIG; default: the sample group's)")
     pack.add_argument("--out", help="zip file or folder (default: audit_pack_YYYY.zip beside the warehouse)")
     pack.set_defaults(func=cmd_audit_pack)
 
-    docs = sub.add_parser("docs", help="dbt docs of the warehouse: model lineage, columns, compiled SQL (HTML)")
+    docs = sub.add_parser(
+        "docs", help="dbt docs of the warehouse: model lineage, columns, compiled SQL (HTML)"
+    )
     docs.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
-    docs.add_argument("--config", help="carbon.yml the warehouse was built with (env CARBON_CONFIG; default: the "
-                      "sample group's)")
+    docs.add_argument(
+        "--config",
+        help="carbon.yml the warehouse was built with (env CARBON_CONFIG; default: the sample group's)",
+    )
     docs.add_argument("--out", help="folder for the docs site (default: dbt_docs/ beside the warehouse)")
     docs.set_defaults(func=cmd_docs)
 
-    kp = sub.add_parser("kpis", help="finance KPI extract of a year: Excel (one sheet per topic), CSV, Parquet, JSON")
+    kp = sub.add_parser(
+        "kpis", help="finance KPI extract of a year: Excel (one sheet per topic), CSV, Parquet, JSON"
+    )
     kp.add_argument("--year", type=int, required=True, help="reporting year")
-    kp.add_argument("--format", choices=["xlsx", "csv", "parquet", "json"], default="xlsx",
-                    help="xlsx (default), csv or parquet (a folder, one file per topic) or json (one document)")
-    kp.add_argument("--out", help="file (xlsx, json) or folder (csv, parquet); default: kpis_YYYY[.xlsx|.json] "
-                    "in the current folder")
+    kp.add_argument(
+        "--format",
+        choices=["xlsx", "csv", "parquet", "json"],
+        default="xlsx",
+        help="xlsx (default), csv or parquet (a folder, one file per topic) or json (one document)",
+    )
+    kp.add_argument(
+        "--out",
+        help="file (xlsx, json) or folder (csv, parquet); default: kpis_YYYY[.xlsx|.json] "
+        "in the current folder",
+    )
     kp.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
     kp.set_defaults(func=cmd_kpis)
 
-    lock = sub.add_parser("lock", help="freeze a reported year; later changes to it are recorded as restatements")
+    lock = sub.add_parser(
+        "lock", help="freeze a reported year; later changes to it are recorded as restatements"
+    )
     lock.add_argument("--year", type=int, help="reporting year to lock")
     lock.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
     lock.add_argument("--note", help="why the year is locked (e.g. 'published 2025-04-30, verified by …')")
-    lock.add_argument("--list", action="store_true", help="list the locks of the warehouse and their restatements")
+    lock.add_argument(
+        "--list", action="store_true", help="list the locks of the warehouse and their restatements"
+    )
     lock.set_defaults(func=cmd_lock)
 
-    rep = sub.add_parser("report", help="the annual GHG inventory report of a year: bilingual, self-contained HTML")
+    rep = sub.add_parser(
+        "report", help="the annual GHG inventory report of a year: bilingual, self-contained HTML"
+    )
     rep.add_argument("--year", type=int, required=True, help="reporting year")
-    rep.add_argument("--out", help="folder (or .html file) to write; default: build/reports/ "
-                     "(ghg_inventory_report_YYYY.html)")
+    rep.add_argument(
+        "--out",
+        help="folder (or .html file) to write; default: build/reports/ (ghg_inventory_report_YYYY.html)",
+    )
     rep.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
-    rep.add_argument("--config", help="carbon.yml the warehouse was built with (env CARBON_CONFIG; default: the "
-                     "sample group's)")
+    rep.add_argument(
+        "--config",
+        help="carbon.yml the warehouse was built with (env CARBON_CONFIG; default: the sample group's)",
+    )
     rep.set_defaults(func=cmd_report)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on this project")

@@ -32,8 +32,9 @@ def _num(x: float | None, digits: int = 1) -> str:
     return "—" if x is None else f"{x:,.{digits}f}"
 
 
-def print_run_summary(warehouse: Path, settings: Settings, *, year: int | None = None,
-                      console: Console | None = None) -> None:
+def print_run_summary(
+    warehouse: Path, settings: Settings, *, year: int | None = None, console: Console | None = None
+) -> None:
     console = console or Console(width=160)
     if not warehouse.exists():
         console.print(f"No warehouse at {warehouse}: nothing was built.")
@@ -51,7 +52,9 @@ def print_run_summary(warehouse: Path, settings: Settings, *, year: int | None =
             if _exists(con, "quality", "findings"):
                 _print_data_quality(con, console, year)
     except duckdb.IOException as exc:
-        console.print(f"The warehouse {warehouse} cannot be read now ({str(exc).splitlines()[0]}).", markup=False)
+        console.print(
+            f"The warehouse {warehouse} cannot be read now ({str(exc).splitlines()[0]}).", markup=False
+        )
     _print_data_docs(console)
 
 
@@ -107,13 +110,28 @@ def _print_inventory(con, console: Console, settings: Settings, year: int | None
         f"{settings.consolidation})",
         title_justify="left",
     )
-    for col in ("year", "approach", "范围一 Scope 1", "范围二 Scope 2 location", "范围二 Scope 2 market",
-                "范围三 Scope 3", "生物质 biogenic CO2"):
+    for col in (
+        "year",
+        "approach",
+        "范围一 Scope 1",
+        "范围二 Scope 2 location",
+        "范围二 Scope 2 market",
+        "范围三 Scope 3",
+        "生物质 biogenic CO2",
+    ):
         t.add_column(col, justify="left" if col in ("year", "approach") else "right")
     for y, approach, s1, s2l, s2m, s3, bio in rows:
         style = "bold" if approach == settings.consolidation else None
-        t.add_row(str(y), APPROACH_LABELS.get(approach, approach), _num(s1), _num(s2l), _num(s2m), _num(s3),
-                  _num(bio), style=style)
+        t.add_row(
+            str(y),
+            APPROACH_LABELS.get(approach, approach),
+            _num(s1),
+            _num(s2l),
+            _num(s2m),
+            _num(s3),
+            _num(bio),
+            style=style,
+        )
     console.print(t)
 
 
@@ -125,7 +143,9 @@ def _print_unestimated(con, console: Console) -> None:
         console.print("未估算 Unestimated activity: none — every activity record has an emission.")
         return
     total = sum(r[2] for r in rows)
-    console.print(f"未估算 Unestimated activity: {total} record(s), listed in marts.fct_unestimated_activity:")
+    console.print(
+        f"未估算 Unestimated activity: {total} record(s), listed in marts.fct_unestimated_activity:"
+    )
     for dataset_key, reason, n in rows:
         console.print(f"  {dataset_key}: {n} × {reason}", markup=False)
 
@@ -164,8 +184,14 @@ def _print_baseline(con, console: Console, settings: Settings) -> None:
         t.add_column(col, justify="left" if col == "scope" else "right")
     for scope, method, _, original, recalculated, change, is_recalc, applied, _ in rows:
         label = f"{scope} {method}" if method else scope
-        t.add_row(label, _num(original), _num(recalculated), _num(change, 2), "yes 是" if is_recalc else "no 否",
-                  _num(applied))
+        t.add_row(
+            label,
+            _num(original),
+            _num(recalculated),
+            _num(change, 2),
+            "yes 是" if is_recalc else "no 否",
+            _num(applied),
+        )
     console.print(t)
     log = con.execute(
         """
@@ -198,14 +224,31 @@ def _print_targets(con, console: Console, year: int | None) -> None:
     if not rows:
         return
     t = Table(title="目标进展 Target progress", title_justify="left")
-    for col in ("target", "year", "unit", "base", "target (year)", "trajectory", "actual", "progress %",
-                "on track"):
+    for col in (
+        "target",
+        "year",
+        "unit",
+        "base",
+        "target (year)",
+        "trajectory",
+        "actual",
+        "progress %",
+        "on track",
+    ):
         t.add_column(col, justify="left" if col in ("target", "unit") else "right")
     for name, y, unit, base, target_year, target, trajectory, actual, progress, on_track in rows:
         digits = 1 if (base or 0) >= 100 else 4
-        t.add_row(name, str(y), unit or "", _num(base, digits), f"{_num(target, digits)} ({target_year})",
-                  _num(trajectory, digits), _num(actual, digits), _num(progress, 1),
-                  "—" if on_track is None else ("yes 是" if on_track else "no 否"))
+        t.add_row(
+            name,
+            str(y),
+            unit or "",
+            _num(base, digits),
+            f"{_num(target, digits)} ({target_year})",
+            _num(trajectory, digits),
+            _num(actual, digits),
+            _num(progress, 1),
+            "—" if on_track is None else ("yes 是" if on_track else "no 否"),
+        )
     console.print(t)
 
 
@@ -227,12 +270,30 @@ def _print_position(con, console: Console, settings: Settings, year: int | None)
         "enter Scope 1-3)",
         title_justify="left",
     )
-    for col in ("year", "gross", "credits retired", "allowances cancelled", "removals", "net", "neutral",
-                "ETS surplus(+)/deficit(-)", "ETS cost exposure"):
+    for col in (
+        "year",
+        "gross",
+        "credits retired",
+        "allowances cancelled",
+        "removals",
+        "net",
+        "neutral",
+        "ETS surplus(+)/deficit(-)",
+        "ETS cost exposure",
+    ):
         t.add_column(col, justify="right")
     for y, gross, credits, cancelled, removals, net, neutral, surplus, exposure, currency in rows:
-        t.add_row(str(y), _num(gross), _num(credits), _num(cancelled), _num(removals), _num(net),
-                  "yes 是" if neutral else "no 否", _num(surplus), f"{_num(exposure, 2)} {currency or ''}")
+        t.add_row(
+            str(y),
+            _num(gross),
+            _num(credits),
+            _num(cancelled),
+            _num(removals),
+            _num(net),
+            "yes 是" if neutral else "no 否",
+            _num(surplus),
+            f"{_num(exposure, 2)} {currency or ''}",
+        )
     console.print(t)
 
 
@@ -263,7 +324,10 @@ def _print_data_quality(con, console: Console, year: int | None) -> None:
             + ("where reporting_year = ? or reporting_year is null " if year else "") + "group by 1", params
         ).fetchall())  # fmt: skip
         version = con.execute("select any_value(plan_version) from quality.plan_streams").fetchone()[0]
-        t = Table(title=f"数据质量 Data quality scorecard (plan {version}; T/CAS 612 6.8 / 9.1)", title_justify="left")
+        t = Table(
+            title=f"数据质量 Data quality scorecard (plan {version}; T/CAS 612 6.8 / 9.1)",
+            title_justify="left",
+        )
         for col in ("stream", "数据流", "checks", "failed", "records", "errors", "warnings", "complete %",
                     "estimated %", "score (worst year)"):  # fmt: skip
             t.add_column(col, justify="left" if col in ("stream", "数据流") else "right")

@@ -60,12 +60,15 @@ class RunResult:
 
 def run_carbon(*args: str, env: dict | None = None, timeout: int = 1500) -> subprocess.CompletedProcess:
     full_env = dict(os.environ, **(env or {}))
-    return subprocess.run([CARBON, *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO)
+    return subprocess.run(
+        [CARBON, *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO
+    )
 
 
 def run_pipeline(landing: Path, warehouse: Path, config: Path = SAMPLE_CONFIG, *extra: str) -> RunResult:
-    proc = run_carbon("run", "--landing", str(landing), "--warehouse", str(warehouse), "--config", str(config),
-                      *extra)
+    proc = run_carbon(
+        "run", "--landing", str(landing), "--warehouse", str(warehouse), "--config", str(config), *extra
+    )
     return RunResult(proc.returncode, proc.stdout, proc.stderr, warehouse)
 
 

@@ -17,7 +17,9 @@ YEAR = 2023
 @pytest.fixture(scope="module")
 def pack(sample_run, tmp_path_factory):
     out = tmp_path_factory.mktemp("pack") / f"audit_pack_{YEAR}.zip"
-    proc = run_carbon("audit-pack", "--year", str(YEAR), "--warehouse", str(sample_run.warehouse), "--out", str(out))
+    proc = run_carbon(
+        "audit-pack", "--year", str(YEAR), "--warehouse", str(sample_run.warehouse), "--out", str(out)
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "every figure reconciles" in proc.stdout
     return out
@@ -39,10 +41,19 @@ def test_pack_holds_every_part_and_checksums_verify(pack):
         for name, digest in sums.items():
             assert hashlib.sha256(zf.read(name)).hexdigest() == digest, name
     assert names == set(sums) | {"SHA256SUMS"}
-    for required in ("README.txt", "trace/figures.csv", "manifest/input_files.csv", f"report/ghg_inventory_report_{YEAR}.html",
-                     "factors/emission_factors_used.csv", "factors/gwp_used.csv", "data_quality/plan.yml",
-                     "data_quality/data_quality_plan.md", "data_quality/scorecard.csv",
-                     "data_quality/findings.csv", "data_quality/quarantine.csv"):
+    for required in (
+        "README.txt",
+        "trace/figures.csv",
+        "manifest/input_files.csv",
+        f"report/ghg_inventory_report_{YEAR}.html",
+        "factors/emission_factors_used.csv",
+        "factors/gwp_used.csv",
+        "data_quality/plan.yml",
+        "data_quality/data_quality_plan.md",
+        "data_quality/scorecard.csv",
+        "data_quality/findings.csv",
+        "data_quality/quarantine.csv",
+    ):
         assert required in names, required
     readme = _read(pack, "README.txt").decode("utf-8")
     assert "核查资料包" in readme and "audit pack" in readme
@@ -52,7 +63,9 @@ def test_every_reported_figure_is_traced_and_reconciles(pack, sample_run):
     index = _rows(pack, "trace/figures.csv")
     cells = sample_run.query(
         "select consolidation_approach, scope, coalesce(scope2_method, ''), coalesce(scope3_category::varchar, ''),"
-        " co2e_t from marts.rpt_group_inventory where reporting_year = ?", [YEAR])
+        " co2e_t from marts.rpt_group_inventory where reporting_year = ?",
+        [YEAR],
+    )
     assert len(index) == len(cells) > 0
     reported = {c[:4]: c[4] for c in cells}
     for row in index:
@@ -79,13 +92,17 @@ def test_work_paper_rows_point_at_files_with_their_checksum(pack, sample_run):
 
 def test_pack_is_byte_identical_for_the_same_warehouse(pack, sample_run, tmp_path):
     again = tmp_path / "again.zip"
-    proc = run_carbon("audit-pack", "--year", str(YEAR), "--warehouse", str(sample_run.warehouse), "--out", str(again))
+    proc = run_carbon(
+        "audit-pack", "--year", str(YEAR), "--warehouse", str(sample_run.warehouse), "--out", str(again)
+    )
     assert proc.returncode == 0, proc.stderr
     assert again.read_bytes() == pack.read_bytes()
 
 
 def test_unknown_year_is_one_sentence(sample_run, tmp_path):
-    proc = run_carbon("audit-pack", "--year", "1999", "--warehouse", str(sample_run.warehouse), "--out", str(tmp_path))
+    proc = run_carbon(
+        "audit-pack", "--year", "1999", "--warehouse", str(sample_run.warehouse), "--out", str(tmp_path)
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("carbon: The warehouse") and "no reported figures for 1999" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -11,13 +11,15 @@ def test_missing_landing_folder_is_one_clear_sentence(tmp_path):
     proc = run_carbon("run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb"))
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        f"carbon: The landing folder {tmp_path / 'nope'} does not exist (option --landing or CARBON_LANDING)."]
+        f"carbon: The landing folder {tmp_path / 'nope'} does not exist (option --landing or CARBON_LANDING)."
+    ]
 
 
 def test_bad_configuration_names_the_key(tmp_path):
     cfg = tmp_path / "carbon.yml"
-    cfg.write_text(SAMPLE_CONFIG.read_text(encoding="utf-8").replace("gwp_set: AR6", "gwp_set: AR9"),
-                   encoding="utf-8")
+    cfg.write_text(
+        SAMPLE_CONFIG.read_text(encoding="utf-8").replace("gwp_set: AR6", "gwp_set: AR9"), encoding="utf-8"
+    )
     proc = run_carbon("run", "--config", str(cfg), "--warehouse", str(tmp_path / "w.duckdb"))
     assert proc.returncode == 2
     assert "'gwp_set' is 'AR9'; expected one of AR4, AR5, AR6." in proc.stderr
@@ -37,11 +39,24 @@ def test_blocking_check_stops_the_run_before_dbt(tmp_path):
     landing = tmp_path / "landing"
     for folder in ("erp/facilities", "erp/fuel_consumption"):
         shutil.copytree(SAMPLE_LANDING / folder, landing / folder)
-    write_csv(landing / "erp/entities/entities.csv",
-              ["entity_id", "entity_name", "parent_entity_id", "relationship", "equity_pct", "financial_control",
-               "operational_control", "valid_from", "valid_to"],
-              [["G001", "Group", "", "root", 100, "full", "true", "", ""],
-               ["S100", "Sub", "G001", "subsidiary", 150, "full", "true", "", ""]])
+    write_csv(
+        landing / "erp/entities/entities.csv",
+        [
+            "entity_id",
+            "entity_name",
+            "parent_entity_id",
+            "relationship",
+            "equity_pct",
+            "financial_control",
+            "operational_control",
+            "valid_from",
+            "valid_to",
+        ],
+        [
+            ["G001", "Group", "", "root", 100, "full", "true", "", ""],
+            ["S100", "Sub", "G001", "subsidiary", 150, "full", "true", "", ""],
+        ],
+    )
     result = run_pipeline(landing, tmp_path / "w.duckdb")
     assert result.returncode == 1
     assert "raw/erp__entities data_quality_plan: blocking check(s) failed: DQ-VALID-014" in result.stderr

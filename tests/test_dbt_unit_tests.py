@@ -326,7 +326,9 @@ def test_columns_not_null_names_the_column_and_its_null_rows(sample_run, tmp_pat
     warehouse = tmp_path / "carbon.duckdb"
     shutil.copyfile(sample_run.warehouse, warehouse)
     con = duckdb.connect(str(warehouse))
-    ids = [r[0] for r in con.execute("select emission_id from marts.fct_emissions order by 1 limit 2").fetchall()]
+    ids = [
+        r[0] for r in con.execute("select emission_id from marts.fct_emissions order by 1 limit 2").fetchall()
+    ]
     con.execute("update marts.fct_emissions set co2e_t = null where emission_id in (?, ?)", ids)
     con.execute("update marts.fct_emissions set factor_id = null where emission_id = ?", [ids[0]])
     con.close()
@@ -346,7 +348,9 @@ def test_columns_not_null_names_the_column_and_its_null_rows(sample_run, tmp_pat
         table = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_name like 'columns_not_null_fct_emissions%'").fetchone()  # fmt: skip
-        rows = con.execute(f'select column_name, null_rows from "{table[0]}"."{table[1]}" order by 1').fetchall()
+        rows = con.execute(
+            f'select column_name, null_rows from "{table[0]}"."{table[1]}" order by 1'
+        ).fetchall()
     finally:
         con.close()
     assert rows == [("co2e_t", 2), ("factor_id", 1)]

@@ -16,8 +16,15 @@ def test_definitions_have_an_asset_per_dataset_and_the_marts():
         assert f"marts/{mart}" in keys
     # raw tables feed the staging models
     assert "raw/erp__fuel_consumption" in {
-        k.to_user_string() for k in graph.get(next(k for k in graph.get_all_asset_keys()
-                                                   if k.to_user_string() == "staging/stg_erp__fuel_consumption")).parent_keys}
+        k.to_user_string()
+        for k in graph.get(
+            next(
+                k
+                for k in graph.get_all_asset_keys()
+                if k.to_user_string() == "staging/stg_erp__fuel_consumption"
+            )
+        ).parent_keys
+    }
 
 
 def test_quality_gates_block_and_dbt_tests_are_asset_checks():
@@ -26,7 +33,9 @@ def test_quality_gates_block_and_dbt_tests_are_asset_checks():
     names = {(c.asset_key.to_user_string(), c.name) for c in checks}
     for ds in DATASETS:
         assert (f"raw/{ds.raw_table}", "data_quality_plan") in names
-    assert any(a == "marts/fct_emissions" and n.startswith("columns_not_null_fct_emissions") for a, n in names)
+    assert any(
+        a == "marts/fct_emissions" and n.startswith("columns_not_null_fct_emissions") for a, n in names
+    )
 
 
 def test_dbt_sources_match_the_contract():

@@ -33,23 +33,34 @@ def fuel_file(path, rows):
 
 
 def test_every_contract_dataset_has_a_raw_table(con):
-    tables = {r[0] for r in con.execute("select table_name from information_schema.tables "
-                                        "where table_schema = 'raw'").fetchall()}
+    tables = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+    }
     assert tables == {d.raw_table for d in DATASETS}
-    cols = [r[0] for r in con.execute("select column_name from information_schema.columns where table_schema='raw' "
-                                      "and table_name='erp__fuel_consumption' order by ordinal_position").fetchall()]
+    cols = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema='raw' "
+            "and table_name='erp__fuel_consumption' order by ordinal_position"
+        ).fetchall()
+    ]
     assert cols[-6:] == ["_load_id", "_file_path", "_file_sha256", "_row_number", "_loaded_at", "_extra_json"]
 
 
 def test_casting_reports_each_bad_cell_with_a_reason():
-    df = pl.DataFrame({
-        "facility_id": ["F1", "F2", None, "F4"],
-        "period": ["2021-01", "2021-13", "2021/3", "2021年04月"],
-        "fuel": ["diesel"] * 4,
-        "quantity": ["1,234.5", "x", "3", ""],
-        "unit": ["吨", "千克", "万立方米", "t"],
-        "use": ["stationary"] * 4,
-    })
+    df = pl.DataFrame(
+        {
+            "facility_id": ["F1", "F2", None, "F4"],
+            "period": ["2021-01", "2021-13", "2021/3", "2021年04月"],
+            "fuel": ["diesel"] * 4,
+            "quantity": ["1,234.5", "x", "3", ""],
+            "unit": ["吨", "千克", "万立方米", "t"],
+            "use": ["stationary"] * 4,
+        }
+    )
     result = cast_to_contract(df, FUEL, Mapping())
     frame = result.frame
     assert frame.get_column("quantity").to_list()[0] == 1234.5
@@ -67,16 +78,22 @@ def test_casting_reports_each_bad_cell_with_a_reason():
 
 
 def test_casting_timestamps_booleans_and_missing_columns():
-    df = pl.DataFrame({
-        "meter_id": ["M1", "M2", "M3"],
-        "reading_start": ["2024-01-01T00:00:00+08:00", "2024-01-01 00:15", "2024-01-01"],
-        "reading_end": ["2024-01-01T00:15:00Z", "bad", "2024-01-02"],
-        "quantity": ["1", "2", "3"],
-        "is_estimated": ["是", "maybe", "0"],
-    })  # 'unit' is missing
+    df = pl.DataFrame(
+        {
+            "meter_id": ["M1", "M2", "M3"],
+            "reading_start": ["2024-01-01T00:00:00+08:00", "2024-01-01 00:15", "2024-01-01"],
+            "reading_end": ["2024-01-01T00:15:00Z", "bad", "2024-01-02"],
+            "quantity": ["1", "2", "3"],
+            "is_estimated": ["是", "maybe", "0"],
+        }
+    )  # 'unit' is missing
     result = cast_to_contract(df, READINGS, Mapping())
     starts = result.frame.get_column("reading_start").cast(pl.String).to_list()
-    assert starts == ["2024-01-01 00:00:00.000000", "2024-01-01 00:15:00.000000", "2024-01-01 00:00:00.000000"]
+    assert starts == [
+        "2024-01-01 00:00:00.000000",
+        "2024-01-01 00:15:00.000000",
+        "2024-01-01 00:00:00.000000",
+    ]
     assert result.frame.get_column("is_estimated").to_list() == [True, None, False]
     codes = {(r["_row_number"], r["column_name"], r["check_code"]) for r in result.failures.to_dicts()}
     assert (2, "reading_end", CODE_BAD_TYPE) in codes
@@ -92,32 +109,43 @@ def test_gb18030_is_detected_and_bom_is_stripped():
 
 def test_chinese_erp_export_loads_through_the_mapping(con, tmp_path):
     folder = tmp_path / "landing/erp/fuel_consumption"
-    write_csv(folder / "s100.csv", ["单据号", "设施编码", "期间", "燃料", "数量", "单位", "用途", "备注"],
-              [["D1", "F1", "2022-01", "天然气", "1,200.5", "万立方米", "固定", "锅炉"]], encoding="gb18030")
+    write_csv(
+        folder / "s100.csv",
+        ["单据号", "设施编码", "期间", "燃料", "数量", "单位", "用途", "备注"],
+        [["D1", "F1", "2022-01", "天然气", "1,200.5", "万立方米", "固定", "锅炉"]],
+        encoding="gb18030",
+    )
     (folder / "_mapping.yml").write_text(
         "columns: {单据号: record_id, 设施编码: facility_id, 期间: period, 燃料: fuel, 数量: quantity, "
         "单位: unit, 用途: use}\nvalues: {use: {固定: stationary}, fuel: {天然气: natural_gas}}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     load_dataset(con, tmp_path / "landing", FUEL)
-    row = con.execute("select record_id, fuel, quantity, unit, use, _extra_json, _row_number "
-                      "from raw.erp__fuel_consumption").fetchall()
+    row = con.execute(
+        "select record_id, fuel, quantity, unit, use, _extra_json, _row_number from raw.erp__fuel_consumption"
+    ).fetchall()
     assert row == [("D1", "natural_gas", 1200.5, "10^4 Nm3", "stationary", '{"备注":"锅炉"}', 1)]
 
 
 def test_bad_rows_are_quarantined_and_counts_reconcile(con, tmp_path):
     land = tmp_path / "landing"
-    fuel_file(land / "erp/fuel_consumption/a.csv", [
-        ["R1", "F1", "2022-01", "diesel", 10, "t", "stationary"],
-        ["R2", "F1", "2022-13", "diesel", 10, "t", "stationary"],
-        ["R3", "F1", "2022-02", "diesel", "ten", "t", "stationary"],
-        ["R4", "F1", "2022-03", "diesel", 5, "t", "mobile"],
-    ])
+    fuel_file(
+        land / "erp/fuel_consumption/a.csv",
+        [
+            ["R1", "F1", "2022-01", "diesel", 10, "t", "stationary"],
+            ["R2", "F1", "2022-13", "diesel", 10, "t", "stationary"],
+            ["R3", "F1", "2022-02", "diesel", "ten", "t", "stationary"],
+            ["R4", "F1", "2022-03", "diesel", 5, "t", "mobile"],
+        ],
+    )
     result = load_dataset(con, land, FUEL)
     (f,) = result.files
     assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (4, 2, 2)
     loaded = con.execute("select _row_number from raw.erp__fuel_consumption order by 1").fetchall()
     assert loaded == [(1,), (4,)]
-    messages = [r[0] for r in con.execute("select message from ingest.quarantine order by row_number").fetchall()]
+    messages = [
+        r[0] for r in con.execute("select message from ingest.quarantine order by row_number").fetchall()
+    ]
     assert messages == [
         "erp/fuel_consumption/a.csv, row 2, field 'period': '2022-13' is not a period (YYYY-MM or YYYY).",
         "erp/fuel_consumption/a.csv, row 3, field 'quantity': 'ten' is not a number.",
@@ -126,38 +154,55 @@ def test_bad_rows_are_quarantined_and_counts_reconcile(con, tmp_path):
 
 def test_loading_twice_changes_nothing_and_a_changed_file_replaces_its_rows(con, tmp_path):
     land = tmp_path / "landing"
-    path = fuel_file(land / "erp/fuel_consumption/a.csv", [["R1", "F1", "2022-01", "diesel", 10, "t", "stationary"]])
+    path = fuel_file(
+        land / "erp/fuel_consumption/a.csv", [["R1", "F1", "2022-01", "diesel", 10, "t", "stationary"]]
+    )
     first = load_dataset(con, land, FUEL)
     second = load_dataset(con, land, FUEL)
     assert [f.status for f in first.files] == ["loaded"]
     assert [f.status for f in second.files] == ["unchanged"]
     assert con.execute("select count(*) from raw.erp__fuel_consumption").fetchone()[0] == 1
-    fuel_file(path, [["R1", "F1", "2022-01", "diesel", 12, "t", "stationary"],
-                     ["R2", "F1", "2022-02", "diesel", 3, "t", "stationary"]])
+    fuel_file(
+        path,
+        [
+            ["R1", "F1", "2022-01", "diesel", 12, "t", "stationary"],
+            ["R2", "F1", "2022-02", "diesel", 3, "t", "stationary"],
+        ],
+    )
     third = load_dataset(con, land, FUEL)
     assert [f.status for f in third.files] == ["replaced"]
-    assert con.execute("select sum(quantity), count(*) from raw.erp__fuel_consumption").fetchone() == (15.0, 2)
+    assert con.execute("select sum(quantity), count(*) from raw.erp__fuel_consumption").fetchone() == (
+        15.0,
+        2,
+    )
 
 
 def test_byte_identical_copy_is_skipped_and_removed_files_are_unloaded(con, tmp_path):
     land = tmp_path / "landing"
-    a = fuel_file(land / "erp/fuel_consumption/a.csv", [["R1", "F1", "2022-01", "diesel", 10, "t", "stationary"]])
+    a = fuel_file(
+        land / "erp/fuel_consumption/a.csv", [["R1", "F1", "2022-01", "diesel", 10, "t", "stationary"]]
+    )
     shutil.copy(a, land / "erp/fuel_consumption/b.csv")
     result = load_dataset(con, land, FUEL)
-    assert [(f.file_path.rsplit("/", 1)[1], f.status) for f in result.files] == [("a.csv", "loaded"),
-                                                                                 ("b.csv", "duplicate")]
+    assert [(f.file_path.rsplit("/", 1)[1], f.status) for f in result.files] == [
+        ("a.csv", "loaded"),
+        ("b.csv", "duplicate"),
+    ]
     assert con.execute("select count(*) from raw.erp__fuel_consumption").fetchone()[0] == 1
     a.unlink()  # the twin goes: the copy is now the one loaded
     result = load_dataset(con, land, FUEL)
     statuses = {f.file_path.rsplit("/", 1)[1]: f.status for f in result.files}
     assert statuses == {"a.csv": "removed", "b.csv": "replaced"}
     assert con.execute("select _file_path from raw.erp__fuel_consumption").fetchall() == [
-        ("erp/fuel_consumption/b.csv",)]
+        ("erp/fuel_consumption/b.csv",)
+    ]
 
 
 def test_unreadable_file_is_quarantined_and_others_still_load(con, tmp_path):
     land = tmp_path / "landing"
-    fuel_file(land / "erp/fuel_consumption/good.csv", [["R1", "F1", "2022-01", "diesel", 10, "t", "stationary"]])
+    fuel_file(
+        land / "erp/fuel_consumption/good.csv", [["R1", "F1", "2022-01", "diesel", 10, "t", "stationary"]]
+    )
     (land / "erp/fuel_consumption/broken.xlsx").write_bytes(b"this is not a workbook")
     result = load_dataset(con, land, FUEL)
     statuses = {f.file_path.rsplit("/", 1)[1]: f.status for f in result.files}
@@ -170,44 +215,81 @@ def test_xlsx_and_parquet_batches_load(con, tmp_path):
     land = tmp_path / "landing"
     folder = land / "erp/fuel_consumption"
     folder.mkdir(parents=True)
-    df = pl.DataFrame({"record_id": ["X1"], "facility_id": ["F1"], "period": ["2022-05"], "fuel": ["diesel"],
-                       "quantity": [7.5], "unit": ["t"], "use": ["mobile"]})
+    df = pl.DataFrame(
+        {
+            "record_id": ["X1"],
+            "facility_id": ["F1"],
+            "period": ["2022-05"],
+            "fuel": ["diesel"],
+            "quantity": [7.5],
+            "unit": ["t"],
+            "use": ["mobile"],
+        }
+    )
     df.write_excel(folder / "x.xlsx")
     df.with_columns(pl.lit("P1").alias("record_id")).write_parquet(folder / "p.parquet")
     load_dataset(con, land, FUEL)
-    rows = con.execute("select record_id, quantity, _file_path from raw.erp__fuel_consumption order by 1").fetchall()
+    rows = con.execute(
+        "select record_id, quantity, _file_path from raw.erp__fuel_consumption order by 1"
+    ).fetchall()
     assert rows == [("P1", 7.5, "erp/fuel_consumption/p.parquet"), ("X1", 7.5, "erp/fuel_consumption/x.xlsx")]
 
 
 def test_plan_row_errors_are_quarantined_with_their_rule_code(con, tmp_path):
     land = tmp_path / "landing"
-    write_csv(land / "erp/entities/e.csv",
-              ["entity_id", "entity_name", "parent_entity_id", "relationship", "equity_pct", "financial_control",
-               "operational_control"], [["G001", "Group", "", "root", 100, "full", "true"]])
-    write_csv(land / "erp/facilities/f.csv", ["facility_id", "entity_id", "facility_name", "country"],
-              [["F1", "G001", "Plant", "CN"]])
+    write_csv(
+        land / "erp/entities/e.csv",
+        [
+            "entity_id",
+            "entity_name",
+            "parent_entity_id",
+            "relationship",
+            "equity_pct",
+            "financial_control",
+            "operational_control",
+        ],
+        [["G001", "Group", "", "root", 100, "full", "true"]],
+    )
+    write_csv(
+        land / "erp/facilities/f.csv",
+        ["facility_id", "entity_id", "facility_name", "country"],
+        [["F1", "G001", "Plant", "CN"]],
+    )
     validator = PlanValidator.from_repo(context_root=_gx_copy(tmp_path))
     for key in ("erp/entities", "erp/facilities"):
         ds = dataset(key)
         load_dataset(con, land, ds, validator=validator, version=validator.version_for(ds, con))
-    fuel_file(land / "erp/fuel_consumption/a.csv", [
-        ["R1", "F1", "2022-01", "diesel", 10, "t", "stationary"],
-        ["R2", "F1", "2022-02", "diesel", -4, "t", "stationary"],
-        ["R3", "F9", "2022-02", "diesel", 4, "t", "stationary"],
-    ])
+    fuel_file(
+        land / "erp/fuel_consumption/a.csv",
+        [
+            ["R1", "F1", "2022-01", "diesel", 10, "t", "stationary"],
+            ["R2", "F1", "2022-02", "diesel", -4, "t", "stationary"],
+            ["R3", "F9", "2022-02", "diesel", 4, "t", "stationary"],
+        ],
+    )
     result = load_dataset(con, land, FUEL, validator=validator, version=validator.version_for(FUEL, con))
     assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
     rows = con.execute("select row_number, check_code from ingest.quarantine order by 1").fetchall()
     assert rows == [(2, "DQ-VALID-001"), (3, "DQ-REF-001")]
 
     # The facility master data is corrected: the unchanged fuel file is judged again.
-    write_csv(land / "erp/facilities/f.csv", ["facility_id", "entity_id", "facility_name", "country"],
-              [["F1", "G001", "Plant", "CN"], ["F9", "G001", "New plant", "CN"]])
-    load_dataset(con, land, dataset("erp/facilities"), validator=validator,
-                 version=validator.version_for(dataset("erp/facilities"), con))
+    write_csv(
+        land / "erp/facilities/f.csv",
+        ["facility_id", "entity_id", "facility_name", "country"],
+        [["F1", "G001", "Plant", "CN"], ["F9", "G001", "New plant", "CN"]],
+    )
+    load_dataset(
+        con,
+        land,
+        dataset("erp/facilities"),
+        validator=validator,
+        version=validator.version_for(dataset("erp/facilities"), con),
+    )
     result = load_dataset(con, land, FUEL, validator=validator, version=validator.version_for(FUEL, con))
     assert [f.status for f in result.files] == ["replaced"]
-    assert con.execute("select row_number, check_code from ingest.quarantine").fetchall() == [(2, "DQ-VALID-001")]
+    assert con.execute("select row_number, check_code from ingest.quarantine").fetchall() == [
+        (2, "DQ-VALID-001")
+    ]
 
 
 def _gx_copy(tmp_path):

@@ -24,62 +24,129 @@ from __future__ import annotations
 import pytest
 from conftest import run_carbon, run_pipeline, write_config, write_csv
 
-ENTITY_HEADER = ["entity_id", "entity_name", "parent_entity_id", "relationship", "equity_pct",
-                 "financial_control", "operational_control", "valid_from", "valid_to"]
-FACILITY_HEADER = ["facility_id", "entity_id", "facility_name", "country", "province", "opened_on", "closed_on"]
+ENTITY_HEADER = [
+    "entity_id",
+    "entity_name",
+    "parent_entity_id",
+    "relationship",
+    "equity_pct",
+    "financial_control",
+    "operational_control",
+    "valid_from",
+    "valid_to",
+]
+FACILITY_HEADER = [
+    "facility_id",
+    "entity_id",
+    "facility_name",
+    "country",
+    "province",
+    "opened_on",
+    "closed_on",
+]
 PROCESS_HEADER = ["facility_id", "period", "process", "quantity", "unit"]
 FACTOR_HEADER = ["factor_key", "unit", "gas", "kg_per_unit", "region", "year_from", "year_to", "source"]
 
 
 def build_landing(root):
-    write_csv(root / "erp/entities/entities.csv", ENTITY_HEADER, [
-        ["G001", "Group", "", "root", 100, "full", "true", "", ""],
-        ["S1", "Always in", "G001", "subsidiary", 100, "full", "true", "", ""],
-        ["S2", "Acquired 2023", "G001", "subsidiary", 100, "full", "true", "2023-01-01", ""],
-        ["S3", "Divested JV", "G001", "joint_venture", 50, "joint", "false", "", "2022-06-30"],
-        ["S4", "Acquired without base-year data", "G001", "subsidiary", 100, "full", "true", "2023-03-01", ""],
-        ["S5", "Acquired, plant built 2022", "G001", "subsidiary", 100, "full", "true", "2023-01-01", ""],
-    ])
-    write_csv(root / "erp/facilities/facilities.csv", FACILITY_HEADER, [
-        ["F1", "S1", "Plant 1", "CN", "Jiangsu", "", ""],
-        ["F1B", "S1", "Plant 1B (new line)", "CN", "Jiangsu", "2022-01-01", ""],
-        ["F2", "S2", "Plant 2", "CN", "Zhejiang", "", ""],
-        ["F3", "S3", "JV plant", "CN", "Anhui", "", ""],
-        ["F4", "S4", "Plant 4", "CN", "Hubei", "2015-01-01", ""],
-        ["F5", "S5", "Plant 5", "CN", "Hubei", "2022-05-01", ""],
-    ])
+    write_csv(
+        root / "erp/entities/entities.csv",
+        ENTITY_HEADER,
+        [
+            ["G001", "Group", "", "root", 100, "full", "true", "", ""],
+            ["S1", "Always in", "G001", "subsidiary", 100, "full", "true", "", ""],
+            ["S2", "Acquired 2023", "G001", "subsidiary", 100, "full", "true", "2023-01-01", ""],
+            ["S3", "Divested JV", "G001", "joint_venture", 50, "joint", "false", "", "2022-06-30"],
+            [
+                "S4",
+                "Acquired without base-year data",
+                "G001",
+                "subsidiary",
+                100,
+                "full",
+                "true",
+                "2023-03-01",
+                "",
+            ],
+            ["S5", "Acquired, plant built 2022", "G001", "subsidiary", 100, "full", "true", "2023-01-01", ""],
+        ],
+    )
+    write_csv(
+        root / "erp/facilities/facilities.csv",
+        FACILITY_HEADER,
+        [
+            ["F1", "S1", "Plant 1", "CN", "Jiangsu", "", ""],
+            ["F1B", "S1", "Plant 1B (new line)", "CN", "Jiangsu", "2022-01-01", ""],
+            ["F2", "S2", "Plant 2", "CN", "Zhejiang", "", ""],
+            ["F3", "S3", "JV plant", "CN", "Anhui", "", ""],
+            ["F4", "S4", "Plant 4", "CN", "Hubei", "2015-01-01", ""],
+            ["F5", "S5", "Plant 5", "CN", "Hubei", "2022-05-01", ""],
+        ],
+    )
     rows = []
     for facility, year, tonnes in [
-        ("F1", 2020, 40), ("F1", 2021, 50), ("F1", 2023, 55), ("F1B", 2023, 7),
-        ("F2", 2020, 13), ("F2", 2021, 15), ("F2", 2023, 16),
-        ("F3", 2020, 8), ("F3", 2021, 10),
-        ("F4", 2023, 3), ("F5", 2023, 4),
+        ("F1", 2020, 40),
+        ("F1", 2021, 50),
+        ("F1", 2023, 55),
+        ("F1B", 2023, 7),
+        ("F2", 2020, 13),
+        ("F2", 2021, 15),
+        ("F2", 2023, 16),
+        ("F3", 2020, 8),
+        ("F3", 2021, 10),
+        ("F4", 2023, 3),
+        ("F5", 2023, 4),
     ]:
         rows.append([facility, str(year), "test_kiln", tonnes, "t"])
     write_csv(root / "erp/process_activity/process.csv", PROCESS_HEADER, rows)
-    write_csv(root / "reference/custom_factors/factors.csv", FACTOR_HEADER, [
-        ["test_kiln", "t", "CO2", 1000, "", "", "", "test factor: 1 tCO2 per tonne"],
-    ])
-    write_csv(root / "erp/refrigerants/refrigerants.csv",
-              ["facility_id", "period", "gas", "inventory_decrease_kg", "purchased_kg", "disposed_kg",
-               "capacity_increase_kg"], [["F1", "2020", "HFC-134a", "", 1, "", ""]])
+    write_csv(
+        root / "reference/custom_factors/factors.csv",
+        FACTOR_HEADER,
+        [
+            ["test_kiln", "t", "CO2", 1000, "", "", "", "test factor: 1 tCO2 per tonne"],
+        ],
+    )
+    write_csv(
+        root / "erp/refrigerants/refrigerants.csv",
+        [
+            "facility_id",
+            "period",
+            "gas",
+            "inventory_decrease_kg",
+            "purchased_kg",
+            "disposed_kg",
+            "capacity_increase_kg",
+        ],
+        [["F1", "2020", "HFC-134a", "", 1, "", ""]],
+    )
 
 
 @pytest.fixture(scope="module")
 def baseline_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("baseline")
     build_landing(root / "landing")
-    result = run_pipeline(root / "landing", root / "wh.duckdb", write_config(root / "carbon.yml", base_year=2021))
+    result = run_pipeline(
+        root / "landing", root / "wh.duckdb", write_config(root / "carbon.yml", base_year=2021)
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     result.root = root
     return result
 
 
 def base(run, approach: str, scope: str = "1") -> dict:
-    cols = ["original_base_t", "recalculated_base_t", "applied_base_t", "change_pct", "is_recalculated",
-            "base_year", "base_years"]
-    row = run.query(f"select {', '.join(cols)} from marts.fct_baseline "
-                    "where consolidation_approach = ? and scope = ?", [approach, scope])
+    cols = [
+        "original_base_t",
+        "recalculated_base_t",
+        "applied_base_t",
+        "change_pct",
+        "is_recalculated",
+        "base_year",
+        "base_years",
+    ]
+    row = run.query(
+        f"select {', '.join(cols)} from marts.fct_baseline where consolidation_approach = ? and scope = ?",
+        [approach, scope],
+    )
     assert len(row) == 1, row
     return dict(zip(cols, row[0], strict=True))
 
@@ -88,7 +155,9 @@ def log(run, approach: str) -> list[tuple]:
     return run.query(
         "select trigger_id, trigger_type, scope, trigger_status, effect_t, cumulative_effect_t, is_finding "
         "from marts.fct_baseline_recalculation_log where consolidation_approach = ? "
-        "order by event_date, trigger_id", [approach])
+        "order by event_date, trigger_id",
+        [approach],
+    )
 
 
 def test_acquisition_recalculates_the_base_year(baseline_run):
@@ -112,8 +181,11 @@ def test_divestment_and_acquisition_are_logged_with_cumulative_effect(baseline_r
     assert b["original_base_t"] == pytest.approx(55, abs=1e-9)
     assert b["recalculated_base_t"] == pytest.approx(65, abs=1e-9)
     assert b["change_pct"] == pytest.approx(10 / 55 * 100, abs=1e-9)
-    effects = [(t, s, e, c) for t, _, s, status, e, c, _ in log(baseline_run, "equity_share")
-               if status == "recalculated"]
+    effects = [
+        (t, s, e, c)
+        for t, _, s, status, e, c, _ in log(baseline_run, "equity_share")
+        if status == "recalculated"
+    ]
     assert effects == [
         ("divestment:S3", "1", pytest.approx(-5, abs=1e-9), pytest.approx(-5, abs=1e-9)),
         ("acquisition:S2", "1", pytest.approx(15, abs=1e-9), pytest.approx(10, abs=1e-9)),
@@ -129,7 +201,8 @@ def test_missing_base_year_data_is_a_finding_not_a_guess(baseline_run):
     assert s5[3] == "no_base_year_operations" and s5[6] is False and s5[4] is None
     finding_count = baseline_run.scalar(
         "select finding_count from marts.fct_baseline where consolidation_approach = 'operational_control' "
-        "and scope = '1'")
+        "and scope = '1'"
+    )
     assert finding_count == 1
 
 
@@ -188,7 +261,8 @@ def test_method_change_and_error_correction_since_a_locked_base_year(baseline_ru
     assert b["recalculated_base_t"] == pytest.approx(54.3, abs=1e-9)
     rows = run.query(
         "select trigger_id, trigger_type, effect_t, cause_detail from marts.fct_baseline_recalculation_log "
-        "where consolidation_approach = 'operational_control' and trigger_type = 'method_change'")
+        "where consolidation_approach = 'operational_control' and trigger_type = 'method_change'"
+    )
     assert len(rows) == 1
     assert rows[0][:2] == ("method_change:2020-v1", "method_change")
     assert rows[0][2] == pytest.approx(-0.23, abs=1e-9)
@@ -197,8 +271,10 @@ def test_method_change_and_error_correction_since_a_locked_base_year(baseline_ru
     #    error_correction +2; original 41.3 (the newest lock), recalculated 43.3 + 13 = 56.3.
     _lock(run, 2020)
     process = baseline_run.root / "landing/erp/process_activity/process.csv"
-    process.write_text(process.read_text(encoding="utf-8").replace("F1,2020,test_kiln,40,t", "F1,2020,test_kiln,42,t"),
-                       encoding="utf-8")
+    process.write_text(
+        process.read_text(encoding="utf-8").replace("F1,2020,test_kiln,40,t", "F1,2020,test_kiln,42,t"),
+        encoding="utf-8",
+    )
     run = run_pipeline(baseline_run.root / "landing", baseline_run.warehouse, ar5)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     b = base(run, "operational_control")
@@ -206,11 +282,14 @@ def test_method_change_and_error_correction_since_a_locked_base_year(baseline_ru
     assert b["recalculated_base_t"] == pytest.approx(56.3, abs=1e-9)
     rows = run.query(
         "select trigger_id, effect_t from marts.fct_baseline_recalculation_log "
-        "where consolidation_approach = 'operational_control' and trigger_type = 'error_correction'")
+        "where consolidation_approach = 'operational_control' and trigger_type = 'error_correction'"
+    )
     assert rows == [("error_correction:2020-v2", pytest.approx(2, abs=1e-9))]
     # the restatement of the locked 2020 figure names the corrected file
-    causes = run.query("select distinct cause from marts.fct_restatements where reporting_year = 2020 "
-                       "and lock_id = '2020-v2'")
+    causes = run.query(
+        "select distinct cause from marts.fct_restatements where reporting_year = 2020 "
+        "and lock_id = '2020-v2'"
+    )
     assert causes and all("erp/process_activity/process.csv" in c[0] for c in causes)
 
 
@@ -218,28 +297,39 @@ def test_sample_group_acquisition_and_divestment_recalculate_its_base_year(sampl
     # Huayuan: S300 acquired 2023-07-01 (its 2021 data is in the landing zone),
     # S400 divested 2022-09-30; base year 2021, threshold 5 %.
     triggers = sample_run.query(
-        "select distinct trigger_id, trigger_status from marts.fct_baseline_recalculation_log")
+        "select distinct trigger_id, trigger_status from marts.fct_baseline_recalculation_log"
+    )
     assert set(triggers) == {("acquisition:S300", "recalculated"), ("divestment:S400", "recalculated")}
     rows = sample_run.query(
         "select scope, scope2_method, original_base_t, recalculated_base_t, applied_base_t, is_recalculated "
-        "from marts.fct_baseline where consolidation_approach = 'operational_control'")
+        "from marts.fct_baseline where consolidation_approach = 'operational_control'"
+    )
     assert {(r[0], r[1]) for r in rows} == {("1", None), ("2", "location"), ("2", "market"), ("3", None)}
     for scope, method, original, recalculated, applied, is_recalculated in rows:
         # the recalculated base is the original plus the logged effects, exactly
         effects = sample_run.scalar(
             "select sum(effect_t) from marts.fct_baseline_recalculation_log where consolidation_approach = "
-            "'operational_control' and scope = ? and scope2_method is not distinct from ?", [scope, method])
+            "'operational_control' and scope = ? and scope2_method is not distinct from ?",
+            [scope, method],
+        )
         assert original + effects == pytest.approx(recalculated, rel=1e-12)
         assert applied == (recalculated if is_recalculated else original)
     # Scope 1: the acquired S300's own 2021 Scope 1 joins the base year
     s300 = sample_run.scalar(
         "select sum(co2e_t) from marts.fct_emissions where entity_id = 'S300' and reporting_year = 2021 "
-        "and scope = '1'")
+        "and scope = '1'"
+    )
     effect = sample_run.scalar(
         "select effect_t from marts.fct_baseline_recalculation_log where trigger_id = 'acquisition:S300' "
-        "and consolidation_approach = 'operational_control' and scope = '1'")
+        "and consolidation_approach = 'operational_control' and scope = '1'"
+    )
     assert effect == pytest.approx(s300, rel=1e-12) and s300 > 0
     # `carbon run` (make run) prints the base year, target progress and the net position
-    for title in ("基准年 Base year 2021", "目标进展 Target progress", "碳资产与净排放 Carbon position",
-                  "Acquisition of S300", "Divestment of S400"):
+    for title in (
+        "基准年 Base year 2021",
+        "目标进展 Target progress",
+        "碳资产与净排放 Carbon position",
+        "Acquisition of S300",
+        "Divestment of S400",
+    ):
         assert title in sample_run.stdout, title

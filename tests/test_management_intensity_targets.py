@@ -24,66 +24,146 @@ from conftest import SAMPLE_CONFIG, run_pipeline, write_config, write_csv
 
 from pipelines.lib.settings import ConfigError, load_settings
 
-ENTITY_HEADER = ["entity_id", "entity_name", "parent_entity_id", "relationship", "equity_pct",
-                 "financial_control", "operational_control", "valid_from", "valid_to"]
-FACILITY_HEADER = ["facility_id", "entity_id", "facility_name", "country", "province", "opened_on", "closed_on"]
-METER_HEADER = ["meter_id", "facility_id", "energy_type", "supply", "unit", "accuracy_class",
-                "last_calibrated_on", "calibration_interval_months"]
+ENTITY_HEADER = [
+    "entity_id",
+    "entity_name",
+    "parent_entity_id",
+    "relationship",
+    "equity_pct",
+    "financial_control",
+    "operational_control",
+    "valid_from",
+    "valid_to",
+]
+FACILITY_HEADER = [
+    "facility_id",
+    "entity_id",
+    "facility_name",
+    "country",
+    "province",
+    "opened_on",
+    "closed_on",
+]
+METER_HEADER = [
+    "meter_id",
+    "facility_id",
+    "energy_type",
+    "supply",
+    "unit",
+    "accuracy_class",
+    "last_calibrated_on",
+    "calibration_interval_months",
+]
 READING_HEADER = ["meter_id", "reading_start", "reading_end", "quantity", "unit", "is_estimated"]
 FINANCIALS_HEADER = ["entity_id", "period", "revenue", "output_value", "currency"]
 PRODUCTION_HEADER = ["facility_id", "period", "product", "quantity", "unit"]
 
 TARGETS = [
-    {"name": "ABS-2030", "kind": "absolute", "scopes": ["1"], "base_year": 2021, "target_year": 2030,
-     "reduction_pct": 42},
-    {"name": "INT-REV-2025", "kind": "intensity", "scopes": ["1", "2-location"], "base_year": 2021,
-     "target_year": 2025, "reduction_pct": 50, "denominator": "revenue"},
-    {"name": "INT-WIDGET-2025", "kind": "intensity", "scopes": ["1", "2-location"], "base_year": 2023,
-     "target_year": 2025, "reduction_pct": 10, "denominator": "production:widget"},
+    {
+        "name": "ABS-2030",
+        "kind": "absolute",
+        "scopes": ["1"],
+        "base_year": 2021,
+        "target_year": 2030,
+        "reduction_pct": 42,
+    },
+    {
+        "name": "INT-REV-2025",
+        "kind": "intensity",
+        "scopes": ["1", "2-location"],
+        "base_year": 2021,
+        "target_year": 2025,
+        "reduction_pct": 50,
+        "denominator": "revenue",
+    },
+    {
+        "name": "INT-WIDGET-2025",
+        "kind": "intensity",
+        "scopes": ["1", "2-location"],
+        "base_year": 2023,
+        "target_year": 2025,
+        "reduction_pct": 10,
+        "denominator": "production:widget",
+    },
 ]
 
 
 def build_landing(root: Path) -> None:
-    write_csv(root / "erp/entities/entities.csv", ENTITY_HEADER, [
-        ["G001", "Group", "", "root", 100, "full", "true", "", ""],
-        ["US1", "US subsidiary", "G001", "subsidiary", 100, "full", "true", "", ""],
-        ["EU1", "EU subsidiary", "G001", "subsidiary", 100, "full", "true", "", ""],
-    ])
-    write_csv(root / "erp/facilities/facilities.csv", FACILITY_HEADER, [
-        ["F1", "G001", "Kiln", "CN", "Guangdong", "", ""],
-        ["F2", "US1", "Widget plant", "CN", "Jiangsu", "", ""],
-    ])
-    write_csv(root / "erp/process_activity/process.csv", ["facility_id", "period", "process", "quantity", "unit"], [
-        ["F1", "2021", "test_kiln", 100, "t"],
-        ["F1", "2023", "test_kiln", 40, "t"],
-        ["F2", "2023", "test_kiln", 30, "t"],
-    ])
-    write_csv(root / "reference/custom_factors/factors.csv",
-              ["factor_key", "unit", "gas", "kg_per_unit", "region", "year_from", "year_to", "source"], [
-        ["test_kiln", "t", "CO2", 1000, "", "", "", "test factor: 1 t CO2 per t"],
-    ])
-    write_csv(root / "energy/meters/meters.csv", METER_HEADER, [
-        ["M2", "F2", "electricity", "grid", "MWh", "0.5S", "2023-01-10", 12],
-    ])
-    write_csv(root / "energy/meter_readings/readings.csv", READING_HEADER, [
-        ["M2", "2023-06-01T00:00:00", "2023-07-01T00:00:00", 100, "MWh", "false"],
-    ])
-    write_csv(root / "erp/financials/financials.csv", FINANCIALS_HEADER, [
-        ["G001", "2021", 3700000, "", "CNY"],
-        ["US1", "2021", 200000, "", "USD"],
-        ["EU1", "2022", 100000, "", "EUR"],
-        ["G001", "2023", 5000000, 6000000, "CNY"],
-        ["US1", "2023", 1000000, "", "USD"],
-    ])
-    write_csv(root / "erp/production/production.csv", PRODUCTION_HEADER, [
-        # 2,000,000 kg = 2,000 t
-        ["F2", "2023", "widget", 2000000, "kg"],
-        ["F1", "2023", "gadget", 500, "pcs"],
-    ])
-    write_csv(root / "reference/fx_rates/fx_rates.csv", ["currency", "year", "units_per_usd"], [
-        ["CNY", 2021, 6.5],
-        ["CNY", 2023, 7.0],
-    ])
+    write_csv(
+        root / "erp/entities/entities.csv",
+        ENTITY_HEADER,
+        [
+            ["G001", "Group", "", "root", 100, "full", "true", "", ""],
+            ["US1", "US subsidiary", "G001", "subsidiary", 100, "full", "true", "", ""],
+            ["EU1", "EU subsidiary", "G001", "subsidiary", 100, "full", "true", "", ""],
+        ],
+    )
+    write_csv(
+        root / "erp/facilities/facilities.csv",
+        FACILITY_HEADER,
+        [
+            ["F1", "G001", "Kiln", "CN", "Guangdong", "", ""],
+            ["F2", "US1", "Widget plant", "CN", "Jiangsu", "", ""],
+        ],
+    )
+    write_csv(
+        root / "erp/process_activity/process.csv",
+        ["facility_id", "period", "process", "quantity", "unit"],
+        [
+            ["F1", "2021", "test_kiln", 100, "t"],
+            ["F1", "2023", "test_kiln", 40, "t"],
+            ["F2", "2023", "test_kiln", 30, "t"],
+        ],
+    )
+    write_csv(
+        root / "reference/custom_factors/factors.csv",
+        ["factor_key", "unit", "gas", "kg_per_unit", "region", "year_from", "year_to", "source"],
+        [
+            ["test_kiln", "t", "CO2", 1000, "", "", "", "test factor: 1 t CO2 per t"],
+        ],
+    )
+    write_csv(
+        root / "energy/meters/meters.csv",
+        METER_HEADER,
+        [
+            ["M2", "F2", "electricity", "grid", "MWh", "0.5S", "2023-01-10", 12],
+        ],
+    )
+    write_csv(
+        root / "energy/meter_readings/readings.csv",
+        READING_HEADER,
+        [
+            ["M2", "2023-06-01T00:00:00", "2023-07-01T00:00:00", 100, "MWh", "false"],
+        ],
+    )
+    write_csv(
+        root / "erp/financials/financials.csv",
+        FINANCIALS_HEADER,
+        [
+            ["G001", "2021", 3700000, "", "CNY"],
+            ["US1", "2021", 200000, "", "USD"],
+            ["EU1", "2022", 100000, "", "EUR"],
+            ["G001", "2023", 5000000, 6000000, "CNY"],
+            ["US1", "2023", 1000000, "", "USD"],
+        ],
+    )
+    write_csv(
+        root / "erp/production/production.csv",
+        PRODUCTION_HEADER,
+        [
+            # 2,000,000 kg = 2,000 t
+            ["F2", "2023", "widget", 2000000, "kg"],
+            ["F1", "2023", "gadget", 500, "pcs"],
+        ],
+    )
+    write_csv(
+        root / "reference/fx_rates/fx_rates.csv",
+        ["currency", "year", "units_per_usd"],
+        [
+            ["CNY", 2021, 6.5],
+            ["CNY", 2023, 7.0],
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,17 +176,36 @@ def mgmt_run(tmp_path_factory):
     return result
 
 
-def intensity_row(run, entity_id: str, year: int, kind: str, *, group: bool = False, product: str | None = None,
-                  facility_id: str | None = None) -> dict:
+def intensity_row(
+    run,
+    entity_id: str,
+    year: int,
+    kind: str,
+    *,
+    group: bool = False,
+    product: str | None = None,
+    facility_id: str | None = None,
+) -> dict:
     rows = run.query(
         "select numerator_t, denominator, denominator_unit, intensity, intensity_unit, missing_reason, "
         "missing_detail, entities_missing_denominator, numerator_scopes, consolidation_approach "
         "from marts.fct_intensity where entity_id = ? and reporting_year = ? and denominator_kind = ? "
         "and is_group_total = ? and product is not distinct from ? and facility_id is not distinct from ?",
-        [entity_id, year, kind, group, product, facility_id])
+        [entity_id, year, kind, group, product, facility_id],
+    )
     assert len(rows) == 1, rows
-    keys = ["numerator_t", "denominator", "denominator_unit", "intensity", "intensity_unit", "missing_reason",
-            "missing_detail", "entities_missing_denominator", "numerator_scopes", "consolidation_approach"]
+    keys = [
+        "numerator_t",
+        "denominator",
+        "denominator_unit",
+        "intensity",
+        "intensity_unit",
+        "missing_reason",
+        "missing_detail",
+        "entities_missing_denominator",
+        "numerator_scopes",
+        "consolidation_approach",
+    ]
     return dict(zip(keys, rows[0], strict=True))
 
 
@@ -114,10 +213,20 @@ def progress(run, target: str, year: int) -> dict:
     rows = run.query(
         "select base_value, target_value, trajectory, actual, progress_pct, is_on_track, unit, base_source, "
         "missing_reason from marts.fct_target_progress where target_name = ? and reporting_year = ?",
-        [target, year])
+        [target, year],
+    )
     assert len(rows) == 1, rows
-    keys = ["base_value", "target_value", "trajectory", "actual", "progress_pct", "is_on_track", "unit",
-            "base_source", "missing_reason"]
+    keys = [
+        "base_value",
+        "target_value",
+        "trajectory",
+        "actual",
+        "progress_pct",
+        "is_on_track",
+        "unit",
+        "base_source",
+        "missing_reason",
+    ]
     return dict(zip(keys, rows[0], strict=True))
 
 
@@ -141,7 +250,9 @@ def test_revenue_in_usd_is_converted_with_the_fx_rate_of_the_year(mgmt_run):
 def test_entity_in_reporting_currency_needs_no_rate(mgmt_run):
     # G001 2023: 40 t / (5,000,000 CNY = 500 万元) = 0.08; output value 6,000,000 -> 40 / 600
     assert intensity_row(mgmt_run, "G001", 2023, "revenue")["intensity"] == pytest.approx(0.08, rel=1e-12)
-    assert intensity_row(mgmt_run, "G001", 2023, "output_value")["intensity"] == pytest.approx(40 / 600, rel=1e-12)
+    assert intensity_row(mgmt_run, "G001", 2023, "output_value")["intensity"] == pytest.approx(
+        40 / 600, rel=1e-12
+    )
 
 
 def test_group_revenue_intensity_sums_numerators_and_denominators(mgmt_run):
@@ -174,8 +285,12 @@ def test_missing_fx_rate_gives_a_reason_never_a_zero(mgmt_run):
     group = intensity_row(mgmt_run, "G001", 2022, "revenue", group=True)
     assert group["intensity"] is None and group["missing_reason"] == "no_fx_rate"
     # nowhere is a missing denominator turned into a number
-    assert mgmt_run.scalar(
-        "select count(*) from marts.fct_intensity where missing_reason is not null and intensity is not null") == 0
+    assert (
+        mgmt_run.scalar(
+            "select count(*) from marts.fct_intensity where missing_reason is not null and intensity is not null"
+        )
+        == 0
+    )
     assert mgmt_run.scalar("select count(*) from marts.fct_intensity where denominator = 0") == 0
 
 
@@ -188,8 +303,11 @@ def test_zero_emissions_over_a_real_denominator_is_a_real_zero(mgmt_run):
 
 def test_per_product_intensity_per_facility_entity_and_group(mgmt_run):
     # widget at F2: 83.06 t / 2,000,000 kg = 2,000 t -> 0.04153 tCO2e/t
-    for kwargs in ({"entity_id": "US1", "facility_id": "F2"}, {"entity_id": "US1"},
-                   {"entity_id": "G001", "group": True}):
+    for kwargs in (
+        {"entity_id": "US1", "facility_id": "F2"},
+        {"entity_id": "US1"},
+        {"entity_id": "G001", "group": True},
+    ):
         entity = kwargs.pop("entity_id")
         row = intensity_row(mgmt_run, entity, 2023, "production", product="widget", **kwargs)
         assert row["denominator"] == pytest.approx(2000.0, abs=1e-9)
@@ -218,8 +336,12 @@ def test_absolute_target_progress_by_hand(mgmt_run):
     assert row["is_on_track"] is True
     assert row["unit"] == "tCO2e"
     # rows for every year from the base year to the target year; 2022 has no inventory
-    years = [y for (y,) in mgmt_run.query(
-        "select reporting_year from marts.fct_target_progress where target_name = 'ABS-2030' order by 1")]
+    years = [
+        y
+        for (y,) in mgmt_run.query(
+            "select reporting_year from marts.fct_target_progress where target_name = 'ABS-2030' order by 1"
+        )
+    ]
     assert years == list(range(2021, 2031))
     assert progress(mgmt_run, "ABS-2030", 2022)["missing_reason"] == "not_reported"
     assert progress(mgmt_run, "ABS-2030", 2030)["trajectory"] == pytest.approx(58.0, abs=1e-9)
@@ -254,7 +376,8 @@ def test_neutrality_vision_has_its_own_rows(mgmt_run):
     rows = mgmt_run.query(
         "select min(reporting_year), max(reporting_year), any_value(base_value), any_value(target_value), "
         "bool_and(not is_interim), any_value(neutrality_year) from marts.fct_target_progress "
-        "where target_kind = 'neutrality'")
+        "where target_kind = 'neutrality'"
+    )
     assert rows == [(2021, 2060, pytest.approx(100.0, abs=1e-9), 0.0, True, 2060)]
     # 2023 gross: 70 t Scope 1 + 100 MWh x 0.6096 residual mix (no instruments) = 130.96 t
     row = progress(mgmt_run, "neutrality-2060", 2023)
@@ -279,18 +402,21 @@ def test_intensity_scopes_default_and_configured(tmp_path):
     assert settings.dbt_vars()["intensity_scopes"] == ["1", "2-market", "3"]
 
 
-@pytest.mark.parametrize(("overrides", "names"), [
-    ({"intensity": {"scopes": ["2"]}}, "'intensity.scopes'"),
-    ({"targets": [{**TARGETS[0], "kind": "relative"}]}, "'kind'"),
-    ({"targets": [{**TARGETS[0], "scopes": ["1", "4"]}]}, "scopes"),
-    ({"targets": [{**TARGETS[0], "reduction_pct": 142}]}, "reduction_pct"),
-    ({"targets": [{**TARGETS[0], "target_year": 2020}]}, "target_year"),
-    ({"targets": [{**TARGETS[0], "base_year": "twenty"}]}, "base_year"),
-    ({"targets": [{**TARGETS[1], "denominator": "headcount"}]}, "denominator"),
-    ({"targets": [{**TARGETS[1], "scopes": ["1"]}]}, "'intensity.scopes'"),
-    ({"targets": [TARGETS[0], TARGETS[0]]}, "name"),
-    ({"neutrality": {"year": 2060, "scopes": ["1", "2-location", "2-market"]}}, "neutrality.scopes"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "names"),
+    [
+        ({"intensity": {"scopes": ["2"]}}, "'intensity.scopes'"),
+        ({"targets": [{**TARGETS[0], "kind": "relative"}]}, "'kind'"),
+        ({"targets": [{**TARGETS[0], "scopes": ["1", "4"]}]}, "scopes"),
+        ({"targets": [{**TARGETS[0], "reduction_pct": 142}]}, "reduction_pct"),
+        ({"targets": [{**TARGETS[0], "target_year": 2020}]}, "target_year"),
+        ({"targets": [{**TARGETS[0], "base_year": "twenty"}]}, "base_year"),
+        ({"targets": [{**TARGETS[1], "denominator": "headcount"}]}, "denominator"),
+        ({"targets": [{**TARGETS[1], "scopes": ["1"]}]}, "'intensity.scopes'"),
+        ({"targets": [TARGETS[0], TARGETS[0]]}, "name"),
+        ({"neutrality": {"year": 2060, "scopes": ["1", "2-location", "2-market"]}}, "neutrality.scopes"),
+    ],
+)
 def test_bad_targets_are_one_sentence_naming_the_key(tmp_path, overrides, names):
     with pytest.raises(ConfigError) as err:
         load_settings(_config(tmp_path, **overrides))
@@ -307,7 +433,8 @@ def test_sample_group_has_intensities_for_every_year(sample_run):
     rows = sample_run.query(
         "select reporting_year, numerator_t, denominator, intensity from marts.fct_intensity "
         "where is_group_total and denominator_kind = 'revenue' and reporting_year between 2021 and 2024 "
-        "order by 1")
+        "order by 1"
+    )
     assert [r[0] for r in rows] == [2021, 2022, 2023, 2024]
     for _, numerator, denominator, intensity in rows:
         assert denominator > 0
@@ -321,16 +448,22 @@ def test_sample_group_intensity_matches_an_independent_sum(sample_run):
     year = 2023
     numerator = sample_run.scalar(
         "select sum(co2e_t * weight_operational_control) from marts.fct_emissions where reporting_year = ? "
-        "and (scope = '1' or (scope = '2' and scope2_method = 'location'))", [year])
+        "and (scope = '1' or (scope = '2' and scope2_method = 'location'))",
+        [year],
+    )
     denominator = sample_run.scalar(
         "select sum(f.revenue_amount / 10000 * e.weight_operational_control) "
         "from staging.stg_erp__financials as f join marts.dim_entities as e using (entity_id) "
         "where f.reporting_year = ? and f.currency_code = 'CNY' "
         "and (e.in_group_from_date is null or f.period_start >= date_trunc('month', e.in_group_from_date)) "
-        "and (e.in_group_to_date is null or f.period_start <= e.in_group_to_date)", [year])
+        "and (e.in_group_to_date is null or f.period_start <= e.in_group_to_date)",
+        [year],
+    )
     row = sample_run.query(
         "select numerator_t, denominator, intensity from marts.fct_intensity "
-        "where is_group_total and denominator_kind = 'revenue' and reporting_year = ?", [year])[0]
+        "where is_group_total and denominator_kind = 'revenue' and reporting_year = ?",
+        [year],
+    )[0]
     assert row[0] == pytest.approx(numerator, rel=1e-9)
     assert row[1] == pytest.approx(denominator, rel=1e-9)
     assert row[2] == pytest.approx(numerator / denominator, rel=1e-9)
@@ -339,10 +472,12 @@ def test_sample_group_intensity_matches_an_independent_sum(sample_run):
 def test_sample_group_target_progress_uses_the_applied_base(sample_run):
     base = sample_run.scalar(
         "select sum(applied_base_t) from marts.fct_baseline where consolidation_approach = 'operational_control' "
-        "and (scope = '1' or (scope = '2' and scope2_method = 'market'))")
+        "and (scope = '1' or (scope = '2' and scope2_method = 'market'))"
+    )
     rows = sample_run.query(
         "select reporting_year, base_value, target_value, trajectory, actual, progress_pct "
-        "from marts.fct_target_progress where target_name = 'S12-2030' order by 1")
+        "from marts.fct_target_progress where target_name = 'S12-2030' order by 1"
+    )
     assert [r[0] for r in rows] == list(range(2021, 2031))
     for year, base_value, target_value, trajectory, actual, progress_pct in rows:
         assert base_value == pytest.approx(base, rel=1e-12)
@@ -352,7 +487,9 @@ def test_sample_group_target_progress_uses_the_applied_base(sample_run):
             inventory = sample_run.scalar(
                 "select sum(co2e_t) from marts.rpt_group_inventory where reporting_year = ? "
                 "and consolidation_approach = 'operational_control' "
-                "and (scope = '1' or (scope = '2' and scope2_method = 'market'))", [year])
+                "and (scope = '1' or (scope = '2' and scope2_method = 'market'))",
+                [year],
+            )
             assert actual == pytest.approx(inventory, rel=1e-12)
             assert progress_pct == pytest.approx((base - actual) / (base - base * 0.58) * 100, rel=1e-9)
         else:

@@ -73,8 +73,10 @@ def test_factor_coverage_findings_are_exactly_the_documented_gaps(sample_run):
         "select distinct reason_code, activity_code from marts.fct_unestimated_activity "
         "where reporting_year between 2021 and 2024 order by all"
     )
-    assert unestimated == [("scope3_cat3_no_factor_for_region", "electricity"),
-                           ("scope3_cat5_no_factor", "hazardous_waste:incineration")]
+    assert unestimated == [
+        ("scope3_cat3_no_factor_for_region", "electricity"),
+        ("scope3_cat5_no_factor", "hazardous_waste:incineration"),
+    ]
 
 
 def test_the_row_level_defects_are_quarantined_and_the_rest_are_warnings(sample_run):

@@ -21,7 +21,16 @@ from conftest import CARBON, REPO, RunResult, run_carbon, run_pipeline, write_co
 
 APPROACHES = ("equity_share", "financial_control", "operational_control")
 # Columns of history.runs that differ between two runs of the same inputs by nature.
-PER_RUN = {"run_id", "started_at", "finished_at", "duration_s", "extraction_s", "dbt_s", "checks_s", "steps_json"}
+PER_RUN = {
+    "run_id",
+    "started_at",
+    "finished_at",
+    "duration_s",
+    "extraction_s",
+    "dbt_s",
+    "checks_s",
+    "steps_json",
+}
 FUEL = "erp/fuel_consumption/fuel.csv"
 
 
@@ -137,7 +146,9 @@ def test_two_runs_over_the_same_inputs_give_a_byte_identical_report(repro, tmp_p
 def test_two_runs_over_the_same_inputs_have_identical_manifests_apart_from_ids_and_timings(repro):
     a, b = manifest(repro["a"]), manifest(repro["b"])
     assert a["run_id"] != b["run_id"]
-    assert {k: v for k, v in a.items() if k not in PER_RUN} == {k: v for k, v in b.items() if k not in PER_RUN}
+    assert {k: v for k, v in a.items() if k not in PER_RUN} == {
+        k: v for k, v in b.items() if k not in PER_RUN
+    }
     steps = [{k: s[k] for k in ("step_key", "phase", "status")} for s in json.loads(a["steps_json"])]
     assert steps == [{k: s[k] for k in ("step_key", "phase", "status")} for s in json.loads(b["steps_json"])]
     inputs = "select * exclude (run_id) from history.run_inputs order by all"

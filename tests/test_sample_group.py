@@ -25,13 +25,16 @@ def test_raw_rows_reconcile_to_loaded_plus_quarantined(sample_run):
         """
         select f.dataset_key, f.file_path, f.rows_read, f.rows_loaded, f.rows_quarantined
         from ingest.files f where f.status = 'loaded' and f.rows_read <> f.rows_loaded + f.rows_quarantined
-        """)
+        """
+    )
     assert bad == []
     # and against the files themselves, counted independently of the loader
     for ds in DATASETS:
         files = sample_run.query(
             "select file_path, rows_loaded, rows_quarantined from ingest.files "
-            "where dataset_key = ? and status = 'loaded'", [ds.key])
+            "where dataset_key = ? and status = 'loaded'",
+            [ds.key],
+        )
         for path, loaded, quarantined in files:
             p = SAMPLE_LANDING / path
             if p.suffix == ".parquet":
@@ -40,14 +43,19 @@ def test_raw_rows_reconcile_to_loaded_plus_quarantined(sample_run):
                 n = pl.read_excel(p).height
             else:
                 n = len(p.read_bytes().splitlines()) - 1
-            in_raw = sample_run.scalar(f"select count(*) from raw.{ds.raw_table} where _file_path = ?", [path])
+            in_raw = sample_run.scalar(
+                f"select count(*) from raw.{ds.raw_table} where _file_path = ?", [path]
+            )
             assert (n, in_raw) == (loaded + quarantined, loaded), path
 
 
 def test_row_level_defects_are_quarantined_with_their_rule_codes(sample_run):
     quarantined = sample_run.query(
-        "select file_path, row_number, check_code from ingest.quarantine order by file_path, row_number")
-    planted = sorted((d["file"], d["row"]) for d in KNOWN_DEFECTS if d["kind"] in ("duplicate_row", "negative_value"))
+        "select file_path, row_number, check_code from ingest.quarantine order by file_path, row_number"
+    )
+    planted = sorted(
+        (d["file"], d["row"]) for d in KNOWN_DEFECTS if d["kind"] in ("duplicate_row", "negative_value")
+    )
     assert [(q[0], q[1]) for q in quarantined] == planted
     codes = {q[0].split("/")[1]: q[2] for q in quarantined}
     assert codes == {"energy_invoices": "DQ-UNIQ-003", "meter_readings": "DQ-VALID-005"}
@@ -57,7 +65,8 @@ def test_scope1_natural_gas_matches_an_independent_calculation(sample_run):
     # Recompute GB/T 32150 CO2 of every natural-gas record from the raw rows in Python.
     rows = sample_run.query(
         "select _file_path, _row_number, quantity, unit, measured_ncv_gj_per_unit, measured_carbon_content_tc_per_gj "
-        "from raw.erp__fuel_consumption where fuel = 'natural_gas'")
+        "from raw.erp__fuel_consumption where fuel = 'natural_gas'"
+    )
     assert rows
     expected = 0.0
     for _f, _r, qty, unit, ncv, cc in rows:
@@ -65,7 +74,8 @@ def test_scope1_natural_gas_matches_an_independent_calculation(sample_run):
         energy = qty * ncv if ncv is not None else qty * factor * 389.31
         expected += energy * (cc if cc is not None else 0.0153) * 0.99 * 44 / 12
     actual = sample_run.scalar(
-        "select sum(gas_mass_t) from marts.fct_emissions where activity_code = 'natural_gas' and gas = 'CO2'")
+        "select sum(gas_mass_t) from marts.fct_emissions where activity_code = 'natural_gas' and gas = 'CO2'"
+    )
     assert actual == pytest.approx(expected, rel=1e-9)
 
 
@@ -73,29 +83,41 @@ def test_scope2_location_for_a_monthly_meter_matches_mwh_times_factor(sample_run
     factors = {2021: 0.5568, 2022: 0.5366, 2023: 0.5306}
     meter = sample_run.scalar(
         "select meter_id from raw.energy__meters where energy_type = 'electricity' and supply = 'grid' "
-        "order by meter_id limit 1")
+        "order by meter_id limit 1"
+    )
     readings = sample_run.query(
         "select reading_start, reading_end, quantity, unit from raw.energy__meter_readings where meter_id = ?",
-        [meter])
+        [meter],
+    )
     expected: dict[int, float] = {}
     for start, end, qty, unit in readings:
         mwh = qty / 1000 if unit == "kWh" else qty
         total = (end - start).total_seconds()
         cursor = start
         while cursor < end:  # split by calendar month, pro rata by time
-            nxt = cursor.replace(year=cursor.year + (cursor.month == 12), month=cursor.month % 12 + 1, day=1,
-                                 hour=0, minute=0, second=0)
+            nxt = cursor.replace(
+                year=cursor.year + (cursor.month == 12),
+                month=cursor.month % 12 + 1,
+                day=1,
+                hour=0,
+                minute=0,
+                second=0,
+            )
             piece_end = min(nxt, end)
             share = (piece_end - cursor).total_seconds() / total
             if cursor.year in factors:
                 expected[cursor.year] = expected.get(cursor.year, 0) + mwh * share * factors[cursor.year]
             cursor = piece_end
-    actual = dict(sample_run.query(
-        "select reporting_year, sum(co2e_t) from marts.fct_emissions e "
-        "where scope = '2' and scope2_method = 'location' and source_record_key like 'energy__meter_readings:%' "
-        "and exists (select 1 from raw.energy__meter_readings r where r.meter_id = ? and "
-        "'energy__meter_readings:' || r._file_path || '#' || r._row_number = e.source_record_key) "
-        "and reporting_year in (2021, 2022, 2023) group by 1", [meter]))
+    actual = dict(
+        sample_run.query(
+            "select reporting_year, sum(co2e_t) from marts.fct_emissions e "
+            "where scope = '2' and scope2_method = 'location' and source_record_key like 'energy__meter_readings:%' "
+            "and exists (select 1 from raw.energy__meter_readings r where r.meter_id = ? and "
+            "'energy__meter_readings:' || r._file_path || '#' || r._row_number = e.source_record_key) "
+            "and reporting_year in (2021, 2022, 2023) group by 1",
+            [meter],
+        )
+    )
     assert set(actual) == set(expected)
     for year, value in expected.items():
         assert actual[year] == pytest.approx(value, rel=1e-9)
@@ -104,7 +126,8 @@ def test_scope2_location_for_a_monthly_meter_matches_mwh_times_factor(sample_run
 def test_inventory_has_scope1_and_scope2_for_every_year_and_approach(sample_run):
     rows = sample_run.query(
         "select reporting_year, consolidation_approach, scope, scope2_method, sum(co2e_t) "
-        "from marts.rpt_group_inventory where reporting_year between 2021 and 2024 group by all")
+        "from marts.rpt_group_inventory where reporting_year between 2021 and 2024 group by all"
+    )
     seen = {(y, a, s, m) for y, a, s, m, v in rows if v > 0}
     for year in range(2021, 2025):
         for approach in ("equity_share", "operational_control", "financial_control"):
@@ -114,17 +137,24 @@ def test_inventory_has_scope1_and_scope2_for_every_year_and_approach(sample_run)
 
 
 def test_sample_inventory_shows_every_scope1_source_type(sample_run):
-    types = {r[0] for r in sample_run.query("select distinct source_type from marts.fct_emissions where scope = '1'")}
+    types = {
+        r[0]
+        for r in sample_run.query("select distinct source_type from marts.fct_emissions where scope = '1'")
+    }
     assert {"stationary_combustion", "mobile_combustion", "process", "fugitive"} <= types
     assert sample_run.scalar("select count(*) from marts.fct_emissions where scope = 'biogenic'") > 0
 
 
 def test_market_based_never_negative_and_instruments_reduce_it(sample_run):
-    rows = dict(sample_run.query(
-        "select scope2_method, min(co2e_t) from marts.fct_emissions where scope = '2' group by 1"))
+    rows = dict(
+        sample_run.query(
+            "select scope2_method, min(co2e_t) from marts.fct_emissions where scope = '2' group by 1"
+        )
+    )
     assert rows["market"] >= 0
     covered = sample_run.scalar(
-        "select sum(activity_quantity) from marts.fct_emissions where method like 'market_instrument_%'")
+        "select sum(activity_quantity) from marts.fct_emissions where method like 'market_instrument_%'"
+    )
     assert covered > 0
 
 
@@ -132,10 +162,12 @@ def test_divested_entity_stops_counting_after_it_leaves(sample_run):
     # S400 leaves the group on 2022-09-30: nothing of it is weighed after September 2022.
     after = sample_run.scalar(
         "select coalesce(sum(weight_operational_control), 0) from marts.fct_emissions "
-        "where entity_id = 'S400' and period_start > date '2022-09-30'")
+        "where entity_id = 'S400' and period_start > date '2022-09-30'"
+    )
     before = sample_run.scalar(
         "select sum(weight_operational_control) from marts.fct_emissions "
-        "where entity_id = 'S400' and period_start <= date '2022-09-01'")
+        "where entity_id = 'S400' and period_start <= date '2022-09-01'"
+    )
     assert after == 0
     assert before > 0
 
@@ -145,7 +177,8 @@ def test_source_record_keys_resolve_to_raw_rows(sample_run):
 
     unresolved = sample_run.scalar(
         f"select count(*) from (select distinct source_record_key from marts.fct_emissions) "
-        f"where source_record_key not in ({raw_key_union()})")
+        f"where source_record_key not in ({raw_key_union()})"
+    )
     assert unresolved == 0
 
 
@@ -164,8 +197,11 @@ def test_second_run_skips_every_file_and_changes_no_total(sample_run, tmp_path):
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_bundled_sample_is_exactly_what_the_generator_writes(tmp_path):
@@ -180,7 +216,8 @@ def test_associate_is_category_15_only_where_not_consolidated(sample_run):
         "select sum(weight_equity_share), sum(weight_operational_control), sum(weight_financial_control) "
         "from marts.fct_emissions e where scope3_category = 15 and source_type = 'investment' "
         "and exists (select 1 from raw.procurement__investments r where r.investee_id = 'A600' and "
-        "'procurement__investments:' || r._file_path || '#' || r._row_number = e.source_record_key)")
+        "'procurement__investments:' || r._file_path || '#' || r._row_number = e.source_record_key)"
+    )
     equity, operational, financial = rows[0]
     assert equity == 0
     assert operational > 0 and financial > 0

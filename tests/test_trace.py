@@ -35,7 +35,9 @@ def landing_sha256(file_path: str) -> str:
     return hashlib.sha256((SAMPLE_LANDING / file_path).read_bytes()).hexdigest()
 
 
-def figure_args(scope: str, scope2_method: str | None, category: int | None, approach: str = APPROACH) -> list[str]:
+def figure_args(
+    scope: str, scope2_method: str | None, category: int | None, approach: str = APPROACH
+) -> list[str]:
     args = ["--year", str(YEAR), "--approach", approach, "--scope", scope]
     if scope2_method:
         args += ["--scope2-method", scope2_method]
@@ -56,7 +58,9 @@ def reported(sample_run, scope: str, scope2_method: str | None, category: int | 
 
 def trace_json(sample_run, tmp_path: Path, *args: str) -> dict:
     out = tmp_path / "trace.json"
-    proc = run_carbon("trace", "--warehouse", str(sample_run.warehouse), *args, "--format", "json", "--out", str(out))
+    proc = run_carbon(
+        "trace", "--warehouse", str(sample_run.warehouse), *args, "--format", "json", "--out", str(out)
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "the trace reconciles" in proc.stdout
     return json.loads(out.read_text(encoding="utf-8"))
@@ -112,8 +116,9 @@ def test_reported_figure_reconciles_to_raw_rows_of_the_landing_files(sample_run,
     for r in rows:
         assert r["scope"] == spec["scope"] and r["reporting_year"] == YEAR
         # contribution = co2e x the approach's weight, co2e = gas mass x GWP
-        assert abs(Decimal(r["contribution_t"]) - Decimal(r["co2e_t"] * r["weight_operational_control"])) <= Decimal(
-            "1e-12")
+        assert abs(
+            Decimal(r["contribution_t"]) - Decimal(r["co2e_t"] * r["weight_operational_control"])
+        ) <= Decimal("1e-12")
         assert r["co2e_t"] == r["gas_mass_t"] * r["gwp_100"]
         # the factor with its provenance
         assert r["factor_value"] is not None and r["factor_source_document"] and r["factor_set_version"]
@@ -151,8 +156,20 @@ def test_scope2_market_csv_work_paper(sample_run, tmp_path):
     with out.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == emission_rows
-    for col in ("emission_id", "contribution_t", "formula", "factor_id", "factor_value", "factor_source_document",
-                "factor_publisher", "factor_set_version", "file_path", "row_number", "file_sha256", "raw_values"):
+    for col in (
+        "emission_id",
+        "contribution_t",
+        "formula",
+        "factor_id",
+        "factor_value",
+        "factor_source_document",
+        "factor_publisher",
+        "factor_set_version",
+        "file_path",
+        "row_number",
+        "file_sha256",
+        "raw_values",
+    ):
         assert col in rows[0]
     assert mart_sum_of_groups([{**r, "iso_category": int(r["iso_category"])} for r in rows]) == figure_t
     assert {r["scope2_method"] for r in rows} == {"market"}
@@ -165,7 +182,9 @@ def test_scope2_market_csv_work_paper(sample_run, tmp_path):
 
 
 def test_terminal_table_shows_top_rows_totals_and_reconciliation(sample_run):
-    proc = run_carbon("trace", "--warehouse", str(sample_run.warehouse), *figure_args("3", None, 1), "--top", "5")
+    proc = run_carbon(
+        "trace", "--warehouse", str(sample_run.warehouse), *figure_args("3", None, 1), "--top", "5"
+    )
     assert proc.returncode == 0, proc.stderr
     figure_t, emission_rows = reported(sample_run, "3", None, 1)
     assert f"= {figure_t:,.4f} t CO2e" in proc.stdout
@@ -191,12 +210,18 @@ def test_emission_id_trace_gives_the_factor_with_provenance(sample_run, tmp_path
     assert row["emission_id"] == emission_id and row["co2e_t"] == co2e_t
     assert (row["factor_id"], row["factor_value"], row["factor_unit"]) == (factor_id, value, unit)
     assert (row["factor_source_document"], row["factor_publisher"], row["factor_set_version"]) == (
-        document, publisher, version)
+        document,
+        publisher,
+        version,
+    )
     assert document and publisher and version
     assert row["file_sha256"] == landing_sha256(row["file_path"])
     assert row["raw_values"]["fuel"] == row["activity_code"]
     for r in rows:
-        assert r["figure_co2e_t"] == reported(sample_run, r["scope"], None, None, approach=r["consolidation_approach"])[0]
+        assert (
+            r["figure_co2e_t"]
+            == reported(sample_run, r["scope"], None, None, approach=r["consolidation_approach"])[0]
+        )
 
     proc = run_carbon("trace", "--warehouse", str(sample_run.warehouse), "--emission-id", emission_id)
     assert proc.returncode == 0, proc.stderr
@@ -204,11 +229,25 @@ def test_emission_id_trace_gives_the_factor_with_provenance(sample_run, tmp_path
 
 
 def test_formula_spells_out_a_unit_conversion():
-    row = dict(activity_quantity=100.0, activity_unit="t", factor_id="x", factor_value=0.0015, factor_unit="TJ",
-               factor_gas="N2O", gas="N2O", gas_mass_t=0.00293535, gwp_100=273.0, gwp_set="AR6", weight=0.5,
-               contribution_t=Decimal("0.400675275000"), method="gbt32150_combustion_default")
-    assert formula(row) == ("100 t × 0.0015 t N2O/TJ × 0.019569 TJ/t (unit conversion, gbt32150_combustion_default)"
-                            " = 0.00293535 t N2O × GWP 273 (AR6) × weight 0.5 = 0.400675275 t CO2e")
+    row = dict(
+        activity_quantity=100.0,
+        activity_unit="t",
+        factor_id="x",
+        factor_value=0.0015,
+        factor_unit="TJ",
+        factor_gas="N2O",
+        gas="N2O",
+        gas_mass_t=0.00293535,
+        gwp_100=273.0,
+        gwp_set="AR6",
+        weight=0.5,
+        contribution_t=Decimal("0.400675275000"),
+        method="gbt32150_combustion_default",
+    )
+    assert formula(row) == (
+        "100 t × 0.0015 t N2O/TJ × 0.019569 TJ/t (unit conversion, gbt32150_combustion_default)"
+        " = 0.00293535 t N2O × GWP 273 (AR6) × weight 0.5 = 0.400675275 t CO2e"
+    )
 
 
 @pytest.mark.parametrize(
@@ -227,7 +266,10 @@ def test_formula_spells_out_a_unit_conversion():
     ],
 )  # fmt: skip
 def test_unknown_figure_is_one_sentence(sample_run, args, sentence):
-    years = [r[0] for r in sample_run.query("select distinct reporting_year from marts.rpt_group_inventory order by 1")]
+    years = [
+        r[0]
+        for r in sample_run.query("select distinct reporting_year from marts.rpt_group_inventory order by 1")
+    ]
     categories = [r[0] for r in sample_run.query(
         "select distinct scope3_category from marts.rpt_group_inventory where reporting_year = ? and scope = '3' "
         "order by 1", [YEAR])]  # fmt: skip
@@ -235,7 +277,8 @@ def test_unknown_figure_is_one_sentence(sample_run, args, sentence):
     proc = run_carbon("trace", "--warehouse", str(sample_run.warehouse), *args)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        sentence.format(years=", ".join(map(str, years)), categories=", ".join(map(str, categories)))]
+        sentence.format(years=", ".join(map(str, years)), categories=", ".join(map(str, categories)))
+    ]
 
 
 def test_missing_warehouse_is_one_sentence(tmp_path):

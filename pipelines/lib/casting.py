@@ -75,7 +75,9 @@ def _parse_text_as(s: pl.Expr, type_: str) -> pl.Expr:
         d = s.str.replace(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$", "${1}")
         return d.str.to_date("%Y-%m-%d", strict=False)
     if type_ == "timestamp":
-        t = s.str.replace(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})$", "${1}").str.replace(" ", "T")
+        t = s.str.replace(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})$", "${1}").str.replace(
+            " ", "T"
+        )
         return pl.coalesce(
             t.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us"),
             t.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us"),
@@ -83,7 +85,11 @@ def _parse_text_as(s: pl.Expr, type_: str) -> pl.Expr:
             t.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")),
         )
     if type_ == "period":
-        p = s.str.replace_all(r"[/.年]", "-").str.replace(r"月$", "").str.replace(r"^(\d{4})(\d{2})$", "${1}-${2}")
+        p = (
+            s.str.replace_all(r"[/.年]", "-")
+            .str.replace(r"月$", "")
+            .str.replace(r"^(\d{4})(\d{2})$", "${1}-${2}")
+        )
         year = p.str.extract(r"^(\d{4})(?:-(\d{1,2}))?$", 1)
         month = p.str.extract(r"^(\d{4})-(\d{1,2})$", 2).cast(pl.Int32, strict=False)
         return (
@@ -95,7 +101,9 @@ def _parse_text_as(s: pl.Expr, type_: str) -> pl.Expr:
         )
     if type_ == "bool":
         low = s.str.to_lowercase()
-        return pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False).otherwise(None)
+        return (
+            pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False).otherwise(None)
+        )
     raise ValueError(type_)
 
 
@@ -161,7 +169,9 @@ def cast_to_contract(df: pl.DataFrame, dataset: Dataset, mapping: Mapping) -> Ca
                     pl.lit(col.name).alias("column_name"),
                     raw.alias("raw_value"),
                     pl.lit(CODE_BAD_TYPE).alias("check_code"),
-                    (pl.lit("'") + raw + pl.lit(f"' is not {TYPE_WORDS.get(col.type, col.type)}")).alias("reason"),
+                    (pl.lit("'") + raw + pl.lit(f"' is not {TYPE_WORDS.get(col.type, col.type)}")).alias(
+                        "reason"
+                    ),
                 )
             )
             .alias(f"__fail_type_{col.name}")

@@ -50,7 +50,9 @@ class Mapping:
             raise LandingError(f"{path}: expected a mapping with keys columns/values/units/encoding.")
         unknown = set(data) - {"columns", "values", "units", "encoding"}
         if unknown:
-            raise LandingError(f"{path}: unknown key(s) {sorted(unknown)}; allowed: columns, values, units, encoding.")
+            raise LandingError(
+                f"{path}: unknown key(s) {sorted(unknown)}; allowed: columns, values, units, encoding."
+            )
         return cls(
             columns={str(k).strip(): str(v).strip() for k, v in (data.get("columns") or {}).items()},
             values={
@@ -88,10 +90,7 @@ def discover(landing: Path, dataset: Dataset) -> list[LandingFile]:
         for p in folder.iterdir()
         if p.is_file() and p.suffix.lower() in BATCH_SUFFIXES and not p.name.startswith(("_", "."))
     )
-    return [
-        LandingFile(dataset.key, p, p.relative_to(landing).as_posix(), sha256_of(p))
-        for p in files
-    ]
+    return [LandingFile(dataset.key, p, p.relative_to(landing).as_posix(), sha256_of(p)) for p in files]
 
 
 @lru_cache(maxsize=1)
@@ -142,10 +141,14 @@ def read_batch(file: LandingFile, mapping: Mapping) -> pl.DataFrame:
     except (UnicodeDecodeError, LookupError) as exc:
         raise LandingError(f"{file.relative_path}: cannot decode the file ({exc}).") from None
     except Exception as exc:  # polars/fastexcel raise many types; all mean the same to a user
-        raise LandingError(f"{file.relative_path}: cannot read the file as {suffix[1:].upper()} ({exc}).") from None
+        raise LandingError(
+            f"{file.relative_path}: cannot read the file as {suffix[1:].upper()} ({exc})."
+        ) from None
     names = [mapping.columns.get(c.strip(), c.strip()) for c in df.columns]
     dupes = sorted({c for c in names if names.count(c) > 1})
     if dupes:
-        raise LandingError(f"{file.relative_path}: column(s) {dupes} appear more than once after the column mapping.")
+        raise LandingError(
+            f"{file.relative_path}: column(s) {dupes} appear more than once after the column mapping."
+        )
     df.columns = names
     return df

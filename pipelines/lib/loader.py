@@ -183,7 +183,9 @@ def load_id_for(ds: Dataset, file: LandingFile) -> str:
 def _delete_file(con: duckdb.DuckDBPyConnection, ds: Dataset, file_path: str) -> None:
     con.execute(f"delete from raw.{ds.raw_table} where _file_path = ?", [file_path])
     for table in ("quarantine", "row_findings", "check_results", "files"):
-        con.execute(f"delete from ingest.{table} where dataset_key = ? and file_path = ?", [ds.key, file_path])
+        con.execute(
+            f"delete from ingest.{table} where dataset_key = ? and file_path = ?", [ds.key, file_path]
+        )
 
 
 def load_dataset(
@@ -221,10 +223,14 @@ def load_dataset(
     try:
         for gone in sorted(set(known) - present):
             _delete_file(con, ds, gone)
-            outcomes.append(FileOutcome(gone, "removed", message="no longer in the landing folder; its rows were removed"))
+            outcomes.append(
+                FileOutcome(gone, "removed", message="no longer in the landing folder; its rows were removed")
+            )
 
         to_load: list[LandingFile] = []
-        loaded_shas = {sha: path for path, (sha, _v, st) in known.items() if path in present and st == "loaded"}
+        loaded_shas = {
+            sha: path for path, (sha, _v, st) in known.items() if path in present and st == "loaded"
+        }
         for f in files:
             prev = known.get(f.relative_path)
             # A duplicate is re-decided every run: its twin may have gone.
@@ -294,10 +300,17 @@ def load_dataset(
             )
             candidates = batch.join(contract_bad, on=["_file_path", "_row_number"], how="anti")
             plan_frames, check_rows = _run_validator(validator, ds, candidates, con)
-            findings = pl.concat(
-                [f.select("_file_path", *FAILURE_SCHEMA, "severity") for f in quarantine_frames + plan_frames],
-                how="vertical",
-            ) if (quarantine_frames or plan_frames) else None
+            findings = (
+                pl.concat(
+                    [
+                        f.select("_file_path", *FAILURE_SCHEMA, "severity")
+                        for f in quarantine_frames + plan_frames
+                    ],
+                    how="vertical",
+                )
+                if (quarantine_frames or plan_frames)
+                else None
+            )
             _write(con, ds, batch, findings, check_rows, file_meta, version, now, outcomes)
         con.commit()
     except Exception:
@@ -339,8 +352,16 @@ def _run_validator(
             failed = failed_by_file.get(fp, 0)
             success = chk.success if chk.level == "dataset" else failed == 0
             check_rows.append(
-                dict(file_path=fp, check_code=chk.check_code, severity=chk.severity, level=chk.level,
-                     success=success, evaluated_rows=n, failed_rows=failed, description=chk.description)
+                dict(
+                    file_path=fp,
+                    check_code=chk.check_code,
+                    severity=chk.severity,
+                    level=chk.level,
+                    success=success,
+                    evaluated_rows=n,
+                    failed_rows=failed,
+                    description=chk.description,
+                )
             )
     return frames, check_rows
 
@@ -362,8 +383,15 @@ def _write(
         else pl.DataFrame(schema={"_file_path": pl.String, "_row_number": pl.Int64})
     )
     good = batch.join(errors, on=["_file_path", "_row_number"], how="anti")
-    good = good.select(*ds.column_names, "_load_id", "_file_path", "_file_sha256",
-                       pl.col("_row_number"), "_loaded_at", "_extra_json")
+    good = good.select(
+        *ds.column_names,
+        "_load_id",
+        "_file_path",
+        "_file_sha256",
+        pl.col("_row_number"),
+        "_loaded_at",
+        "_extra_json",
+    )
     con.register("_carbon_good", good.to_arrow())
     con.execute(f"insert into raw.{ds.raw_table} by name select * from _carbon_good")
     con.unregister("_carbon_good")
@@ -427,7 +455,16 @@ def _write(
         _lf, load_id, _s = file_meta[row["file_path"]]
         con.execute(
             "insert into ingest.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [ds.key, row["file_path"], load_id, row["check_code"], row["severity"], row["level"],
-             row["success"], row["evaluated_rows"], row["failed_rows"], row["description"]],
+            [
+                ds.key,
+                row["file_path"],
+                load_id,
+                row["check_code"],
+                row["severity"],
+                row["level"],
+                row["success"],
+                row["evaluated_rows"],
+                row["failed_rows"],
+                row["description"],
+            ],
         )
-

@@ -19,7 +19,9 @@ class CarbonResource(dg.ConfigurableResource):
 
     @classmethod
     def from_locations(cls, loc: Locations) -> CarbonResource:
-        return cls(landing_dir=str(loc.landing), warehouse_path=str(loc.warehouse), config_path=str(loc.config))
+        return cls(
+            landing_dir=str(loc.landing), warehouse_path=str(loc.warehouse), config_path=str(loc.config)
+        )
 
     @property
     def landing(self) -> Path:

@@ -83,12 +83,15 @@ def _choice(data: dict, key: str, allowed: tuple[str, ...], default: str, where:
 def _scope_labels(value: Any, key: str, where: str) -> tuple[str, ...]:
     labels = value if isinstance(value, list) else None
     if not labels or any(str(v) not in SCOPE_LABELS for v in labels):
-        raise ConfigError(f"{where}: '{key}' is {value!r}; expected a non-empty list of scope labels "
-                          f"from {', '.join(SCOPE_LABELS)}.")
+        raise ConfigError(
+            f"{where}: '{key}' is {value!r}; expected a non-empty list of scope labels "
+            f"from {', '.join(SCOPE_LABELS)}."
+        )
     scopes = tuple(dict.fromkeys(str(v) for v in labels))
     if "2-location" in scopes and "2-market" in scopes:
-        raise ConfigError(f"{where}: '{key}' lists both '2-location' and '2-market'; "
-                          "Scope 2 counts once, by one method.")
+        raise ConfigError(
+            f"{where}: '{key}' lists both '2-location' and '2-market'; Scope 2 counts once, by one method."
+        )
     return scopes
 
 
@@ -106,7 +109,9 @@ def _intensity_scopes(data: dict, where: str) -> tuple[str, ...]:
     if intensity is None:
         return DEFAULT_INTENSITY_SCOPES
     if not isinstance(intensity, dict):
-        raise ConfigError(f"{where}: 'intensity' must be a mapping such as {{scopes: [\"1\", \"2-location\"]}}.")
+        raise ConfigError(
+            f'{where}: \'intensity\' must be a mapping such as {{scopes: ["1", "2-location"]}}.'
+        )
     if "scopes" not in intensity:
         return DEFAULT_INTENSITY_SCOPES
     return _scope_labels(intensity["scopes"], "intensity.scopes", where)
@@ -115,20 +120,26 @@ def _intensity_scopes(data: dict, where: str) -> tuple[str, ...]:
 def _targets(data: dict, where: str, intensity_scopes: tuple[str, ...]) -> tuple[dict, ...]:
     raw = data.get("targets") or []
     if not isinstance(raw, list):
-        raise ConfigError(f"{where}: 'targets' must be a list of targets (name, kind, scopes, base_year, "
-                          "target_year, reduction_pct).")
+        raise ConfigError(
+            f"{where}: 'targets' must be a list of targets (name, kind, scopes, base_year, "
+            "target_year, reduction_pct)."
+        )
     targets: list[dict] = []
     names: set[str] = set()
     for i, target in enumerate(raw):
         at = f"targets[{i}]"
         if not isinstance(target, dict):
-            raise ConfigError(f"{where}: '{at}' must be a mapping with name, kind, scopes, base_year, "
-                              "target_year and reduction_pct.")
+            raise ConfigError(
+                f"{where}: '{at}' must be a mapping with name, kind, scopes, base_year, "
+                "target_year and reduction_pct."
+            )
         name = str(target.get("name") or "").strip()
         if not name:
             raise ConfigError(f"{where}: '{at}.name' is required.")
         if name in names:
-            raise ConfigError(f"{where}: '{at}.name' {name!r} is used by another target; names must be unique.")
+            raise ConfigError(
+                f"{where}: '{at}.name' {name!r} is used by another target; names must be unique."
+            )
         names.add(name)
         at = f"targets[{i}] ({name})"
         kind = _choice(target, "kind", TARGET_KINDS, "absolute", f"{where} {at}")
@@ -138,20 +149,25 @@ def _targets(data: dict, where: str, intensity_scopes: tuple[str, ...]) -> tuple
             scopes = _scope_labels(target.get("scopes"), f"{at}.scopes", where)
         if kind == "intensity" and set(scopes) != set(intensity_scopes):
             # progress is read from fct_intensity, whose numerator is intensity.scopes
-            raise ConfigError(f"{where}: '{at}.scopes' {list(scopes)} must be the numerator of the intensities, "
-                              f"'intensity.scopes' {list(intensity_scopes)}, for an intensity target.")
+            raise ConfigError(
+                f"{where}: '{at}.scopes' {list(scopes)} must be the numerator of the intensities, "
+                f"'intensity.scopes' {list(intensity_scopes)}, for an intensity target."
+            )
         base_year = _year(target.get("base_year"), f"{at}.base_year", where)
         target_year = _year(target.get("target_year"), f"{at}.target_year", where)
         if target_year <= base_year:
-            raise ConfigError(f"{where}: '{at}.target_year' ({target_year}) must be after its base_year "
-                              f"({base_year}).")
+            raise ConfigError(
+                f"{where}: '{at}.target_year' ({target_year}) must be after its base_year ({base_year})."
+            )
         pct = target.get("reduction_pct")
         try:
             if isinstance(pct, bool):
                 raise TypeError
             reduction_pct = float(pct)
         except (TypeError, ValueError):
-            raise ConfigError(f"{where}: '{at}.reduction_pct' must be a number from 0 to 100, not {pct!r}.") from None
+            raise ConfigError(
+                f"{where}: '{at}.reduction_pct' must be a number from 0 to 100, not {pct!r}."
+            ) from None
         if not 0 <= reduction_pct <= 100:
             raise ConfigError(f"{where}: '{at}.reduction_pct' is {pct!r}; expected a number from 0 to 100.")
         denominator = target.get("denominator")
@@ -159,27 +175,41 @@ def _targets(data: dict, where: str, intensity_scopes: tuple[str, ...]) -> tuple
             denominator = str(denominator or "").strip()
             product = denominator.split(":", 1)[1].strip() if denominator.startswith("production:") else ""
             if denominator not in FINANCIAL_DENOMINATORS and not product:
-                raise ConfigError(f"{where}: '{at}.denominator' is {target.get('denominator')!r}; an intensity "
-                                  "target needs revenue, output_value or production:<product>.")
+                raise ConfigError(
+                    f"{where}: '{at}.denominator' is {target.get('denominator')!r}; an intensity "
+                    "target needs revenue, output_value or production:<product>."
+                )
             if product:
                 denominator = f"production:{product}"
         elif denominator not in (None, ""):
-            raise ConfigError(f"{where}: '{at}.denominator' only applies to intensity targets, and this one is "
-                              f"{kind}.")
+            raise ConfigError(
+                f"{where}: '{at}.denominator' only applies to intensity targets, and this one is {kind}."
+            )
         else:
             denominator = None
         # Extra keys are kept (other models may read them); the validated ones
         # are normalised so dbt sees one type per key.
-        targets.append({**target, "name": name, "kind": kind, "scopes": list(scopes), "base_year": base_year,
-                        "target_year": target_year, "reduction_pct": reduction_pct, "denominator": denominator})
+        targets.append(
+            {
+                **target,
+                "name": name,
+                "kind": kind,
+                "scopes": list(scopes),
+                "base_year": base_year,
+                "target_year": target_year,
+                "reduction_pct": reduction_pct,
+                "denominator": denominator,
+            }
+        )
     return tuple(targets)
 
 
 def _neutrality(data: dict, where: str) -> dict:
     raw = data.get("neutrality") or {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: 'neutrality' must be a mapping such as {{year: 2060, scopes: [\"1\", "
-                          "\"2-market\"]}}.")
+        raise ConfigError(
+            f'{where}: \'neutrality\' must be a mapping such as {{year: 2060, scopes: ["1", "2-market"]}}}}.'
+        )
     neutrality = dict(raw)
     if "year" in neutrality:
         neutrality["year"] = _year(neutrality["year"], "neutrality.year", where)
@@ -220,9 +250,12 @@ def load_settings(path: Path) -> Settings:
         base_year=base_years,
         recalculation_threshold_pct=threshold,
         gwp_set=_choice(data, "gwp_set", GWP_SETS, "AR6", where),
-        scope2_location_factor=_choice(scope2, "location_factor", LOCATION_LEVELS, "national", where + " scope2"),
-        scope2_location_family=_choice(scope2, "location_family", ("grid_average", "ets"), "grid_average",
-                                       where + " scope2"),
+        scope2_location_factor=_choice(
+            scope2, "location_factor", LOCATION_LEVELS, "national", where + " scope2"
+        ),
+        scope2_location_family=_choice(
+            scope2, "location_family", ("grid_average", "ets"), "grid_average", where + " scope2"
+        ),
         targets=_targets(data, where, intensity_scopes),
         neutrality=_neutrality(data, where),
         ets_price_per_t=ets_price,

@@ -116,7 +116,9 @@ class Trace:
 def open_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse, read-only; a missing file or unbuilt marts is a TraceError."""
     if not path.is_file():
-        raise TraceError(f"There is no warehouse at {path}; run `carbon run` first or name it with --warehouse.")
+        raise TraceError(
+            f"There is no warehouse at {path}; run `carbon run` first or name it with --warehouse."
+        )
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
@@ -163,7 +165,9 @@ def validate_key(key: FigureKey) -> None:
     if key.scope not in SCOPES:
         raise TraceError(f"The scope '{key.scope}' is unknown; use one of {', '.join(SCOPES)}.")
     if key.scope == "2" and key.scope2_method not in SCOPE2_METHODS:
-        raise TraceError("A Scope 2 figure is location- or market-based; add --scope2-method location|market.")
+        raise TraceError(
+            "A Scope 2 figure is location- or market-based; add --scope2-method location|market."
+        )
     if key.scope != "2" and key.scope2_method is not None:
         raise TraceError(f"--scope2-method applies to Scope 2 only, not to scope {key.scope}.")
     if key.scope == "3" and key.scope3_category is None:
@@ -243,7 +247,9 @@ def trace_emission(con: duckdb.DuckDBPyConnection, emission_id: str,
     if unknown or not approaches:
         raise TraceError(f"The consolidation approach '{', '.join(unknown)}' is unknown; "
                          f"use one of {', '.join(APPROACHES)}.")  # fmt: skip
-    found = con.execute("select count(*) from marts.fct_emissions where emission_id = ?", [emission_id]).fetchone()[0]
+    found = con.execute(
+        "select count(*) from marts.fct_emissions where emission_id = ?", [emission_id]
+    ).fetchone()[0]
     if not found:
         raise TraceError(f"No emission row with emission_id '{emission_id}' in fct_emissions.")
     branches = " union all ".join(
@@ -275,7 +281,9 @@ def trace_emission(con: duckdb.DuckDBPyConnection, emission_id: str,
     finally:
         con.execute(f"drop table if exists {_CELL}")
     first = rows[0]
-    return Trace("emission", None, None, first.get("gwp_set"), 1, first["co2e_t_decimal"], rows, checks=checks)
+    return Trace(
+        "emission", None, None, first.get("gwp_set"), 1, first["co2e_t_decimal"], rows, checks=checks
+    )
 
 
 # ---------------------------------------------------------------- shared steps
@@ -327,7 +335,9 @@ def _materialise_cell(con: duckdb.DuckDBPyConnection, select: str, params: list[
 
 def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Raw tables the cell's rows point at that exist (names come from data: checked before use)."""
-    wanted = [r[0] for r in con.execute(f"select distinct raw_table from {_CELL} where raw_table <> ''").fetchall()]
+    wanted = [
+        r[0] for r in con.execute(f"select distinct raw_table from {_CELL} where raw_table <> ''").fetchall()
+    ]
     return [t for t in sorted(wanted) if _exists(con, "raw", t)]
 
 
@@ -347,7 +357,9 @@ def _raw_union(con: duckdb.DuckDBPyConnection, with_values: bool) -> str:
     return " union all ".join(parts)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, limit: int | None, order: str = "contribution") -> list[dict[str, Any]]:
+def _rows(
+    con: duckdb.DuckDBPyConnection, limit: int | None, order: str = "contribution"
+) -> list[dict[str, Any]]:
     order_by = ("case c.consolidation_approach " + " ".join(f"when '{a}' then {i}" for i, a in enumerate(APPROACHES))
                 + " end" if order == "approach" else "c.contribution_t desc, c.co2e_t desc, c.emission_id")  # fmt: skip
     sql = f"""
@@ -359,7 +371,7 @@ def _rows(con: duckdb.DuckDBPyConnection, limit: int | None, order: str = "contr
             left join raw_rows as r
                 on r.raw_table = c.raw_table and r._file_path = c.file_path and r._row_number = c.row_number
         )
-        select * from ranked {'where rank <= ?' if limit is not None else ''} order by rank
+        select * from ranked {"where rank <= ?" if limit is not None else ""} order by rank
     """
     rows = _dicts(con.execute(sql, [limit] if limit is not None else []))
     return [_finish_row(r) for r in rows]
@@ -370,8 +382,11 @@ def _finish_row(r: dict[str, Any]) -> dict[str, Any]:
     r["raw_values"] = {k: v for k, v in raw.items() if not k.startswith("_")} if raw else None
     if raw and raw.get("_extra_json"):
         r["raw_values"]["_extra_json"] = raw["_extra_json"]
-    r["is_raw_resolved"] = bool(raw) and r.get("raw_file_sha256") is not None \
+    r["is_raw_resolved"] = (
+        bool(raw)
+        and r.get("raw_file_sha256") is not None
         and r.get("raw_file_sha256") == r.get("file_sha256")
+    )
     r["formula"] = formula(r)
     return r
 
@@ -434,7 +449,12 @@ def _row_checks(con: duckdb.DuckDBPyConnection) -> list[Check]:
     return [
         Check("each row: co2e_t = gas_mass_t x gwp_100", str(n), str(gwp_ok), gwp_ok == n),
         Check("each row's factor is in dim_emission_factors", str(n), str(factor_ok), factor_ok == n),
-        Check("each row resolves to its raw row; file sha256 = ingest.files", str(n), str(resolved), resolved == n),
+        Check(
+            "each row resolves to its raw row; file sha256 = ingest.files",
+            str(n),
+            str(resolved),
+            resolved == n,
+        ),
     ]
 
 
@@ -475,7 +495,9 @@ def formula(r: dict[str, Any]) -> str:
             k = mass / (q * fv)
             if not math.isclose(k, 1.0, rel_tol=1e-9):
                 per = f" {funit}/{unit}" if funit != unit else ""
-                parts.append(f"{k:.10g}{per} ({'unit conversion, ' if funit != unit else ''}{r.get('method')})")
+                parts.append(
+                    f"{k:.10g}{per} ({'unit conversion, ' if funit != unit else ''}{r.get('method')})"
+                )
         head = " × ".join(parts) + f" = {_n(mass)} t {gas}"
     tail = f" × GWP {_n(gwp)} ({r.get('gwp_set')})"
     if r.get("weight") is not None:
@@ -611,7 +633,9 @@ def _render_factors(trace: Trace, console) -> None:
 
     tab = Table(title=f"Factors ({len(trace.factors)}) 排放因子", title_justify="left")
     for col in ("factor_id", "value", "unit", "source document", "publisher", "version", "rows", "t CO2e"):
-        tab.add_column(col, justify="right" if col in ("value", "rows", "t CO2e") else "left", overflow="fold")
+        tab.add_column(
+            col, justify="right" if col in ("value", "rows", "t CO2e") else "left", overflow="fold"
+        )
     for f in trace.factors[:15]:
         tab.add_row(f["factor_id"], _n(f["factor_value"]), f"t {f['factor_gas']}/{f['factor_unit']}",
                     f["source_document"], f["publisher"], f["factor_set_version"], f"{f['rows']:,}",
@@ -642,16 +666,25 @@ def _render_emission(trace: Trace, console) -> None:
     tab = Table(title=f"追溯 Trace: emission {r['emission_id']}", title_justify="left", show_header=False)
     tab.add_column("field", style="bold")
     tab.add_column("value", overflow="fold")
-    scope = r["scope"] + (f" ({r['scope2_method']}-based)" if r["scope2_method"] else "") + (
-        f" category {r['scope3_category']}" if r["scope3_category"] is not None else "")
+    scope = (
+        r["scope"]
+        + (f" ({r['scope2_method']}-based)" if r["scope2_method"] else "")
+        + (f" category {r['scope3_category']}" if r["scope3_category"] is not None else "")
+    )
     for label, value in (
         ("year / scope", f"{r['reporting_year']} / {scope}"),
         ("entity / facility", f"{r['entity_id']} / {r['facility_id'] or '—'}"),
         ("period", f"{r['period_start']} … {r['period_end']}"),
-        ("activity", f"{r['source_type']}: {r['activity_code']}, {_n(r['activity_quantity'])} {r['activity_unit']}"),
+        (
+            "activity",
+            f"{r['source_type']}: {r['activity_code']}, {_n(r['activity_quantity'])} {r['activity_unit']}",
+        ),
         ("method", r["method"]),
-        ("gas", f"{r['gas']} {_n(r['gas_mass_t'])} t × GWP {_n(r['gwp_100'])} ({r['gwp_set']}) = "
-                f"{_n(r['co2e_t'])} t CO2e"),
+        (
+            "gas",
+            f"{r['gas']} {_n(r['gas_mass_t'])} t × GWP {_n(r['gwp_100'])} ({r['gwp_set']}) = "
+            f"{_n(r['co2e_t'])} t CO2e",
+        ),
         ("factor", f"{r['factor_id']} = {_n(r['factor_value'])} t {r['factor_gas']}/{r['factor_unit']}"),
         ("factor derivation", r["factor_derivation"]),
         ("factor source", f"{r['factor_source_document']} — {r['factor_publisher']}"),
@@ -659,7 +692,10 @@ def _render_emission(trace: Trace, console) -> None:
         ("factor selection", r["factor_selection_reason"]),
         ("formula", formula({**r, "weight": None})),
         ("source record", r["source_record_key"]),
-        ("file sha256", f"{r['file_sha256']} ({'matches the raw row' if r['is_raw_resolved'] else 'NOT resolved'})"),
+        (
+            "file sha256",
+            f"{r['file_sha256']} ({'matches the raw row' if r['is_raw_resolved'] else 'NOT resolved'})",
+        ),
         ("raw row", json.dumps(r["raw_values"], ensure_ascii=False, default=str) if r["raw_values"] else "—"),
     ):
         tab.add_row(label, "—" if value is None else str(value))

@@ -26,7 +26,9 @@ class Locations:
     config: Path
 
     @classmethod
-    def resolve(cls, landing: str | None = None, warehouse: str | None = None, config: str | None = None) -> Locations:
+    def resolve(
+        cls, landing: str | None = None, warehouse: str | None = None, config: str | None = None
+    ) -> Locations:
         return cls(
             landing=Path(landing or os.environ.get(ENV_LANDING) or SAMPLE_LANDING_DIR).resolve(),
             warehouse=Path(warehouse or os.environ.get(ENV_WAREHOUSE) or DEFAULT_WAREHOUSE).resolve(),

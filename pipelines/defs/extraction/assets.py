@@ -6,7 +6,6 @@ Master data (entities, facilities, meters) load first: the plan checks movement
 data against the ids they define.
 """
 
-
 import dagster as dg
 from dagster import AssetExecutionContext
 

@@ -10,7 +10,6 @@ reconcile (rows read = rows loaded + rows quarantined). Quarantined rows and
 warnings are reported as a WARN result, which does not block.
 """
 
-
 import dagster as dg
 
 from pipelines.defs.extraction.assets import asset_key
@@ -87,9 +86,11 @@ def build_gate(ds: Dataset) -> dg.AssetChecksDefinition:
         metadata["summary"] = summary
         if blocked:
             return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
-        clean = metadata["quarantined_rows"] == 0 and metadata["failed_checks"] == "none" and not metadata[
-            "unreadable_files"
-        ]
+        clean = (
+            metadata["quarantined_rows"] == 0
+            and metadata["failed_checks"] == "none"
+            and not metadata["unreadable_files"]
+        )
         return dg.AssetCheckResult(passed=clean, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
 
     return _gate

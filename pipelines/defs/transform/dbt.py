@@ -5,7 +5,6 @@ sources map to the extraction assets through ``meta.dagster.asset_key`` in the
 generated sources files, so the graph runs landing -> raw -> dbt in one job.
 """
 
-
 import contextlib
 import os
 import sys
@@ -78,7 +77,9 @@ ensure_manifest()
 def carbon_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
     os.environ[ENV_WAREHOUSE] = carbon.warehouse_path  # read by profiles.yml
     settings = carbon.settings()
-    say(f"dbt      build (gwp_set={settings.gwp_set}, scope2 location factor={settings.scope2_location_factor})")
+    say(
+        f"dbt      build (gwp_set={settings.gwp_set}, scope2 location factor={settings.scope2_location_factor})"
+    )
     log_path = carbon.warehouse.parent / "dbt_build.log"
     # Unit tests pin the code to hand calculations: `make test` runs them (dbt test --select
     # test_type:unit); the data a run brings cannot change their outcome, so a run skips them.

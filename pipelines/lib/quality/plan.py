@@ -323,7 +323,9 @@ _PLANS: dict[tuple, Plan] = {}
 
 def _seed_stamps(seeds_dir: Path) -> tuple:
     try:
-        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in seeds_dir.glob("*.csv")))
+        return tuple(
+            sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in seeds_dir.glob("*.csv"))
+        )
     except OSError:
         return ()
 
