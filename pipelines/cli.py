@@ -349,7 +349,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """The annual GHG inventory report of one year: one self-contained bilingual HTML file."""
+    """The annual GHG inventory report of one year: a self-contained bilingual HTML file and a PDF."""
     from pipelines.lib import report
     from pipelines.lib.settings import ConfigError, load_settings
     from pipelines.lib.warehouse import Locations
@@ -360,16 +360,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise UserError(str(exc)) from None
     out = Path(args.out) if args.out else report.default_out_dir()
+    formats = report.formats_for(Path(args.out) if args.out else None, args.format)
     try:
-        path = report.build_report(loc.warehouse, args.year, settings, loc.config, out)
+        paths = report.build_report(loc.warehouse, args.year, settings, loc.config, out, formats)
     except report.ReportError as exc:
         raise UserError(str(exc)) from None
     except OSError as exc:
         raise UserError(f"Cannot write {out} ({exc.strerror or exc}).") from None
-    print(
-        f"年度温室气体排放报告 GHG inventory report {args.year}: {path} (open it in a browser; print it to PDF "
-        "from there)."
-    )
+    for path in paths:
+        how = "open it in a browser" if path.suffix != ".pdf" else "PDF"
+        print(f"年度温室气体排放报告 GHG inventory report {args.year}: {path} ({how})")
     return 0
 
 
@@ -483,12 +483,18 @@ def build_parser() -> argparse.ArgumentParser:
     lock.set_defaults(func=cmd_lock)
 
     rep = sub.add_parser(
-        "report", help="the annual GHG inventory report of a year: bilingual, self-contained HTML"
+        "report", help="the annual GHG inventory report of a year: bilingual, self-contained HTML and PDF"
     )
     rep.add_argument("--year", type=int, required=True, help="reporting year")
     rep.add_argument(
         "--out",
-        help="folder (or .html file) to write; default: build/reports/ (ghg_inventory_report_YYYY.html)",
+        help="folder (or .html / .pdf file) to write; default: build/reports/ "
+        "(ghg_inventory_report_YYYY.html and .pdf)",
+    )
+    rep.add_argument(
+        "--format",
+        choices=["html", "pdf", "both"],
+        help="what to write (default: the format --out's suffix names, else both)",
     )
     rep.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
     rep.add_argument(

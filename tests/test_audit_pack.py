@@ -46,6 +46,7 @@ def test_pack_holds_every_part_and_checksums_verify(pack):
         "trace/figures.csv",
         "manifest/input_files.csv",
         f"report/ghg_inventory_report_{YEAR}.html",
+        f"report/ghg_inventory_report_{YEAR}.pdf",
         "factors/emission_factors_used.csv",
         "factors/gwp_used.csv",
         "data_quality/plan.yml",

@@ -1,8 +1,9 @@
-"""`carbon report`: the annual GHG inventory report, one self-contained bilingual HTML file.
+"""`carbon report`: the annual GHG inventory report, a self-contained bilingual HTML file and a PDF.
 
 The report of the sample group (`sample_run`) is made through the CLI, as a
 user makes it; its embedded figures (#report-data) are compared with the
-marts exactly (no tolerance: they are the marts' own doubles).
+marts exactly (no tolerance: they are the marts' own doubles), and the PDF's
+text (read back with pypdf) shows the marts' figures as the HTML does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_CONFIG, run_carbon, write_config
+from pypdf import PdfReader
 
 YEAR = 2023
 APPROACH = "operational_control"  # the sample group's primary approach (sample_group/carbon.yml)
@@ -46,8 +48,29 @@ def make_report(warehouse: Path, out: Path, *extra: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def report_html(sample_run, tmp_path_factory) -> str:
-    return make_report(sample_run.warehouse, tmp_path_factory.mktemp("report")).read_text(encoding="utf-8")
+def report_path(sample_run, tmp_path_factory) -> Path:
+    """The HTML report; the PDF is beside it (both are written by default)."""
+    return make_report(sample_run.warehouse, tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="module")
+def report_html(report_path) -> str:
+    return report_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def report_pdf(report_path) -> PdfReader:
+    return PdfReader(report_path.with_suffix(".pdf"))
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace: a PDF line may break inside a phrase (and inside Chinese, anywhere)."""
+    return "".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def pdf_text(report_pdf) -> str:
+    return "".join(squeeze(page.extract_text()) for page in report_pdf.pages)
 
 
 @pytest.fixture(scope="module")
@@ -161,21 +184,67 @@ def test_report_is_bilingual_with_every_clause_9_section(report_html):
     assert "does not quantify</strong> a numeric uncertainty range" in report_html
 
 
-def test_same_warehouse_gives_byte_identical_report(sample_run, report_html, tmp_path):
-    again = make_report(sample_run.warehouse, tmp_path / "again").read_bytes()
-    assert again == report_html.encode("utf-8")
+def test_same_warehouse_gives_byte_identical_report(sample_run, report_path, tmp_path):
+    again = make_report(sample_run.warehouse, tmp_path / "again")
+    assert again.read_bytes() == report_path.read_bytes()
+    assert again.with_suffix(".pdf").read_bytes() == report_path.with_suffix(".pdf").read_bytes()
     # wherever the warehouse lies: the report names files, not absolute paths
     copy = tmp_path / "elsewhere" / "carbon.duckdb"
     copy.parent.mkdir()
     shutil.copyfile(sample_run.warehouse, copy)
-    assert make_report(copy, tmp_path / "copy").read_bytes() == again
+    elsewhere = make_report(copy, tmp_path / "copy")
+    assert elsewhere.read_bytes() == again.read_bytes()
+    assert elsewhere.with_suffix(".pdf").read_bytes() == again.with_suffix(".pdf").read_bytes()
+
+
+def test_pdf_has_every_clause_9_section_in_both_languages(report_pdf, pdf_text):
+    outline = [entry.title for entry in report_pdf.outline]
+    assert len(outline) == len(CLAUSE_9_HEADINGS)
+    for (zh, en), title in zip(CLAUSE_9_HEADINGS, outline, strict=True):
+        assert zh in title and en in title, title
+        assert squeeze(zh) in pdf_text and squeeze(en) in pdf_text
+    for phrase in ("不确定性声明", "Uncertainty statement", "基于市场", "market-based", "运营控制权法",
+                   "does not quantify a numeric uncertainty range", "report.responsible_person"):  # fmt: skip
+        assert squeeze(phrase) in pdf_text, phrase
+    assert f"GHG Inventory Report {YEAR}" in report_pdf.metadata.title
+    # the PDF speaks of itself, not of the HTML page's embedded JSON or of printing it
+    assert squeeze("This PDF has the content of the HTML report of the same year") in pdf_text
+    assert squeeze("print this page") not in pdf_text
+
+
+def test_pdf_shows_the_figures_of_the_marts(sample_run, figures, pdf_text):
+    rows = sample_run.query(
+        "select consolidation_approach, scope, scope2_method, scope3_category, co2e_t from marts.rpt_group_inventory "
+        "where reporting_year = ?", [YEAR])  # fmt: skip
+    assert len(rows) > 40
+    # every cell of every approach: Scope 1, Scope 2 by method, each Scope 3 category, biogenic CO2
+    for approach, scope, method, category, value in rows:
+        assert f"{value:,.1f}" in pdf_text, (approach, scope, method, category, value)
+    for approach, inv in figures["inventory"]["by_approach"].items():
+        assert f"{inv['scope3_t']:,.1f}" in pdf_text, approach
+    base = [b for b in figures["baseline"]["rows"] if b["consolidation_approach"] == APPROACH]
+    assert base and all(f"{b['applied_base_t']:,.1f}" in pdf_text for b in base)
+
+
+def test_pdf_is_self_contained(report_path, report_pdf):
+    data = report_path.with_suffix(".pdf").read_bytes()
+    assert data.startswith(b"%PDF-")
+    for action in (b"/URI", b"/Launch", b"/GoToR", b"/JavaScript", b"/EmbeddedFile"):
+        assert action not in data, action
+    fonts = set()
+    for page in report_pdf.pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    # the standard PDF fonts and the Adobe-GB1 CID font every PDF reader supplies: no font file to fetch
+    assert fonts <= {"/Helvetica", "/Helvetica-Bold", "/Helvetica-Oblique", "/Courier", "/STSong-Light"}
+    assert "/STSong-Light" in fonts
 
 
 def test_responsible_person_comes_from_the_configuration(sample_run, tmp_path):
     config = write_config(tmp_path / "carbon.yml", report={"responsible_person": "王敏 (EHS director)"})
-    html = make_report(sample_run.warehouse, tmp_path / "out", "--config", str(config)).read_text(
-        encoding="utf-8"
-    )
+    html = make_report(
+        sample_run.warehouse, tmp_path / "out", "--config", str(config), "--format", "html"
+    ).read_text(encoding="utf-8")
     assert "王敏 (EHS director)" in html and "report.responsible_person" not in html
 
 
@@ -189,4 +258,4 @@ def test_unknown_year_or_missing_warehouse_is_one_sentence(sample_run, tmp_path)
                       "--config", str(SAMPLE_CONFIG))  # fmt: skip
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "no warehouse" in proc.stderr
-    assert not list(tmp_path.glob("*.html"))
+    assert not list(tmp_path.glob("*.html")) and not list(tmp_path.glob("*.pdf"))

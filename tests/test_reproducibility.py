@@ -131,16 +131,17 @@ def test_two_runs_over_the_same_inputs_give_identical_marts(repro):
 
 
 def test_two_runs_over_the_same_inputs_give_a_byte_identical_report(repro, tmp_path):
-    # issue 6: run twice and compare report bytes - two warehouses built independently
+    # issue 6: run twice and compare report bytes - two warehouses built independently; HTML and PDF
     reports = []
     for name in ("a", "b"):
         out = tmp_path / f"report_{name}.html"
         proc = run_carbon("report", "--year", "2023", "--warehouse", str(repro[name].warehouse),
-                          "--config", str(repro["config"]), "--out", str(out))  # fmt: skip
+                          "--config", str(repro["config"]), "--out", str(out), "--format", "both")  # fmt: skip
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-        reports.append(out.read_bytes())
-    assert len(reports[0]) > 10_000
-    assert reports[0] == reports[1]
+        reports.append((out.read_bytes(), out.with_suffix(".pdf").read_bytes()))
+    assert len(reports[0][0]) > 10_000 and reports[0][1].startswith(b"%PDF-")
+    assert reports[0][0] == reports[1][0]
+    assert reports[0][1] == reports[1][1]
 
 
 def test_two_runs_over_the_same_inputs_have_identical_manifests_apart_from_ids_and_timings(repro):

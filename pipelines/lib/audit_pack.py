@@ -3,7 +3,7 @@
 Contents (all read from the warehouse, read-only, plus the committed plan):
 
     README.txt                          what is in the pack and how to check it (中文 / English)
-    report/ghg_inventory_report_YYYY.html   the annual report, when the report module is available
+    report/ghg_inventory_report_YYYY.html, .pdf   the annual report (bilingual HTML and PDF)
     trace/figures.csv                   every reported figure of the year (rpt_group_inventory cell) with
                                         its emission rows, the reconciliation result and its work paper
     trace/<cell>.csv                    the work paper of each figure: every contributing emission row with
@@ -105,7 +105,7 @@ def _readme(year: int, warehouse: Path) -> bytes:
 
 中文
   本资料包由 `carbon audit-pack --year {year}` 从数据仓库 {warehouse.name} 生成，内容如下：
-  report/        年度温室气体排放报告（HTML，中英双语，离线可读）
+  report/        年度温室气体排放报告（HTML 与 PDF，中英双语，离线可读）
   trace/         每个报告数字（rpt_group_inventory 的单元格）的追溯底稿：排放行、因子及来源文件、
                  公式、原始数据行（文件路径、行号、sha256）；figures.csv 列出全部数字及核对结果
   manifest/      运行清单与全部输入文件的 sha256
@@ -115,7 +115,7 @@ def _readme(year: int, warehouse: Path) -> bytes:
 
 English
   Made by `carbon audit-pack --year {year}` from the warehouse {warehouse.name}:
-  report/        the annual GHG inventory report (self-contained bilingual HTML)
+  report/        the annual GHG inventory report (self-contained bilingual HTML, and PDF)
   trace/         the work paper of every reported figure (a cell of rpt_group_inventory): its
                  emission rows with factor, source document, formula and raw row (file, row,
                  sha256); figures.csv lists every figure with its reconciliation result
@@ -126,20 +126,14 @@ English
 """.encode()
 
 
-def _report_html(warehouse: Path, year: int, config: Path | None) -> bytes | None:
-    """The annual report as bytes, if the report module of this version can render it."""
+def _report_files(warehouse: Path, year: int, config: Path | None) -> dict[str, bytes]:
+    """The annual report as HTML and PDF bytes."""
+    from pipelines.lib import report as report_module
+
     try:
-        from pipelines.lib import report as report_module
-    except ImportError:
-        return None
-    render: Callable[..., Any] | None = getattr(report_module, "render_report_html", None)
-    if render is None:
-        return None
-    try:
-        html = render(warehouse, year, config=config)
-    except getattr(report_module, "ReportError", RuntimeError) as exc:
+        return report_module.render_report_files(warehouse, year, config=config)
+    except report_module.ReportError as exc:
         raise AuditPackError(f"The report cannot be made: {exc}") from None
-    return html.encode("utf-8") if isinstance(html, str) else html
 
 
 def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | None = None,
@@ -215,11 +209,8 @@ def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | No
         if source.is_file():
             entries[name] = source.read_bytes()
     say("pack     report")
-    html = _report_html(warehouse, year, config)
-    if html is None:
-        pack.parts_missing.append("report/ (the report module is not available)")
-    else:
-        entries[f"report/ghg_inventory_report_{year}.html"] = html
+    for fmt, data in _report_files(warehouse, year, config).items():
+        entries[f"report/ghg_inventory_report_{year}.{fmt}"] = data
     entries["README.txt"] = _readme(year, warehouse)
 
     pack.files = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(entries.items())}

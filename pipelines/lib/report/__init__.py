@@ -1,13 +1,11 @@
-"""The annual GHG inventory report (ISO 14064-1 clause 9): one self-contained bilingual HTML file.
+"""The annual GHG inventory report (ISO 14064-1 clause 9): a self-contained bilingual HTML file and a PDF.
 
 ``build_report`` reads the marts read-only (``data``), draws the charts as
 inline SVG (``svg``) and renders ``templates/inventory_report.html``
 (``render``). The figures are embedded as JSON (``#report-data``) so anyone
-can compare the report with the marts. Same warehouse, same bytes.
-
-PDF: not produced. The registry's HTML-to-PDF converters need system
-libraries (WeasyPrint: Pango) or a browser; the page has print CSS, so a
-browser's "Print → Save as PDF" gives the PDF (docs/decisions.md).
+can compare the report with the marts. The PDF (``pdf``) is laid out with
+ReportLab from the same page and chart specs. Same warehouse, same bytes,
+for both files.
 """
 
 from __future__ import annotations
@@ -23,17 +21,23 @@ from pipelines.lib.report.render import render
 from pipelines.lib.settings import ConfigError, Settings, load_settings
 
 __all__ = [
+    "FORMATS",
     "ReportError",
     "build_report",
+    "collect_figures",
     "default_out_dir",
+    "formats_for",
+    "render_report_files",
     "render_report_html",
     "report_filename",
     "report_options",
 ]
 
+FORMATS = ("html", "pdf")
 
-def report_filename(year: int) -> str:
-    return f"ghg_inventory_report_{year}.html"
+
+def report_filename(year: int, fmt: str = "html") -> str:
+    return f"ghg_inventory_report_{year}.{fmt}"
 
 
 def report_options(config: Path) -> dict[str, Any]:
@@ -51,10 +55,10 @@ def report_options(config: Path) -> dict[str, Any]:
     return options or {}
 
 
-def render_report_html(
+def collect_figures(
     warehouse: Path, year: int, *, config: Path | None = None, settings: Settings | None = None
-) -> str:
-    """The report of ``year`` as HTML text (used by ``carbon audit-pack`` too).
+) -> dict[str, Any]:
+    """The report's figures of ``year``, read from the marts read-only.
 
     ``config`` defaults like the CLI's (CARBON_CONFIG, else the sample group's carbon.yml).
     """
@@ -79,10 +83,37 @@ def render_report_html(
             f"The warehouse {warehouse} cannot be opened ({str(exc).splitlines()[0]})."
         ) from None
     try:
-        figures = collect(con, year, settings, warehouse=warehouse, config=config, report_options=options)
+        return collect(con, year, settings, warehouse=warehouse, config=config, report_options=options)
     finally:
         con.close()
-    return render(figures)
+
+
+def render_report_html(
+    warehouse: Path, year: int, *, config: Path | None = None, settings: Settings | None = None
+) -> str:
+    """The report of ``year`` as HTML text."""
+    return render(collect_figures(warehouse, year, config=config, settings=settings))
+
+
+def render_report_files(
+    warehouse: Path,
+    year: int,
+    formats: tuple[str, ...] = FORMATS,
+    *,
+    config: Path | None = None,
+    settings: Settings | None = None,
+) -> dict[str, bytes]:
+    """The report of ``year`` in each of ``formats`` ('html', 'pdf') as bytes, from one read of the marts
+    (used by ``carbon report`` and ``carbon audit-pack``)."""
+    figures = collect_figures(warehouse, year, config=config, settings=settings)
+    files: dict[str, bytes] = {}
+    if "html" in formats:
+        files["html"] = render(figures).encode("utf-8")
+    if "pdf" in formats:
+        from pipelines.lib.report.pdf import render_pdf
+
+        files["pdf"] = render_pdf(figures)
+    return files
 
 
 def default_out_dir() -> Path:
@@ -91,13 +122,45 @@ def default_out_dir() -> Path:
     return BUILD_DIR / "reports"
 
 
-def build_report(warehouse: Path, year: int, settings: Settings, config: Path, out: Path) -> Path:
-    """Write the report into the folder ``out`` as ghg_inventory_report_<year>.html (or to ``out`` itself
-    when it names an .html file) and return its path."""
-    html = render_report_html(warehouse, year, config=config, settings=settings)
-    target = out if out.suffix.lower() in (".html", ".htm") else out / report_filename(year)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # newline="" keeps '\n' on every platform: the bytes do not depend on where the report is made.
-    with target.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(html)
-    return target
+def build_report(
+    warehouse: Path,
+    year: int,
+    settings: Settings,
+    config: Path,
+    out: Path,
+    formats: tuple[str, ...] = FORMATS,
+) -> list[Path]:
+    """Write the report into the folder ``out`` as ghg_inventory_report_<year>.<html|pdf> (or, when ``out``
+    names a file, as that file's stem with each format's suffix) and return the paths written."""
+    files = render_report_files(warehouse, year, formats, config=config, settings=settings)
+    if out.suffix.lower() in (".html", ".htm", ".pdf"):
+        targets = {
+            fmt: out.with_suffix(out.suffix if _suffix_format(out) == fmt else f".{fmt}") for fmt in files
+        }
+    else:
+        targets = {fmt: out / report_filename(year, fmt) for fmt in files}
+    written = []
+    for fmt, data in files.items():
+        target = targets[fmt]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # bytes as rendered: the HTML keeps '\n' on every platform, so the file does not depend on where
+        # the report is made
+        target.write_bytes(data)
+        written.append(target)
+    return written
+
+
+def _suffix_format(path: Path) -> str:
+    return "pdf" if path.suffix.lower() == ".pdf" else "html"
+
+
+def formats_for(out: Path | None, requested: str | None) -> tuple[str, ...]:
+    """The formats to write: as requested ('html', 'pdf' or 'both'); by default the one ``out``'s suffix
+    names, else both."""
+    if requested == "both":
+        return FORMATS
+    if requested:
+        return (requested,)
+    if out is not None and out.suffix.lower() in (".html", ".htm", ".pdf"):
+        return (_suffix_format(out),)
+    return FORMATS

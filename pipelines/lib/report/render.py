@@ -69,54 +69,73 @@ def report_json(figures: dict[str, Any]) -> str:
     return text.replace("</", "<\\/")
 
 
-def _charts(f: dict[str, Any]) -> dict[str, str]:
+def chart_specs(f: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The report's charts as data: kind (bar, stacked, donut), title, items and layout.
+
+    The HTML draws them as inline SVG (svg.py), the PDF with ReportLab (pdf.py),
+    from the same specs, so both show the same figures.
+    """
     inv = f["inventory"]["by_approach"][f["primary_approach"]]
-    charts: dict[str, str] = {}
     scope_items = [
         (" ".join(labels.scope_label("1")), inv["scope1_t"]),
         (" ".join(labels.scope_label("2", "location")), inv["scope2_location_t"]),
         (" ".join(labels.scope_label("2", "market")), inv["scope2_market_t"]),
         (" ".join(labels.scope_label("3")), inv["scope3_t"]),
     ]
-    charts["scopes"] = svg.bar_chart(
-        [(k, v) for k, v in scope_items if v is not None],
-        title="Emissions by scope / 分范围排放",
-        label_width=300,
-    )
     cats = sorted(inv["scope3_by_category_t"].items(), key=lambda kv: int(kv[0]))
-    charts["scope3"] = svg.bar_chart(
-        [(f"{k} {labels.pair(labels.SCOPE3_CATEGORIES, int(k))[1]}", v) for k, v in cats],
-        title="Scope 3 by category / 范围三分类别",
-        label_width=330,
-    )
-    charts["iso"] = svg.donut(
-        [
-            (
-                f"{r['iso_category']} {labels.pair(labels.ISO_CATEGORIES, r['iso_category'])[0]}",
-                r["market_based_t"],
-            )
-            for r in f["by_iso_category"]
-        ],
-        title="ISO 14064-1 categories (Scope 2 market-based) / ISO 类别（范围二基于市场）",
-    )
-    charts["gas"] = svg.donut(
-        [(r["gas"], r["market_based_t"]) for r in f["by_gas"]],
-        title="By gas (Scope 2 market-based) / 分气体（范围二基于市场）",
-    )
-    charts["facilities"] = svg.stacked_bar(
-        [
-            (
-                f"{r['facility_id']} {r['facility_name'] or ''}".strip(),
-                [
-                    ("Scope 1 范围一", r["scope1_t"] or 0.0),
-                    ("Scope 2 market 范围二市场", r["scope2_market_t"] or 0.0),
-                ],
-            )
-            for r in f["facilities_top"]["rows"]
-        ],
-        title="Top facilities, Scope 1 + 2 market-based / 重点设施",
-        label_width=300,
-    )
+    return {
+        "scopes": {
+            "kind": "bar",
+            "title": "Emissions by scope / 分范围排放",
+            "items": [(k, v) for k, v in scope_items if v is not None],
+            "label_width": 300,
+        },
+        "scope3": {
+            "kind": "bar",
+            "title": "Scope 3 by category / 范围三分类别",
+            "items": [(f"{k} {labels.pair(labels.SCOPE3_CATEGORIES, int(k))[1]}", v) for k, v in cats],
+            "label_width": 330,
+        },
+        "iso": {
+            "kind": "donut",
+            "title": "ISO 14064-1 categories (Scope 2 market-based) / ISO 类别（范围二基于市场）",
+            "items": [
+                (
+                    f"{r['iso_category']} {labels.pair(labels.ISO_CATEGORIES, r['iso_category'])[0]}",
+                    r["market_based_t"],
+                )
+                for r in f["by_iso_category"]
+            ],
+        },
+        "gas": {
+            "kind": "donut",
+            "title": "By gas (Scope 2 market-based) / 分气体（范围二基于市场）",
+            "items": [(r["gas"], r["market_based_t"]) for r in f["by_gas"]],
+        },
+        "facilities": {
+            "kind": "stacked",
+            "title": "Top facilities, Scope 1 + 2 market-based / 重点设施",
+            "items": [
+                (
+                    f"{r['facility_id']} {r['facility_name'] or ''}".strip(),
+                    [
+                        ("Scope 1 范围一", r["scope1_t"] or 0.0),
+                        ("Scope 2 market 范围二市场", r["scope2_market_t"] or 0.0),
+                    ],
+                )
+                for r in f["facilities_top"]["rows"]
+            ],
+            "label_width": 300,
+        },
+    }
+
+
+def _charts(f: dict[str, Any]) -> dict[str, str]:
+    draw = {"bar": svg.bar_chart, "stacked": svg.stacked_bar, "donut": svg.donut}
+    charts = {}
+    for name, spec in chart_specs(f).items():
+        layout = {k: v for k, v in spec.items() if k not in ("kind", "items")}
+        charts[name] = draw[spec["kind"]](spec["items"], **layout)
     return charts
 
 
@@ -146,7 +165,9 @@ def _score_summary(f: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def render(figures: dict[str, Any]) -> str:
+def render(figures: dict[str, Any], medium: str = "html") -> str:
+    """The report page. ``medium="pdf"`` is the page pdf.py lays out: the same content, with the sentences
+    about the HTML file itself (its embedded JSON, printing it) said of the PDF instead."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html"]),
@@ -165,4 +186,5 @@ def render(figures: dict[str, Any]) -> str:
         charts=charts,
         scores=_score_summary(figures),
         data_json=Markup(report_json(figures)),
+        medium=medium,
     )
