@@ -292,6 +292,88 @@ def test_plan_row_errors_are_quarantined_with_their_rule_code(con, tmp_path):
     ]
 
 
+INVOICES = dataset("energy/energy_invoices")
+INVOICE_HEADER = [
+    "facility_id",
+    "energy_type",
+    "period",
+    "quantity",
+    "unit",
+    "amount",
+    "currency",
+    "supplier",
+]
+INVOICE_DEC = ["F1", "electricity", "2022-12", 760591, "kWh", 513121.92, "CNY", "State Grid"]
+INVOICE_JAN = ["F1", "electricity", "2023-01", 700000, "kWh", 480000.00, "CNY", "State Grid"]
+
+
+def test_a_duplicate_across_files_is_judged_again_when_the_file_it_duplicated_goes(con, tmp_path):
+    land = tmp_path / "landing"
+    write_csv(
+        land / "erp/entities/e.csv",
+        ["entity_id", "entity_name", "parent_entity_id", "relationship", "equity_pct", "financial_control",
+         "operational_control"],
+        [["G001", "Group", "", "root", 100, "full", "true"]],
+    )  # fmt: skip
+    write_csv(
+        land / "erp/facilities/f.csv",
+        ["facility_id", "entity_id", "facility_name", "country"],
+        [["F1", "G001", "Plant", "CN"]],
+    )
+    validator = PlanValidator.from_repo(context_root=_gx_copy(tmp_path))
+
+    def load(ds):
+        return load_dataset(con, land, ds, validator=validator, version=validator.version_for(ds, con))
+
+    for key in ("erp/entities", "erp/facilities"):
+        load(dataset(key))
+    folder = land / "energy/energy_invoices"
+    write_csv(folder / "a_2022.csv", INVOICE_HEADER, [INVOICE_DEC])
+    write_csv(folder / "b_2023.csv", INVOICE_HEADER, [INVOICE_DEC, INVOICE_JAN])  # Dec re-exported
+    first = load(INVOICES)
+    assert (first.rows_loaded, first.rows_quarantined) == (2, 1)
+    assert con.execute("select file_path, row_number, check_code from ingest.quarantine").fetchall() == [
+        ("energy/energy_invoices/b_2023.csv", 1, "DQ-UNIQ-003")
+    ]
+    # nothing changed: nothing is read again
+    assert [f.status for f in load(INVOICES).files] == ["unchanged", "unchanged"]
+
+    # a_2022.csv goes: December is no longer a duplicate, b_2023.csv is judged again and loads it
+    (folder / "a_2022.csv").unlink()
+    again = load(INVOICES)
+    assert {f.file_path.rsplit("/", 1)[1]: f.status for f in again.files} == {
+        "a_2022.csv": "removed",
+        "b_2023.csv": "revalidated",
+    }
+    assert con.execute("select count(*) from ingest.quarantine").fetchone()[0] == 0
+    assert con.execute(
+        "select _file_path, _row_number, period from raw.energy__energy_invoices order by period"
+    ).fetchall() == [
+        ("energy/energy_invoices/b_2023.csv", 1, "2022-12"),
+        ("energy/energy_invoices/b_2023.csv", 2, "2023-01"),
+    ]
+    # rows read = loaded + quarantined, per file, after the re-judgement too
+    assert con.execute(
+        "select rows_read, rows_loaded, rows_quarantined from ingest.files where dataset_key = ?",
+        [INVOICES.key],
+    ).fetchall() == [(2, 2, 0)]
+
+    # it comes back: the line already loaded keeps its place, the newcomer is the duplicate; counted once
+    write_csv(folder / "a_2022.csv", INVOICE_HEADER, [INVOICE_DEC])
+    back = load(INVOICES)
+    assert {f.file_path.rsplit("/", 1)[1]: f.status for f in back.files} == {
+        "a_2022.csv": "loaded",
+        "b_2023.csv": "unchanged",
+    }
+    [(path, row, code, message)] = con.execute(
+        "select file_path, row_number, check_code, message from ingest.quarantine"
+    ).fetchall()
+    assert (path, row, code) == ("energy/energy_invoices/a_2022.csv", 1, "DQ-UNIQ-003")
+    assert message.startswith("energy/energy_invoices/a_2022.csv, row 1, field ")
+    assert message.endswith("it is already loaded from energy/energy_invoices/b_2023.csv, row 1.")
+    assert con.execute("select count(*) from raw.energy__energy_invoices").fetchone()[0] == 2
+
+
 def _gx_copy(tmp_path):
     from pipelines.paths import GX_DIR
 

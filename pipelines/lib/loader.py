@@ -7,7 +7,9 @@ Per dataset, for each file in its landing folder:
   cast to the contract and validated against the data quality plan; good rows
   go to ``raw.<source>__<dataset>``, failing rows to ``ingest.quarantine``.
 Files that disappeared from the landing folder have their rows removed, so the
-warehouse always mirrors the landing zone. Everything for one dataset happens
+warehouse always mirrors the landing zone. When a file goes or changes, the
+unchanged files with rows held back as duplicates of other files' rows are
+validated again (``revalidated``): the row they duplicated may be gone. Everything for one dataset happens
 in one transaction. Per file, rows read = rows loaded + rows quarantined.
 """
 
@@ -123,7 +125,7 @@ Validator = Callable[[Dataset, pl.DataFrame, duckdb.DuckDBPyConnection], Validat
 @dataclass
 class FileOutcome:
     file_path: str
-    status: str  # loaded | replaced | unchanged | duplicate | unreadable | removed
+    status: str  # loaded | replaced | revalidated | unchanged | duplicate | unreadable | removed
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -231,10 +233,20 @@ def load_dataset(
         loaded_shas = {
             sha: path for path, (sha, _v, st) in known.items() if path in present and st == "loaded"
         }
-        for f in files:
+
+        def is_unchanged(f: LandingFile) -> bool:
             prev = known.get(f.relative_path)
             # A duplicate is re-decided every run: its twin may have gone.
-            if prev and prev[0] == f.sha256 and prev[1] == version and prev[2] != "duplicate":
+            return bool(prev and prev[0] == f.sha256 and prev[1] == version and prev[2] != "duplicate")
+
+        # Rows held back as duplicates of rows in other files are judged again when any file of the
+        # dataset goes or changes: the row they duplicated may be gone. The earlier file keeps the row.
+        revalidate: set[str] = set()
+        if set(known) - present or not all(is_unchanged(f) for f in files):
+            revalidate = _files_with_findings(con, ds, _across_file_codes(validator, ds))
+        for f in files:
+            prev = known.get(f.relative_path)
+            if is_unchanged(f) and f.relative_path not in revalidate:
                 outcomes.append(FileOutcome(f.relative_path, "unchanged"))
                 continue
             if prev:
@@ -246,7 +258,12 @@ def load_dataset(
         file_meta: dict[str, tuple[LandingFile, str, str]] = {}
         for f in to_load:
             load_id = load_id_for(ds, f)
-            status = "replaced" if f.relative_path in known else "loaded"
+            if f.relative_path not in known:
+                status = "loaded"
+            elif is_unchanged(f):
+                status = "revalidated"
+            else:
+                status = "replaced"
             twin = loaded_shas.get(f.sha256)
             if twin and twin != f.relative_path:
                 msg = f"byte-identical to {twin}, which is already loaded; skipped"
@@ -317,6 +334,23 @@ def load_dataset(
         con.rollback()
         raise
     return DatasetLoad(ds.key, sorted(outcomes, key=lambda o: o.file_path))
+
+
+def _across_file_codes(validator: Validator | None, ds: Dataset) -> set[str]:
+    """The codes of the validator's checks that compare a batch with the rows of other files."""
+    codes = getattr(validator, "across_file_codes", None)
+    return set(codes(ds)) if codes else set()
+
+
+def _files_with_findings(con: duckdb.DuckDBPyConnection, ds: Dataset, codes: set[str]) -> set[str]:
+    if not codes:
+        return set()
+    rows = con.execute(
+        "select distinct file_path from ingest.row_findings where dataset_key = ? "
+        "and check_code in (select unnest(?::varchar[]))",
+        [ds.key, sorted(codes)],
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def _run_validator(

@@ -56,7 +56,7 @@ def build_extraction_asset(ds: Dataset) -> dg.AssetsDefinition:
                 progress=lambda msg: context.log.debug(msg),
             )
             total = con.execute(f"select count(*) from raw.{ds.raw_table}").fetchone()[0]
-        new = load.count("loaded") + load.count("replaced")
+        new = load.count("loaded") + load.count("replaced") + load.count("revalidated")
         say(
             f"extract  {ds.key:<34} {len(load.files):>3} files ({new} new/changed), "
             f"{load.rows_loaded:>8,} rows loaded, {load.rows_quarantined:>5,} quarantined"
@@ -65,6 +65,7 @@ def build_extraction_asset(ds: Dataset) -> dg.AssetsDefinition:
             metadata={
                 "files": len(load.files),
                 "files_new_or_changed": new,
+                "files_revalidated": load.count("revalidated"),
                 "files_unchanged": load.count("unchanged"),
                 "files_duplicate": load.count("duplicate"),
                 "files_unreadable": load.count("unreadable"),
