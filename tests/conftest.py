@@ -72,6 +72,13 @@ def run_pipeline(landing: Path, warehouse: Path, config: Path = SAMPLE_CONFIG, *
     return RunResult(proc.returncode, proc.stdout, proc.stderr, warehouse)
 
 
+def header(dataset_key: str) -> list[str]:
+    """The contract's columns of a dataset, in contract order: the header of a test landing file."""
+    from pipelines.lib.contract import dataset
+
+    return dataset(dataset_key).column_names
+
+
 def write_csv(path: Path, header: list[str], rows: Iterable[Iterable], encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding=encoding) as f:

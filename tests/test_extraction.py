@@ -7,7 +7,7 @@ import shutil
 import duckdb
 import polars as pl
 import pytest
-from conftest import write_csv
+from conftest import header, write_csv
 
 from pipelines.lib.casting import CODE_BAD_TYPE, CODE_MISSING_COLUMN, CODE_REQUIRED_EMPTY, cast_to_contract
 from pipelines.lib.contract import DATASETS, dataset
@@ -293,16 +293,7 @@ def test_plan_row_errors_are_quarantined_with_their_rule_code(con, tmp_path):
 
 
 INVOICES = dataset("energy/energy_invoices")
-INVOICE_HEADER = [
-    "facility_id",
-    "energy_type",
-    "period",
-    "quantity",
-    "unit",
-    "amount",
-    "currency",
-    "supplier",
-]
+INVOICE_HEADER = header("energy/energy_invoices")
 INVOICE_DEC = ["F1", "electricity", "2022-12", 760591, "kWh", 513121.92, "CNY", "State Grid"]
 INVOICE_JAN = ["F1", "electricity", "2023-01", 700000, "kWh", 480000.00, "CNY", "State Grid"]
 

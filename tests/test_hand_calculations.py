@@ -7,50 +7,13 @@ test compares a mart figure with the number worked out by hand in its comment.
 from __future__ import annotations
 
 import pytest
-from conftest import run_pipeline, write_config, write_csv
+from conftest import header, run_pipeline, write_config, write_csv
 
-ENTITY_HEADER = [
-    "entity_id",
-    "entity_name",
-    "parent_entity_id",
-    "relationship",
-    "equity_pct",
-    "financial_control",
-    "operational_control",
-    "valid_from",
-    "valid_to",
-]
-FACILITY_HEADER = [
-    "facility_id",
-    "entity_id",
-    "facility_name",
-    "country",
-    "province",
-    "opened_on",
-    "closed_on",
-]
-FUEL_HEADER = [
-    "record_id",
-    "facility_id",
-    "period",
-    "fuel",
-    "quantity",
-    "unit",
-    "use",
-    "measured_ncv_gj_per_unit",
-    "measured_carbon_content_tc_per_gj",
-]
-METER_HEADER = [
-    "meter_id",
-    "facility_id",
-    "energy_type",
-    "supply",
-    "unit",
-    "accuracy_class",
-    "last_calibrated_on",
-    "calibration_interval_months",
-]
-READING_HEADER = ["meter_id", "reading_start", "reading_end", "quantity", "unit", "is_estimated"]
+ENTITY_HEADER = header("erp/entities")
+FACILITY_HEADER = header("erp/facilities")
+FUEL_HEADER = header("erp/fuel_consumption")
+METER_HEADER = header("energy/meters")
+READING_HEADER = header("energy/meter_readings")
 
 
 def build_landing(root):

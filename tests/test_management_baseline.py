@@ -22,30 +22,12 @@ The tree (every facility reports a process quantity in tonnes = tCO2):
 from __future__ import annotations
 
 import pytest
-from conftest import run_carbon, run_pipeline, write_config, write_csv
+from conftest import header, run_carbon, run_pipeline, write_config, write_csv
 
-ENTITY_HEADER = [
-    "entity_id",
-    "entity_name",
-    "parent_entity_id",
-    "relationship",
-    "equity_pct",
-    "financial_control",
-    "operational_control",
-    "valid_from",
-    "valid_to",
-]
-FACILITY_HEADER = [
-    "facility_id",
-    "entity_id",
-    "facility_name",
-    "country",
-    "province",
-    "opened_on",
-    "closed_on",
-]
-PROCESS_HEADER = ["facility_id", "period", "process", "quantity", "unit"]
-FACTOR_HEADER = ["factor_key", "unit", "gas", "kg_per_unit", "region", "year_from", "year_to", "source"]
+ENTITY_HEADER = header("erp/entities")
+FACILITY_HEADER = header("erp/facilities")
+PROCESS_HEADER = header("erp/process_activity")
+FACTOR_HEADER = header("reference/custom_factors")
 
 
 def build_landing(root):

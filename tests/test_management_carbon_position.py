@@ -12,16 +12,13 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import run_pipeline, write_config, write_csv
+from conftest import header, run_pipeline, write_config, write_csv
 
 # fmt: off
-ENTITY_HEADER = ["entity_id", "entity_name", "parent_entity_id", "relationship", "equity_pct",
-                 "financial_control", "operational_control", "valid_from", "valid_to"]
-FACILITY_HEADER = ["facility_id", "entity_id", "facility_name", "country", "province", "opened_on", "closed_on"]
-CREDIT_HEADER = ["serial", "entity_id", "registry", "project_id", "project_type", "vintage_year", "quantity_t",
-                 "status", "retired_on", "retired_for_year", "retirement_purpose", "unit_price", "currency"]
-ALLOWANCE_HEADER = ["entity_id", "scheme", "compliance_year", "allocated_t", "purchased_t", "sold_t",
-                    "surrendered_t", "voluntarily_cancelled_t"]
+ENTITY_HEADER = header("erp/entities")
+FACILITY_HEADER = header("erp/facilities")
+CREDIT_HEADER = header("erp/carbon_credits")
+ALLOWANCE_HEADER = header("erp/carbon_allowances")
 
 ETS_PRICE = 80
 LIMESTONE_T_CO2_PER_T = 0.43971

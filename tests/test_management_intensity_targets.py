@@ -20,43 +20,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLE_CONFIG, run_pipeline, write_config, write_csv
+from conftest import SAMPLE_CONFIG, header, run_pipeline, write_config, write_csv
 
 from pipelines.lib.settings import ConfigError, load_settings
 
-ENTITY_HEADER = [
-    "entity_id",
-    "entity_name",
-    "parent_entity_id",
-    "relationship",
-    "equity_pct",
-    "financial_control",
-    "operational_control",
-    "valid_from",
-    "valid_to",
-]
-FACILITY_HEADER = [
-    "facility_id",
-    "entity_id",
-    "facility_name",
-    "country",
-    "province",
-    "opened_on",
-    "closed_on",
-]
-METER_HEADER = [
-    "meter_id",
-    "facility_id",
-    "energy_type",
-    "supply",
-    "unit",
-    "accuracy_class",
-    "last_calibrated_on",
-    "calibration_interval_months",
-]
-READING_HEADER = ["meter_id", "reading_start", "reading_end", "quantity", "unit", "is_estimated"]
-FINANCIALS_HEADER = ["entity_id", "period", "revenue", "output_value", "currency"]
-PRODUCTION_HEADER = ["facility_id", "period", "product", "quantity", "unit"]
+ENTITY_HEADER = header("erp/entities")
+FACILITY_HEADER = header("erp/facilities")
+METER_HEADER = header("energy/meters")
+READING_HEADER = header("energy/meter_readings")
+FINANCIALS_HEADER = header("erp/financials")
+PRODUCTION_HEADER = header("erp/production")
 
 TARGETS = [
     {

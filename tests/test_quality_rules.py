@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import write_csv
+from conftest import header, write_csv
 
 from pipelines.lib import quality
 from pipelines.lib.contract import dataset
@@ -146,16 +146,7 @@ def test_no_cycles_names_the_loop(gx_root):
 # ------------------------------------------------------------------------ on load, through the loader
 
 
-INVOICE_HEADER = [
-    "facility_id",
-    "energy_type",
-    "period",
-    "quantity",
-    "unit",
-    "amount",
-    "currency",
-    "supplier",
-]
+INVOICE_HEADER = header("energy/energy_invoices")
 
 
 def test_a_line_loaded_again_in_a_later_file_is_quarantined_with_where_it_was_loaded(tmp_path, gx_root):

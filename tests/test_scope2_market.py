@@ -10,51 +10,15 @@ or 2024).
 from __future__ import annotations
 
 import pytest
-from conftest import run_pipeline, write_config, write_csv
+from conftest import header, run_pipeline, write_config, write_csv
 
 pytestmark = pytest.mark.slow
 
-ENTITY_HEADER = [
-    "entity_id",
-    "entity_name",
-    "parent_entity_id",
-    "relationship",
-    "equity_pct",
-    "financial_control",
-    "operational_control",
-    "valid_from",
-    "valid_to",
-]
-FACILITY_HEADER = [
-    "facility_id",
-    "entity_id",
-    "facility_name",
-    "country",
-    "province",
-    "opened_on",
-    "closed_on",
-]
-METER_HEADER = [
-    "meter_id",
-    "facility_id",
-    "energy_type",
-    "supply",
-    "unit",
-    "accuracy_class",
-    "last_calibrated_on",
-    "calibration_interval_months",
-]
-READING_HEADER = ["meter_id", "reading_start", "reading_end", "quantity", "unit", "is_estimated"]
-INSTRUMENT_HEADER = [
-    "instrument_id",
-    "instrument_type",
-    "facility_id",
-    "entity_id",
-    "period",
-    "mwh",
-    "emission_factor_t_per_mwh",
-    "retired",
-]
+ENTITY_HEADER = header("erp/entities")
+FACILITY_HEADER = header("erp/facilities")
+METER_HEADER = header("energy/meters")
+READING_HEADER = header("energy/meter_readings")
+INSTRUMENT_HEADER = header("energy/renewable_instruments")
 
 
 def month(year: int, m: int) -> tuple[str, str]:

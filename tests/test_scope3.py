@@ -13,118 +13,25 @@ shipped factors (US EPA v1.3, UK DESNZ 2023).
 from __future__ import annotations
 
 import pytest
-from conftest import run_pipeline, write_config, write_csv
+from conftest import header, run_pipeline, write_config, write_csv
 
 pytestmark = pytest.mark.slow
 
-ENTITY_HEADER = [
-    "entity_id",
-    "entity_name",
-    "parent_entity_id",
-    "relationship",
-    "equity_pct",
-    "financial_control",
-    "operational_control",
-    "valid_from",
-    "valid_to",
-]
-FACILITY_HEADER = [
-    "facility_id",
-    "entity_id",
-    "facility_name",
-    "country",
-    "province",
-    "opened_on",
-    "closed_on",
-]
-FUEL_HEADER = [
-    "record_id",
-    "facility_id",
-    "period",
-    "fuel",
-    "quantity",
-    "unit",
-    "use",
-    "measured_ncv_gj_per_unit",
-    "measured_carbon_content_tc_per_gj",
-]
-METER_HEADER = [
-    "meter_id",
-    "facility_id",
-    "energy_type",
-    "supply",
-    "unit",
-    "accuracy_class",
-    "last_calibrated_on",
-    "calibration_interval_months",
-]
-READING_HEADER = ["meter_id", "reading_start", "reading_end", "quantity", "unit", "is_estimated"]
-PURCHASE_HEADER = [
-    "line_id",
-    "entity_id",
-    "supplier_id",
-    "supplier_name",
-    "category_code",
-    "description",
-    "invoice_date",
-    "spend_amount",
-    "currency",
-    "quantity",
-    "unit",
-    "is_capital",
-]
-MAP_HEADER = ["category_code", "scope3_category", "spend_factor_key", "activity_factor_key"]
-FOOTPRINT_HEADER = ["supplier_id", "category_code", "kgco2e_per_unit", "unit", "year", "verified", "standard"]
-SHIPMENT_HEADER = [
-    "shipment_id",
-    "entity_id",
-    "date",
-    "direction",
-    "paid_by_company",
-    "mode",
-    "weight_t",
-    "distance_km",
-]
-TRAVEL_HEADER = [
-    "trip_id",
-    "entity_id",
-    "date",
-    "mode",
-    "distance_km",
-    "travellers",
-    "vehicle_occupancy",
-    "cabin_class",
-]
-COMMUTING_HEADER = [
-    "entity_id",
-    "year",
-    "employees",
-    "working_days",
-    "trips_per_day",
-    "mode",
-    "mode_share_pct",
-    "one_way_km",
-]
-WASTE_HEADER = ["facility_id", "period", "waste_type", "treatment", "quantity", "unit"]
-INVESTMENT_HEADER = [
-    "investee_id",
-    "investor_entity_id",
-    "year",
-    "equity_pct",
-    "investee_scope1_t",
-    "investee_scope2_t",
-]
-OTHER_HEADER = [
-    "record_id",
-    "entity_id",
-    "year",
-    "scope3_category",
-    "factor_key",
-    "quantity",
-    "unit",
-    "description",
-]
-FACTOR_HEADER = ["factor_key", "unit", "gas", "kg_per_unit", "region", "year_from", "year_to", "source"]
+ENTITY_HEADER = header("erp/entities")
+FACILITY_HEADER = header("erp/facilities")
+FUEL_HEADER = header("erp/fuel_consumption")
+METER_HEADER = header("energy/meters")
+READING_HEADER = header("energy/meter_readings")
+PURCHASE_HEADER = header("procurement/purchases")
+MAP_HEADER = header("procurement/category_map")
+FOOTPRINT_HEADER = header("procurement/supplier_footprints")
+SHIPMENT_HEADER = header("procurement/shipments")
+TRAVEL_HEADER = header("procurement/business_travel")
+COMMUTING_HEADER = header("procurement/employee_commuting")
+WASTE_HEADER = header("procurement/waste")
+INVESTMENT_HEADER = header("procurement/investments")
+OTHER_HEADER = header("procurement/other_value_chain")
+FACTOR_HEADER = header("reference/custom_factors")
 
 TG = "GHG Protocol Scope 3 Technical Guidance"
 
