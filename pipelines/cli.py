@@ -359,7 +359,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         settings = load_settings(loc.config)
     except ConfigError as exc:
         raise UserError(str(exc)) from None
-    out = Path(args.out) if args.out else report.default_out_dir()
+    out = Path(args.out) if args.out else report.default_out_dir(loc.warehouse)
     formats = report.formats_for(Path(args.out) if args.out else None, args.format)
     try:
         paths = report.build_report(loc.warehouse, args.year, settings, loc.config, out, formats)
@@ -488,8 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--year", type=int, required=True, help="reporting year")
     rep.add_argument(
         "--out",
-        help="folder (or .html / .pdf file) to write; default: build/reports/ "
-        "(ghg_inventory_report_YYYY.html and .pdf)",
+        help="folder (or .html / .pdf file) to write; default: reports/ beside the warehouse, "
+        "build/reports/ for the default one (ghg_inventory_report_YYYY.html and .pdf)",
     )
     rep.add_argument(
         "--format",

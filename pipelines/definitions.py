@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.defs.exports.assets import finance_kpis, inventory_reports
 from pipelines.defs.extraction.assets import extraction_assets
 from pipelines.defs.extraction.checks import extraction_gates
 from pipelines.defs.history.assets import history_tables
@@ -23,7 +24,15 @@ from pipelines.lib.warehouse import Locations
 def build_definitions(locations: Locations | None = None) -> dg.Definitions:
     loc = locations or Locations.resolve()
     return dg.Definitions(
-        assets=[*extraction_assets, history_tables, carbon_dbt_assets, plan_results, quality_result_models],
+        assets=[
+            *extraction_assets,
+            history_tables,
+            carbon_dbt_assets,
+            plan_results,
+            quality_result_models,
+            inventory_reports,
+            finance_kpis,
+        ],
         asset_checks=[*extraction_gates, *required_stream_checks],
         resources={
             "carbon": CarbonResource.from_locations(loc),

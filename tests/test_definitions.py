@@ -42,3 +42,17 @@ def test_dbt_sources_match_the_contract():
     for source in sorted({d.source for d in DATASETS}):
         path = DBT_PROJECT_DIR / "models" / "staging" / source / f"_{source}__sources.yml"
         assert path.read_text(encoding="utf-8") == dbt_sources_yaml(source), f"regenerate {path}"
+
+
+def test_reports_and_exports_come_after_the_marts_and_the_data_quality_scorecard():
+    graph = defs.resolve_asset_graph()
+    by_name = {k.to_user_string(): k for k in graph.get_all_asset_keys()}
+    reports = graph.get(by_name["exports/inventory_reports"]).parent_keys
+    kpis = graph.get(by_name["exports/finance_kpis"]).parent_keys
+    for parents in (reports, kpis):
+        # a blocking check of the plan stops the scorecard, and with it the reports and exports
+        assert by_name["marts/fct_data_quality"] in parents
+    assert {
+        by_name[f"marts/{m}"] for m in ("rpt_group_inventory", "fct_emissions", "fct_baseline")
+    } <= reports
+    assert by_name["marts/fct_finance_kpis"] in kpis and by_name["marts/fct_finance_target_kpis"] in kpis

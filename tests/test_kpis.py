@@ -272,3 +272,18 @@ def test_default_out_is_in_the_current_folder():
     assert kpis.default_out(2023, "xlsx") == Path("kpis_2023.xlsx")
     assert kpis.default_out(2023, "json") == Path("kpis_2023.json")
     assert kpis.default_out(2023, "csv") == Path("kpis_2023")
+
+
+def test_carbon_run_writes_the_kpi_workbook_of_every_year_beside_the_warehouse(sample_run):
+    folder = sample_run.warehouse.parent / "exports"
+    years = [r[0] for r in sample_run.query(
+        "select distinct reporting_year from marts.fct_finance_kpis where is_group_total order by 1")]  # fmt: skip
+    assert len(years) >= 4
+    assert sorted(p.name for p in folder.iterdir()) == [f"kpis_{y}.xlsx" for y in years]
+    assert f"export   {len(years)} finance KPI workbooks in {folder}" in sample_run.stderr
+    for year in (years[0], years[-1]):
+        totals = pl.read_excel(folder / f"kpis_{year}.xlsx", sheet_name="Totals", infer_schema_length=None)
+        expected = _mart_table(sample_run, "totals", year)
+        assert totals.columns == _sheet_columns("totals") and totals.height == len(expected)
+        for got, want in zip(totals.rows(), expected, strict=True):
+            assert all(_same(g, w, rel=1e-15) for g, w in zip(got, want, strict=True)), (year, got, want)

@@ -63,7 +63,9 @@ REBUILT = ("int_energy_consumption_monthly int_entity_weights int_fuel_combustio
 
 @pytest.fixture(scope="module")
 def defected(sample_run, tmp_path_factory):
-    """(the Dagster result of the plan's checks and scorecard, the warehouse) on the defected copy."""
+    """(the Dagster result of the plan's checks, scorecard, reports and exports, the warehouse) on the
+    defected copy."""
+    from pipelines.defs.exports.assets import finance_kpis, inventory_reports
     from pipelines.defs.quality.assets import plan_results
     from pipelines.defs.quality.dbt import quality_result_models
     from pipelines.defs.transform.dbt import dbt_resource
@@ -90,7 +92,7 @@ def defected(sample_run, tmp_path_factory):
     assert proc.returncode == 0, proc.stdout[-3000:]
     loc = Locations(landing=landing, warehouse=warehouse, config=config)
     result = dg.materialize(
-        [plan_results, quality_result_models],
+        [plan_results, quality_result_models, inventory_reports, finance_kpis],
         resources={"carbon": CarbonResource.from_locations(loc), "dbt": dbt_resource()},
         raise_on_error=False,
     )
@@ -117,6 +119,9 @@ def test_a_blocking_warehouse_check_stops_the_scorecard(defected):
     assert {"quality/findings", "quality/check_results"} <= materialized
     assert "marts/fct_data_quality" not in materialized
     assert run.scalar("select count(*) from quality.check_results where is_blocking and not success") == 1
+    # nothing is reported from data that failed the plan
+    assert not {"exports/inventory_reports", "exports/finance_kpis"} & materialized
+    assert not (run.warehouse.parent / "reports").exists() and not (run.warehouse.parent / "exports").exists()
 
 
 @pytest.mark.parametrize(

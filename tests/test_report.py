@@ -197,6 +197,20 @@ def test_same_warehouse_gives_byte_identical_report(sample_run, report_path, tmp
     assert elsewhere.with_suffix(".pdf").read_bytes() == again.with_suffix(".pdf").read_bytes()
 
 
+def test_carbon_run_writes_the_report_of_every_year_beside_the_warehouse(sample_run, report_path):
+    folder = sample_run.warehouse.parent / "reports"
+    years = [r[0] for r in sample_run.query(
+        "select distinct reporting_year from marts.rpt_group_inventory order by 1")]  # fmt: skip
+    assert len(years) >= 4
+    names = [f"ghg_inventory_report_{y}.{ext}" for y in years for ext in ("html", "pdf")]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(names)
+    assert f"report   {len(names)} files (HTML and PDF per reporting year) in {folder}" in sample_run.stderr
+    # the files `carbon report` makes, byte for byte
+    assert (folder / report_path.name).read_bytes() == report_path.read_bytes()
+    pdf = report_path.with_suffix(".pdf")
+    assert (folder / pdf.name).read_bytes() == pdf.read_bytes()
+
+
 def test_pdf_has_every_clause_9_section_in_both_languages(report_pdf, pdf_text):
     outline = [entry.title for entry in report_pdf.outline]
     assert len(outline) == len(CLAUSE_9_HEADINGS)

@@ -116,10 +116,10 @@ def render_report_files(
     return files
 
 
-def default_out_dir() -> Path:
-    from pipelines.paths import BUILD_DIR
-
-    return BUILD_DIR / "reports"
+def default_out_dir(warehouse: Path) -> Path:
+    """reports/ beside the warehouse file (build/reports/ for the default warehouse), where `carbon run`
+    writes the reports of every year too."""
+    return warehouse.parent / "reports"
 
 
 def build_report(

@@ -1,0 +1,1 @@
+"""``exports/*``: what `carbon run` hands to people, written after the marts and the quality checks."""

@@ -1,0 +1,96 @@
+"""``exports/*``: the annual inventory reports and the finance KPI extracts, as the last assets of a run.
+
+PRODUCT.md: `carbon run` goes extract → load raw → dbt build → data quality
+checks → reports and exports. For every reporting year of the warehouse the
+run writes, beside the warehouse file:
+
+    reports/ghg_inventory_report_YYYY.html, .pdf   `carbon report --year YYYY`
+    exports/kpis_YYYY.xlsx                         `carbon kpis --year YYYY --format xlsx`
+
+— the same files the commands write, from the same code. They depend on the
+data quality scorecard (``fct_data_quality``), so a blocking check of the
+plan, which stops the scorecard, stops them too: nothing is reported from a
+run whose data failed the plan. The warehouse is read with read-only
+connections; the job runs its steps one after the other.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster import AssetExecutionContext
+
+from pipelines.lib import kpis, report
+from pipelines.lib.progress import say
+from pipelines.lib.report.data import OPTIONAL_MARTS, REQUIRED_MARTS
+from pipelines.lib.resources import CarbonResource
+
+SCORECARD = dg.AssetKey(["marts", "fct_data_quality"])
+REPORT_DEPS = [
+    dg.AssetKey(["marts", m]) for m in (*REQUIRED_MARTS, *OPTIONAL_MARTS) if m != "fct_data_quality"
+]
+KPI_DEPS = [dg.AssetKey(["marts", kpis.KPI_MART]), dg.AssetKey(["marts", kpis.TARGET_MART])]
+
+
+def reporting_years(warehouse: Path) -> list[int]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return [r[0] for r in con.execute(
+            "select distinct reporting_year from marts.rpt_group_inventory order by 1").fetchall()]  # fmt: skip
+    finally:
+        con.close()
+
+
+def exports_dir(warehouse: Path) -> Path:
+    return warehouse.parent / "exports"
+
+
+@dg.asset(
+    key=dg.AssetKey(["exports", "inventory_reports"]),
+    deps=[*REPORT_DEPS, SCORECARD],
+    group_name="exports",
+    kinds={"html", "pdf"},
+    description="The annual GHG inventory report (ISO 14064-1 clause 9) of every reporting year, bilingual "
+    "HTML and PDF, in reports/ beside the warehouse (as `carbon report`).",
+)
+def inventory_reports(context: AssetExecutionContext, carbon: CarbonResource) -> dg.MaterializeResult:
+    settings = carbon.settings()
+    out = report.default_out_dir(carbon.warehouse)
+    written: list[str] = []
+    for year in reporting_years(carbon.warehouse):
+        try:
+            paths = report.build_report(carbon.warehouse, year, settings, Path(carbon.config_path), out)
+        except report.ReportError as exc:
+            raise dg.Failure(description=f"The {year} report cannot be made: {exc}") from None
+        written += [p.name for p in paths]
+    say(f"report   {len(written)} files (HTML and PDF per reporting year) in {out}")
+    return dg.MaterializeResult(
+        metadata={"folder": dg.MetadataValue.path(str(out)), "files": dg.MetadataValue.json(written)}
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["exports", "finance_kpis"]),
+    deps=[*KPI_DEPS, SCORECARD],
+    group_name="exports",
+    kinds={"excel"},
+    description="The finance KPI extract of every reporting year (one Excel workbook per year, one sheet per "
+    "topic, units in the headers) in exports/ beside the warehouse (as `carbon kpis --format xlsx`).",
+)
+def finance_kpis(context: AssetExecutionContext, carbon: CarbonResource) -> dg.MaterializeResult:
+    out = exports_dir(carbon.warehouse)
+    written: list[str] = []
+    try:
+        with kpis.open_warehouse(carbon.warehouse) as con:
+            years = [r[0] for r in con.execute(
+                f"select distinct reporting_year from marts.{kpis.KPI_MART} where is_group_total order by 1"
+            ).fetchall()]  # fmt: skip
+            extracts = [kpis.read(con, year, carbon.warehouse) for year in years]
+        for extract in extracts:
+            written += [p.name for p in kpis.write(extract, out / f"kpis_{extract.year}.xlsx", "xlsx")]
+    except kpis.KpiError as exc:
+        raise dg.Failure(description=f"The finance KPI extract cannot be made: {exc}") from None
+    say(f"export   {len(written)} finance KPI workbooks in {out}")
+    return dg.MaterializeResult(
+        metadata={"folder": dg.MetadataValue.path(str(out)), "files": dg.MetadataValue.json(written)}
+    )
