@@ -9,8 +9,8 @@ Per dataset, for each file in its landing folder:
 Files that disappeared from the landing folder have their rows removed, so the
 warehouse always mirrors the landing zone. When a file goes or changes, the
 unchanged files with rows held back as duplicates of other files' rows are
-validated again (``revalidated``): the row they duplicated may be gone. Everything for one dataset happens
-in one transaction. Per file, rows read = rows loaded + rows quarantined.
+validated again (``revalidated``): the row they duplicated may be gone.
+Everything for one dataset happens in one transaction. Per file, rows read = rows loaded + rows quarantined.
 """
 
 from __future__ import annotations

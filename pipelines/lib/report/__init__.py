@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 FORMATS = ("html", "pdf")
+FILE_SUFFIXES = (".html", ".htm", ".pdf")  # an --out with one of these names a file, not a folder
 
 
 def report_filename(year: int, fmt: str = "html") -> str:
@@ -133,7 +134,7 @@ def build_report(
     """Write the report into the folder ``out`` as ghg_inventory_report_<year>.<html|pdf> (or, when ``out``
     names a file, as that file's stem with each format's suffix) and return the paths written."""
     files = render_report_files(warehouse, year, formats, config=config, settings=settings)
-    if out.suffix.lower() in (".html", ".htm", ".pdf"):
+    if out.suffix.lower() in FILE_SUFFIXES:
         targets = {
             fmt: out.with_suffix(out.suffix if _suffix_format(out) == fmt else f".{fmt}") for fmt in files
         }
@@ -161,6 +162,6 @@ def formats_for(out: Path | None, requested: str | None) -> tuple[str, ...]:
         return FORMATS
     if requested:
         return (requested,)
-    if out is not None and out.suffix.lower() in (".html", ".htm", ".pdf"):
+    if out is not None and out.suffix.lower() in FILE_SUFFIXES:
         return (_suffix_format(out),)
     return FORMATS

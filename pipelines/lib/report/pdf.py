@@ -113,7 +113,15 @@ STYLES = {
     "p": _style("p", 9, spaceAfter=5),
     "note": _style("note", 8, textColor=MUTED, spaceAfter=5),
     "li": _style("li", 9, leftIndent=12, bulletIndent=2, spaceAfter=3),
-    "statement": _style("statement", 9, spaceAfter=5, leftIndent=8, borderPadding=(2, 4, 2, 6)),
+    "statement": _style(
+        "statement",
+        9,
+        spaceAfter=5,
+        leftIndent=8,
+        borderPadding=(2, 4, 2, 6),
+        backColor=BAND,
+        borderColor=ACCENT,
+    ),
     "cell": _style("cell", 7),
     "cell_n": _style("cell_n", 7, alignment=TA_RIGHT),
     "card": _style("card", 8, textColor=MUTED),
@@ -122,10 +130,6 @@ CELL_SIZE = 7.0
 
 
 # ---------------------------------------------------------------- charts
-
-
-def _colour(hex_code: str) -> colors.Color:
-    return colors.HexColor(hex_code)
 
 
 def _label(x: float, y: float, text: str, size: float, anchor: str = "start") -> Group:
@@ -159,7 +163,7 @@ def _bar_drawing(spec: dict[str, Any]) -> Drawing | None:
         top = height - gap - i * (bar_h + gap)
         w = abs(v) * scale
         x = zero - w if v < 0 else zero
-        fill = _colour(svg.NEGATIVE if v < 0 else svg.PALETTE[0])
+        fill = colors.HexColor(svg.NEGATIVE if v < 0 else svg.PALETTE[0])
         d.add(_label(label_w - 6, top - bar_h + 2.5, label, size, "end"))
         d.add(Rect(x, top - bar_h, w, bar_h, fillColor=fill, strokeColor=None))
         d.add(_label(FRAME_WIDTH - value_w + 4, top - bar_h + 2.5, f"{svg.fmt_number(v)} tCO2e", size))
@@ -178,7 +182,7 @@ def _stacked_drawing(spec: dict[str, Any]) -> Drawing | None:
         for name, _ in segments:
             if name not in names:
                 names.append(name)
-    colour = {n: _colour(svg.PALETTE[i % len(svg.PALETTE)]) for i, n in enumerate(names)}
+    colour = {n: colors.HexColor(svg.PALETTE[i % len(svg.PALETTE)]) for i, n in enumerate(names)}
     totals = [sum(max(v or 0.0, 0.0) for _, v in segs) for _, segs in rows]
     span = max(totals) or 1.0
     label_w = max(text_width(label, size) for label, _ in rows) + 6
@@ -216,7 +220,7 @@ def _donut_drawing(spec: dict[str, Any]) -> Drawing | None:
     d = Drawing(FRAME_WIDTH, height)
     start = 0.0  # degrees clockwise from the top, as the SVG
     for i, (label, v) in enumerate(parts):
-        fill = _colour(svg.PALETTE[i % len(svg.PALETTE)])
+        fill = colors.HexColor(svg.PALETTE[i % len(svg.PALETTE)])
         share = v / total
         sweep = share * 360
         if share >= 0.999999:
@@ -239,7 +243,7 @@ def _donut_drawing(spec: dict[str, Any]) -> Drawing | None:
         start += sweep
         y = height - 10 - i * row
         d.add(Rect(diameter + 12, y, 8, 8, fillColor=fill, strokeColor=None))
-        d.add(_label(diameter + 24, y + 1, f"{label}  {svg.fmt_number(v)} ({svg._share(share)})", size))
+        d.add(_label(diameter + 24, y + 1, f"{label}  {svg.fmt_number(v)} ({svg.fmt_share(share)})", size))
     return d
 
 
@@ -270,7 +274,8 @@ class _Page(HTMLParser):
     """Our report template's HTML → ReportLab flowables (only the elements the template uses)."""
 
     SKIP = {"head", "style", "script", "nav", "title"}
-    BLOCKS = {"h1": "h1", "h2": "h2", "h3": "h3", "p": "p", "li": "li"}
+    BLOCKS = {"h1", "h2", "h3", "p", "li"}
+    INLINE = {"strong": "bold", "em": "italic", "code": "mono", "small": "small"}  # tag -> nesting counter
 
     def __init__(self, charts: dict[str, Drawing]):
         super().__init__(convert_charrefs=True)
@@ -289,7 +294,6 @@ class _Page(HTMLParser):
         self.cards: list[_Cell] | None = None
         self.in_svg = 0
         self.svg_title: list[str] | None = None
-        self.outline: list[tuple[str, str]] = []
 
     # -- text
     def _markup(self, text: str) -> str:
@@ -354,7 +358,7 @@ class _Page(HTMLParser):
         if self.block is None:
             if not data.strip():
                 return
-            self.block = "statement" if self._in_div("statement") else "p"
+            self.block = "p"
         self.markup.append(self._markup(data))
 
     # -- structure
@@ -369,18 +373,10 @@ class _Page(HTMLParser):
         if style == "p" and self._in_div("statement"):
             style = "statement"
         if text:
-            if style == "li":
-                para = Paragraph(text, STYLES["li"], bulletText="•")
-            elif style == "statement":
-                para = Paragraph(
-                    text, ParagraphStyle("st", parent=STYLES["statement"], backColor=BAND, borderColor=ACCENT)
-                )
-            else:
-                para = Paragraph(text, STYLES[style])
+            para = Paragraph(text, STYLES[style], bulletText="•" if style == "li" else None)
             if style == "h2":
-                key = self.block_id or f"section-{len(self.outline)}"
-                self.outline.append((key, para.getPlainText()))
-                para._bookmark = (key, para.getPlainText())  # type: ignore[attr-defined]
+                # the outline entry of the section (see _Doc.afterFlowable); every h2 of the page has an id
+                para._bookmark = (self.block_id or para.getPlainText(), para.getPlainText())  # type: ignore[attr-defined]
                 self.story.append(CondPageBreak(70 * mm))
             self.story.append(para)
         self.block = None
@@ -404,7 +400,7 @@ class _Page(HTMLParser):
             return
         if tag in self.BLOCKS:
             self._flush()
-            self.block = self.BLOCKS[tag]
+            self.block = tag
             self.block_id = a.get("id")
         elif tag == "div":
             if "cards" in classes:
@@ -439,14 +435,8 @@ class _Page(HTMLParser):
             self.cell = _Cell(tag == "th", classes)
             if tag == "th":
                 self.bold += 1
-        elif tag == "strong":
-            self.bold += 1
-        elif tag == "em":
-            self.italic += 1
-        elif tag == "code":
-            self.mono += 1
-        elif tag == "small":
-            self.small += 1
+        elif tag in self.INLINE:
+            setattr(self, self.INLINE[tag], getattr(self, self.INLINE[tag]) + 1)
         elif tag == "br":
             if self.cell is not None:
                 self.cell.markup.append("<br/>")
@@ -494,14 +484,8 @@ class _Page(HTMLParser):
             if tag == "th":
                 self.bold -= 1
             self.cell = None
-        elif tag == "strong":
-            self.bold -= 1
-        elif tag == "em":
-            self.italic -= 1
-        elif tag == "code":
-            self.mono -= 1
-        elif tag == "small":
-            self.small -= 1
+        elif tag in self.INLINE:
+            setattr(self, self.INLINE[tag], getattr(self, self.INLINE[tag]) - 1)
         elif tag in ("section", "header", "ul", "figure"):
             self._flush()
 

@@ -47,7 +47,8 @@ def text_width(s: str, font_px: int = 12) -> float:
     return sum(font_px if ord(ch) > 0x2E7F else font_px * 0.6 for ch in s)
 
 
-def _share(share: float) -> str:
+def fmt_share(share: float) -> str:
+    """A share of a total as a percentage for chart legends; a sliver shows as '<0.1 %'."""
     pct = share * 100
     return "<0.1 %" if 0 < pct < 0.05 else f"{pct:.1f} %"
 
@@ -174,7 +175,7 @@ def donut(
     for i, (label, v) in enumerate(parts):
         colour = PALETTE[i % len(PALETTE)]
         share = v / total
-        tip = f"{label}: {fmt_number(v, digits)} {unit} ({_share(share)})"
+        tip = f"{label}: {fmt_number(v, digits)} {unit} ({fmt_share(share)})"
         if share < 0.0005:  # too thin to draw; listed in the legend only
             angle += share * 2 * math.pi
         elif share >= 0.999999:  # a full ring cannot be drawn as one arc
@@ -199,6 +200,6 @@ def donut(
             angle = end
         ly = 14 + i * 20
         body.append(f'<rect x="{_f(size + 12)}" y="{_f(ly - 10)}" width="12" height="12" fill="{colour}"/>')
-        body.append(_text(size + 30, ly, f"{label}  {fmt_number(v, digits)} ({_share(share)})"))
+        body.append(_text(size + 30, ly, f"{label}  {fmt_number(v, digits)} ({fmt_share(share)})"))
     height = max(size, 14 + len(parts) * 20)
     return _svg(size + legend_width, height, title, body)
