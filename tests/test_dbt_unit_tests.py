@@ -63,13 +63,18 @@ RULES: dict[str, tuple[str, str, str]] = {
     ),
     "Scope 2 calendarisation: 300 MWh 26 Dec - 25 Jan = 60 Dec / 240 Jan": (
         SCOPE2,
-        "int_energy_consumption_monthly",
+        "int_energy_reading_pieces",
         "reading_across_new_year_split_by_days",
     ),
     "Scope 2 calendarisation: exclusive end, split by elapsed time": (
         SCOPE2,
-        "int_energy_consumption_monthly",
+        "int_energy_reading_pieces",
         "reading_split_at_month_ends_by_elapsed_time",
+    ),
+    "interval readings summed exactly per meter x month, estimated apart": (
+        SCOPE2,
+        "int_energy_consumption_monthly",
+        "meter_month_sums_its_readings_exactly",
     ),
     "fugitive mass balance per gas": (SCOPE1, "int_fugitive_emissions", "fugitive_mass_balance_per_gas"),
     "blend GWP = sum of mass fraction x component GWP (R-410A 1923.5 / 2255.5)": (
@@ -182,8 +187,11 @@ def test_unit_tests_pin_the_hand_calculations():
     ] == [0.0, 1.0, 1.0, 0.0]
 
     calendar = unit_test(SCOPE2, "reading_across_new_year_split_by_days")
-    assert expected_row(calendar, period="2022-12")["energy_mwh"] == 300 * 6 / 30 == 60
-    assert expected_row(calendar, period="2023-01")["energy_mwh"] == 300 * 24 / 30 == 240
+    assert expected_row(calendar, period_start="2022-12-01")["piece_quantity"] == 300 * 6 / 30 == 60
+    assert expected_row(calendar, period_start="2023-01-01")["piece_quantity"] == 300 * 24 / 30 == 240
+    monthly = unit_test(SCOPE2, "meter_month_sums_its_readings_exactly")
+    assert expected_row(monthly, period="2023-01")["energy_mwh"] == 24 + 0.25
+    assert expected_row(monthly, period="2023-01")["covered_seconds"] == 86_400 + 900
 
     fugitive = unit_test(SCOPE1, "fugitive_mass_balance_per_gas")
     assert expected_row(fugitive, source_record_key="balance")["emitted_kg"] == 2 + 10 - 1 - 3

@@ -241,9 +241,18 @@ def test_year_without_published_factor_uses_latest_earlier_year_flagged(hand_run
     assert "2023" in rows[0][2]
 
 
+def reading_row(file_name: str, row: int) -> str:
+    """SQL: the fct_emissions row sums this meter reading (readings are summed per meter x month; the
+    row's key resolves to its readings through fct_source_row_ranges)."""
+    return (
+        "source_record_key in (select source_record_key from marts.fct_source_row_ranges "
+        f"where file_path like '%/{file_name}' and {row} between first_row_number and last_row_number)"
+    )
+
+
 def test_onsite_renewable_is_zero_and_shown(hand_run):
     rows = hand_run.query(
-        "select scope2_method, co2e_t, method from marts.fct_emissions where source_record_key like '%readings.csv#3' "
+        "select scope2_method, co2e_t, method from marts.fct_emissions where " + reading_row("readings.csv", 3) + " "
         "order by 1"
     )
     assert rows == [("location", 0.0, "onsite_renewable"), ("market", 0.0, "onsite_renewable")]
@@ -252,12 +261,12 @@ def test_onsite_renewable_is_zero_and_shown(hand_run):
 def test_purchased_steam_uses_heat_default(hand_run):
     # 1,000 GJ x 0.11 tCO2/GJ = 110 t
     value = hand_run.scalar(
-        "select sum(co2e_t) from marts.fct_emissions where source_record_key like '%readings.csv#4' "
+        "select sum(co2e_t) from marts.fct_emissions where " + reading_row("readings.csv", 4) + " "
         "and scope2_method = 'location'"
     )
     assert value == pytest.approx(110.0, abs=1e-9)
     market = hand_run.scalar(
-        "select sum(co2e_t) from marts.fct_emissions where source_record_key like '%readings.csv#4' "
+        "select sum(co2e_t) from marts.fct_emissions where " + reading_row("readings.csv", 4) + " "
         "and scope2_method = 'market'"
     )
     assert market == pytest.approx(110.0, abs=1e-9)
@@ -316,10 +325,23 @@ def test_acquired_entity_counts_from_the_month_it_joins(hand_run):
 def raw_key_union() -> str:
     from pipelines.lib.contract import DATASETS
 
-    return " union all ".join(
+    one_row = " union all ".join(
         f"select '{d.raw_table}:' || _file_path || '#' || _row_number as k from raw.{d.raw_table}"
         for d in DATASETS
     )
+    # meter x month rows: every run of rows they list holds that many raw readings of that meter
+    summed = """
+        select k from (
+            select g.source_record_key as k, g.file_path, g.first_row_number, g.reading_count,
+                   count(r._row_number) as found
+            from marts.fct_source_row_ranges as g
+            left join raw.energy__meter_readings as r
+                on r._file_path = g.file_path
+                and r._row_number between g.first_row_number and g.last_row_number
+                and r.meter_id = split_part(split_part(g.source_record_key, ':', 2), ' ', 1)
+            group by all
+        ) group by k having bool_and(found = reading_count)"""
+    return f"{one_row} union all {summed}"
 
 
 def test_every_emission_row_points_at_a_raw_row(hand_run):

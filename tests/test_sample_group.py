@@ -112,8 +112,10 @@ def test_scope2_location_for_a_monthly_meter_matches_mwh_times_factor(sample_run
         sample_run.query(
             "select reporting_year, sum(co2e_t) from marts.fct_emissions e "
             "where scope = '2' and scope2_method = 'location' and source_record_key like 'energy__meter_readings:%' "
-            "and exists (select 1 from raw.energy__meter_readings r where r.meter_id = ? and "
-            "'energy__meter_readings:' || r._file_path || '#' || r._row_number = e.source_record_key) "
+            # a meter x month row: its readings through the row ranges (fct_source_row_ranges)
+            "and exists (select 1 from marts.fct_source_row_ranges g join raw.energy__meter_readings r "
+            "on r._file_path = g.file_path and r._row_number between g.first_row_number and g.last_row_number "
+            "where g.source_record_key = e.source_record_key and r.meter_id = ?) "
             "and reporting_year in (2021, 2022, 2023) group by 1",
             [meter],
         )

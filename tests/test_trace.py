@@ -125,8 +125,12 @@ def test_reported_figure_reconciles_to_raw_rows_of_the_landing_files(sample_run,
         assert "× GWP" in r["formula"] and r["formula"].endswith(f"= {r['contribution_t']} t CO2e")
         # the raw row, in a file whose checksum is that of the file in the landing folder
         table, rest = r["source_record_key"].split(":", 1)
-        assert rest == f"{r['file_path']}#{r['row_number']}" and table == r["raw_table"]
-        assert r["is_raw_resolved"] is True and r["raw_values"]
+        assert table == r["raw_table"] and r["is_raw_resolved"] is True
+        if r["row_number"] is None:  # a meter x month row: its readings as runs of file rows
+            assert r["source_row_count"] == len(_runs(r["source_rows"])) >= 1
+            assert all(landing_sha256(file) for file, _ in _runs(r["source_rows"]))
+            continue
+        assert rest == f"{r['file_path']}#{r['row_number']}" and r["raw_values"]
         assert r["file_sha256"] == r["raw_file_sha256"] == landing_sha256(r["file_path"])
 
     # the per-factor and per-file summaries add up to the same rows
@@ -134,7 +138,10 @@ def test_reported_figure_reconciles_to_raw_rows_of_the_landing_files(sample_run,
     assert sum(f["rows"] for f in paper["files"]) == len(rows)
     assert sum(Decimal(f["contribution_t"]) for f in paper["files"]) == sum(contributions)
     for f in paper["files"]:
-        assert f["file_sha256"] == landing_sha256(f["file_path"])
+        if "; " in f["file_path"]:  # meter x month rows whose readings sit in two files (each run checked)
+            assert f["file_sha256"] is None and all(landing_sha256(p) for p in f["file_path"].split("; "))
+        else:
+            assert f["file_sha256"] == landing_sha256(f["file_path"])
 
 
 def test_scope1_under_equity_share_weighs_the_associate(sample_run, tmp_path):
@@ -173,9 +180,13 @@ def test_scope2_market_csv_work_paper(sample_run, tmp_path):
         assert col in rows[0]
     assert mart_sum_of_groups([{**r, "iso_category": int(r["iso_category"])} for r in rows]) == figure_t
     assert {r["scope2_method"] for r in rows} == {"market"}
-    assert all(r["file_sha256"] == landing_sha256(r["file_path"]) for r in rows)
-    # raw values are JSON text naming the meter of the reading
-    assert all(json.loads(r["raw_values"])["meter_id"] for r in rows)
+    # meter readings are summed per meter x month: each row lists its readings as runs of file rows
+    for r in rows:
+        assert r["row_number"] == "" and r["raw_values"] == "" and int(r["source_row_count"]) >= 1
+        runs = [run.rsplit("#", 1) for run in r["source_rows"].split("; ")]
+        assert all(landing_sha256(file) for file, _ in runs)
+        if len({file for file, _ in runs}) == 1:
+            assert r["file_sha256"] == landing_sha256(r["file_path"])
     # residual-mix rows carry the MEE/NBS factor "excluding market-traded non-fossil electricity"
     residual = [r for r in rows if r["method"] == "market_residual_mix"]
     assert residual and all("MEE/NBS" in r["factor_source_document"] for r in residual)
@@ -304,3 +315,47 @@ def test_a_figure_that_no_longer_matches_its_rows_fails(sample_run, tmp_path):
     assert "DOES NOT RECONCILE" in proc.stdout
     assert proc.stderr.startswith("carbon: the trace does not reconcile: ")
     assert "co2e_t = gas_mass_t x gwp_100" in proc.stderr
+
+
+def _runs(source_rows: str) -> set[tuple[str, int]]:
+    """'file#1-3; file#7' -> {(file, 1), (file, 2), (file, 3), (file, 7)}"""
+    out: set[tuple[str, int]] = set()
+    for run in source_rows.split("; "):
+        file, rows = run.rsplit("#", 1)
+        first, _, last = rows.partition("-")
+        out |= {(file, n) for n in range(int(first), int(last or first) + 1)}
+    return out
+
+
+def test_scope2_trace_reaches_every_raw_reading_of_the_year(sample_run, tmp_path):
+    """A Scope 2 figure sums meter x month rows; their row runs reach every reading of the year, once per
+    month it falls in, and the readings' calendarised quantities add up to the rows' activity."""
+    doc = trace_json(sample_run, tmp_path, *figure_args("2", "location", None))
+    assert doc["reconciles"] is True
+    rows = doc["rows"]
+    reached: set[tuple[str, int]] = set()
+    for r in rows:
+        runs = _runs(r["source_rows"])
+        assert len(runs) == r["source_row_count"]
+        reached |= runs
+    expected = set(sample_run.query(
+        """select r._file_path, r._row_number from raw.energy__meter_readings r
+           join raw.energy__meters m on m.meter_id = r.meter_id
+           where m.energy_type in ('electricity', 'heat', 'steam')
+             and r.reading_end > make_timestamp(?, 1, 1, 0, 0, 0) and r.reading_start < make_timestamp(?, 1, 1, 0, 0, 0)
+             and r.reading_end > r.reading_start""", [YEAR, YEAR + 1]))  # fmt: skip
+    assert len(expected) > 100 and reached == expected
+    # one electricity row by hand: its readings' pieces in the month, kWh -> MWh, = the row's MWh
+    row = next(r for r in rows if r["activity_unit"] == "MWh" and r["source_row_count"] >= 2)
+    meter, month = row["source_record_key"].split(":", 1)[1].split(" ")[:2]
+    start = f"{month}-01"
+    pieces = sample_run.query(
+        """select r.quantity, r.unit, epoch(least(r.reading_end, cast(? as date) + interval 1 month))
+                  - epoch(greatest(r.reading_start, cast(? as date))), epoch(r.reading_end) - epoch(r.reading_start),
+                  r._file_path, r._row_number
+           from raw.energy__meter_readings r where r.meter_id = ?
+             and r.reading_end > cast(? as date) and r.reading_start < cast(? as date) + interval 1 month""",
+        [start, start, meter, start, start])  # fmt: skip
+    assert {(f, n) for *_, f, n in pieces} == _runs(row["source_rows"])
+    mwh = sum(q * part / whole / (1000 if unit == "kWh" else 1) for q, unit, part, whole, _, _ in pieces)
+    assert float(row["activity_quantity"]) == pytest.approx(mwh, rel=1e-12)

@@ -11,6 +11,12 @@ approach x scope x Scope 2 method x Scope 3 category) — or from one
 3. the raw rows they were computed from (``source_record_key`` =
    ``'<raw table>:<landing file>#<row>'``, see the dbt macro
    ``lineage_columns``), with the file's sha256 as recorded in ``ingest.files``.
+   Interval meter readings are summed per meter x calendar month before a
+   factor is applied: such a row's key (``'energy__meter_readings:<meter>
+   <YYYY-MM> <unit>[ estimated]'``) resolves through
+   ``marts.fct_source_row_ranges`` to every reading it sums, as runs of
+   consecutive rows of each file ("2,976 readings: file#1-2976"), each run
+   checked against the raw table and the file's sha256.
 
 Sums reconcile exactly, level by level, with the arithmetic the marts use
 (the dbt macro ``exact_sum``: every value cast to DECIMAL(38, 12) before
@@ -55,6 +61,7 @@ SCOPE2_METHODS = ("location", "market")
 _INVENTORY_MEASURES = {"gas_mass_t", "co2e_t", "co2e_unweighted_t", "emission_rows", "consolidation_approach"}
 _KEY_PATTERN = r"^([^:]+):(.*)#([0-9]+)$"  # '<raw table>:<landing file>#<row>'
 _CELL = "_trace_cell"  # temp table (the connection is read-only; temp objects live in memory)
+_RANGES = "_trace_ranges"  # the row ranges of the cell's summed (meter x month) rows
 
 
 class TraceError(Exception):
@@ -233,6 +240,7 @@ def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int |
         checks += _row_checks(con)
     finally:
         con.execute(f"drop table if exists {_CELL}")
+        con.execute(f"drop table if exists {_RANGES}")
     return Trace("figure", key, figure["co2e_t"], figure.get("gwp_set"), summary[0], total, rows,
                  factors, files, checks)  # fmt: skip
 
@@ -280,6 +288,7 @@ def trace_emission(con: duckdb.DuckDBPyConnection, emission_id: str,
                             ", ".join(missing)))  # fmt: skip
     finally:
         con.execute(f"drop table if exists {_CELL}")
+        con.execute(f"drop table if exists {_RANGES}")
     first = rows[0]
     return Trace(
         "emission", None, None, first.get("gwp_set"), 1, first["co2e_t_decimal"], rows, checks=checks
@@ -304,13 +313,18 @@ def _materialise_cell(con: duckdb.DuckDBPyConnection, select: str, params: list[
                 c.*,
                 cast(c.co2e_t * c.weight as decimal(38, 12)) as contribution_t,
                 cast(c.co2e_t as decimal(38, 12)) as co2e_t_decimal,
-                regexp_extract(c.source_record_key, '{_KEY_PATTERN}', 1) as raw_table,
-                regexp_extract(c.source_record_key, '{_KEY_PATTERN}', 2) as file_path,
+                coalesce(nullif(regexp_extract(c.source_record_key, '{_KEY_PATTERN}', 1), ''),
+                         split_part(c.source_record_key, ':', 1)) as raw_table,
+                nullif(regexp_extract(c.source_record_key, '{_KEY_PATTERN}', 2), '') as row_file_path,
                 cast(nullif(regexp_extract(c.source_record_key, '{_KEY_PATTERN}', 3), '') as bigint) as row_number
             from cell as c
-        )
+        ),
+        ranges as ({_ranges_summary_sql(con)})
         select
-            l.*,
+            l.* exclude (row_file_path),
+            coalesce(l.row_file_path, g.file_paths) as file_path,
+            coalesce(g.source_row_count, case when l.row_number is not null then 1 end) as source_row_count,
+            coalesce(g.source_rows, l.row_file_path || '#' || l.row_number) as source_rows,
             f.t_per_unit as factor_value,
             f.activity_unit as factor_unit,
             f.gas as factor_gas,
@@ -326,11 +340,80 @@ def _materialise_cell(con: duckdb.DuckDBPyConnection, select: str, params: list[
         from located as l
         left join marts.dim_emission_factors as f
             on f.factor_id = l.factor_id
+        left join ranges as g
+            on g.source_record_key = l.source_record_key
         left join ingest.files as i
-            on i.file_path = l.file_path and i.status = 'loaded'
+            on i.file_path = coalesce(l.row_file_path, g.file_paths) and i.status = 'loaded'
         """,
         params,
     )
+    con.execute(f"drop table if exists {_RANGES}")
+    con.execute(
+        f"""create temp table {_RANGES} as select * from ({_ranges_sql(con)})
+            where source_record_key in (select source_record_key from {_CELL} where row_number is null)"""
+    )
+
+
+def _ranges_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The row ranges of summed rows (empty on a warehouse built before they existed)."""
+    if _exists(con, "marts", "fct_source_row_ranges"):
+        return "select * from marts.fct_source_row_ranges"
+    return (
+        "select null::varchar as source_record_key, null::varchar as raw_table, null::varchar as file_path, "
+        "null::varchar as file_sha256, null::bigint as first_row_number, null::bigint as last_row_number, "
+        "null::bigint as reading_count where false"
+    )
+
+
+def _ranges_summary_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """Per summed row: how many raw rows, in which files, as 'file#first-last' runs."""
+    return f"""
+        select
+            source_record_key,
+            sum(reading_count) as source_row_count,
+            string_agg(distinct file_path, '; ' order by file_path) as file_paths,
+            string_agg(
+                file_path || '#' || first_row_number
+                    || case when last_row_number > first_row_number then '-' || last_row_number else '' end,
+                '; ' order by file_path, first_row_number
+            ) as source_rows
+        from ({_ranges_sql(con)})
+        where source_record_key in (select source_record_key from cell)
+        group by source_record_key"""
+
+
+def _resolved_ranges(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Summed rows of the cell whose every range is found in its raw table: the run's rows are all
+    there, consecutive, with the sha256 of the file as ingest.files recorded it."""
+    parts = []
+    for t in [r[0] for r in con.execute(f"select distinct raw_table from {_RANGES}").fetchall()]:
+        if not _exists(con, "raw", t):
+            continue
+        parts.append(f"""
+            select g.source_record_key, g.file_path, g.first_row_number, count(x._row_number) as raw_rows
+            from {_RANGES} as g
+            left join raw."{t}" as x
+                on x._file_path = g.file_path
+                and x._row_number between g.first_row_number and g.last_row_number
+                and x._file_sha256 = g.file_sha256
+            where g.raw_table = '{t}'
+            group by all""")
+    if not parts:
+        return set()
+    rows = con.execute(f"""
+        with found as ({" union all ".join(parts)})
+        select g.source_record_key
+        from {_RANGES} as g
+        left join found as f
+            on f.source_record_key = g.source_record_key and f.file_path = g.file_path
+            and f.first_row_number = g.first_row_number
+        left join ingest.files as i
+            on i.file_path = g.file_path and i.status = 'loaded'
+        group by g.source_record_key
+        having bool_and(f.raw_rows = g.reading_count
+                        and g.reading_count = g.last_row_number - g.first_row_number + 1
+                        and i.file_sha256 = g.file_sha256)""").fetchall()
+    return {r[0] for r in rows}
 
 
 def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -374,19 +457,23 @@ def _rows(
         select * from ranked {"where rank <= ?" if limit is not None else ""} order by rank
     """
     rows = _dicts(con.execute(sql, [limit] if limit is not None else []))
-    return [_finish_row(r) for r in rows]
+    summed = _resolved_ranges(con)
+    return [_finish_row(r, summed) for r in rows]
 
 
-def _finish_row(r: dict[str, Any]) -> dict[str, Any]:
+def _finish_row(r: dict[str, Any], summed_resolved: set[str]) -> dict[str, Any]:
     raw = json.loads(r.pop("raw_json")) if r.get("raw_json") else None
     r["raw_values"] = {k: v for k, v in raw.items() if not k.startswith("_")} if raw else None
     if raw and raw.get("_extra_json"):
         r["raw_values"]["_extra_json"] = raw["_extra_json"]
-    r["is_raw_resolved"] = (
-        bool(raw)
-        and r.get("raw_file_sha256") is not None
-        and r.get("raw_file_sha256") == r.get("file_sha256")
-    )
+    if r.get("row_number") is None:  # a meter x month row: every reading it sums, by range
+        r["is_raw_resolved"] = r["source_record_key"] in summed_resolved
+    else:
+        r["is_raw_resolved"] = (
+            bool(raw)
+            and r.get("raw_file_sha256") is not None
+            and r.get("raw_file_sha256") == r.get("file_sha256")
+        )
     r["formula"] = formula(r)
     return r
 
@@ -446,11 +533,21 @@ def _row_checks(con: duckdb.DuckDBPyConnection) -> list[Check]:
         join raw_rows as r
           on r.raw_table = c.raw_table and r._file_path = c.file_path and r._row_number = c.row_number
         where r.raw_file_sha256 = c.file_sha256""").fetchone()[0]  # fmt: skip
+    summed = _resolved_ranges(con)
+    if summed:
+        con.execute("create or replace temp table _trace_summed (source_record_key varchar)")
+        con.executemany("insert into _trace_summed values (?)", [[k] for k in sorted(summed)])
+        resolved += con.execute(f"""
+            select count(distinct emission_id) from {_CELL}
+            where row_number is null and source_record_key in (select source_record_key from _trace_summed)
+        """).fetchone()[0]  # fmt: skip
+        con.execute("drop table _trace_summed")
     return [
         Check("each row: co2e_t = gas_mass_t x gwp_100", str(n), str(gwp_ok), gwp_ok == n),
         Check("each row's factor is in dim_emission_factors", str(n), str(factor_ok), factor_ok == n),
         Check(
-            "each row resolves to its raw row; file sha256 = ingest.files",
+            "each row resolves to its raw row (a meter x month row: every reading it sums, "
+            "run by run); file sha256 = ingest.files",
             str(n),
             str(resolved),
             resolved == n,
@@ -518,6 +615,7 @@ RECORD_COLUMNS = (
     "gas", "gas_mass_t", "gwp_set", "gwp_100", "co2e_t", "is_biogenic", "weight", "weight_equity_share",
     "weight_operational_control", "weight_financial_control", "in_group_fraction", "contribution_t",
     "figure_co2e_t", "formula", "data_quality_score", "source_record_key", "raw_table", "file_path", "row_number",
+    "source_row_count", "source_rows",
     "file_sha256", "raw_file_sha256", "file_load_id", "is_raw_resolved", "raw_values",
 )  # fmt: skip
 
@@ -595,7 +693,7 @@ def render(trace: Trace, console, top: int) -> None:  # console: rich.console.Co
         tab = Table(title=f"Contributing emission rows, top {len(shown)} of {trace.row_count:,} by contribution "
                     f"(co2e × weight_{key.consolidation_approach})", title_justify="left")  # fmt: skip
         for col in ("#", "t CO2e", "share", "entity / facility", "period", "activity", "gas", "formula",
-                    "factor", "source file#row"):  # fmt: skip
+                    "factor", "source file#row(s)"):  # fmt: skip
             tab.add_column(col, justify="right" if col in ("#", "t CO2e", "share") else "left",
                            overflow="fold", min_width=44 if col == "formula" else None)  # fmt: skip
         total = trace.total_t or Decimal(0)
@@ -605,7 +703,7 @@ def render(trace: Trace, console, top: int) -> None:  # console: rich.console.Co
                         f"{r['entity_id']} / {r['facility_id'] or '—'}",
                         _period(r),
                         f"{r['source_type']}: {r['activity_code']}", r["gas"], r["formula"],
-                        r["factor_id"], f"{r['file_path']}#{r['row_number']}")  # fmt: skip
+                        r["factor_id"], _source(r))  # fmt: skip
         top_t = sum((r["contribution_t"] for r in shown), Decimal(0))
         tab.add_row("", t(top_t), f"{100 * top_t / total:.1f}%" if total else "—", f"top {len(shown)}",
                     style="bold")  # fmt: skip
@@ -617,6 +715,15 @@ def render(trace: Trace, console, top: int) -> None:  # console: rich.console.Co
         _render_factors(trace, console)
         _render_files(trace, console)
     _render_checks(trace, console)
+
+
+def _source(r: dict[str, Any]) -> str:
+    """'file#row', or for a meter x month row '2,976 readings: file#1-2976'."""
+    if r.get("row_number") is not None:
+        return f"{r['file_path']}#{r['row_number']}"
+    if r.get("source_row_count"):
+        return f"{r['source_row_count']:,} readings: {r['source_rows']}"
+    return r.get("source_record_key") or "—"
 
 
 def _period(r: dict[str, Any]) -> str:
@@ -652,7 +759,8 @@ def _render_files(trace: Trace, console) -> None:
     for col in ("raw table", "file", "sha256", "rows", "t CO2e"):
         tab.add_column(col, justify="right" if col in ("rows", "t CO2e") else "left", overflow="fold")
     for f in trace.files[:15]:
-        tab.add_row(f["raw_table"], f["file_path"], f["file_sha256"] or "— (not in ingest.files)", f"{f['rows']:,}",
+        tab.add_row(f["raw_table"], f["file_path"], f["file_sha256"] or ("— (several files: each run of rows is checked)"
+                    if "; " in (f["file_path"] or "") else "— (not in ingest.files)"), f"{f['rows']:,}",
                     f"{float(f['contribution_t']):,.4f}")  # fmt: skip
     if len(trace.files) > 15:
         tab.add_row("", f"… {len(trace.files) - 15} more (--format csv|json lists all)")
@@ -692,6 +800,7 @@ def _render_emission(trace: Trace, console) -> None:
         ("factor selection", r["factor_selection_reason"]),
         ("formula", formula({**r, "weight": None})),
         ("source record", r["source_record_key"]),
+        ("source rows", _source(r)),
         (
             "file sha256",
             f"{r['file_sha256']} ({'matches the raw row' if r['is_raw_resolved'] else 'NOT resolved'})",

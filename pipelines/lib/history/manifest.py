@@ -241,12 +241,25 @@ def _input_files(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         return []
     years = ""
     if _exists(con, "marts", "fct_emissions"):
-        # source_record_key = '<raw table>:<file below the landing root>#<row>' (macro lineage_columns)
-        years = """
+        # source_record_key = '<raw table>:<file below the landing root>#<row>' (macro lineage_columns);
+        # a meter x month row sums readings of the files its row ranges name (fct_source_row_ranges)
+        summed = ""
+        if _exists(con, "marts", "fct_source_row_ranges"):
+            summed = """
+                    union all
+                    select g.file_path, e.reporting_year
+                    from marts.fct_emissions as e
+                    join (select distinct source_record_key, file_path from marts.fct_source_row_ranges) as g
+                        using (source_record_key)"""
+        years = f"""
             left join (
-                select regexp_extract(source_record_key, '^[^:]+:(.*)#[0-9]+$', 1) as file_path,
+                select file_path,
                        list(distinct reporting_year order by reporting_year)::integer[] as reporting_years
-                from marts.fct_emissions group by 1
+                from (
+                    select regexp_extract(source_record_key, '^[^:]+:(.*)#[0-9]+$', 1) as file_path, reporting_year
+                    from marts.fct_emissions{summed}
+                )
+                group by 1
             ) as y using (file_path)"""
     select_years = "coalesce(y.reporting_years, []::integer[])" if years else "[]::integer[]"
     return con.execute(

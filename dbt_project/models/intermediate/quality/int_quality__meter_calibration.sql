@@ -26,9 +26,9 @@ monthly as (
         cast(period_start as date) as period_start,
         any_value(period) as period,
         any_value(reporting_year) as reporting_year,
-        count(distinct source_record_key) as records,
-        min(piece_start_at) as first_reading_at,
-        max(piece_end_at) as last_reading_at
+        sum(reading_count) as records,
+        min(first_piece_start_at) as first_reading_at,
+        max(last_piece_end_at) as last_reading_at
     from pieces
     where meter_id is not null
     group by meter_id, period_start

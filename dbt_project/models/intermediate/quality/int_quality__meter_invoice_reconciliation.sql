@@ -47,7 +47,7 @@ metered as (
         cast(p.period_start as date) as period_start,
         {{ exact_sum('p.energy_gj') }} as metered_gj,
         count(distinct p.meter_id) as meters_read,
-        sum(epoch(p.piece_end_at) - epoch(p.piece_start_at)) as covered_seconds,
+        sum(p.covered_seconds) as covered_seconds,
         bool_and(p.calc_status = 'ok') as is_convertible
     from pieces as p
     where p.supply_type in ('grid', 'third_party') and p.energy_type <> 'natural_gas'

@@ -79,13 +79,14 @@ meter_months as (
         unit,
         cast(period_start as date) as period_start,
         {{ exact_sum('piece_quantity') }} as quantity,
-        count(distinct source_record_key) as records,
-        case when count(distinct source_record_key) = 1 then min(source_record_key) end as source_record_key,
+        sum(reading_count) as records,
+        -- the meter x month record (it resolves to its readings through fct_source_row_ranges)
+        case when count(*) = 1 then min(source_record_key) end as source_record_key,
         coalesce(any_value(supply_type) = 'onsite_renewable', false) as is_generation
     from meter_pieces
     where meter_id is not null
     group by meter_id, unit, cast(period_start as date)
-    having sum(epoch(piece_end_at) - epoch(piece_start_at))
+    having sum(covered_seconds)
         >= epoch(cast(period_start as date) + interval 1 month) - epoch(cast(period_start as date))
 
 ),

@@ -144,9 +144,9 @@ meter_months as (
         meter_id,
         any_value(facility_id) as facility_id,
         cast(period_start as date) as period_start,
-        count(distinct source_record_key) as records,
-        count(distinct source_record_key) filter (where is_estimated) as estimated_records,
-        sum(epoch(piece_end_at) - epoch(piece_start_at)) as covered_seconds
+        sum(reading_count) as records,
+        coalesce(sum(reading_count) filter (where is_estimated), 0) as estimated_records,
+        sum(covered_seconds) as covered_seconds
     from meter_pieces
     where meter_id is not null
     group by meter_id, period_start
@@ -160,11 +160,11 @@ meter_spans as (
         any_value(facility_id) as facility_id,
         -- calendar months entirely inside [first reading start, last reading end]
         cast(case
-            when min(reading_start_at) = date_trunc('month', min(reading_start_at))
-                then date_trunc('month', min(reading_start_at))
-            else date_trunc('month', min(reading_start_at)) + interval 1 month
+            when min(first_reading_start_at) = date_trunc('month', min(first_reading_start_at))
+                then date_trunc('month', min(first_reading_start_at))
+            else date_trunc('month', min(first_reading_start_at)) + interval 1 month
         end as date) as first_period_start,
-        cast(date_trunc('month', max(reading_end_at)) - interval 1 month as date) as last_period_start
+        cast(date_trunc('month', max(last_reading_end_at)) - interval 1 month as date) as last_period_start
     from meter_pieces
     where meter_id is not null
     group by meter_id

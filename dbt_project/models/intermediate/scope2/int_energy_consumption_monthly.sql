@@ -1,19 +1,24 @@
--- Meter readings calendarised to months (METHODS.md 3): a reading whose
--- interval spans months is split pro rata by time, so a Dec 26 - Jan 25
--- reading puts 6/30 of its quantity in December and 24/30 in January.
+-- Metered energy per meter x calendar month (METHODS.md 3, PRODUCT.md
+-- fct_emissions grain): the calendarised pieces of the readings
+-- (int_energy_reading_pieces) summed exactly per meter x month x unit x
+-- actual/estimated, before any factor is applied. Factors do not change inside
+-- a calendar month, so the emissions are those of the readings one by one;
+-- the work follows meters x months, not the number of 15-minute readings.
+-- `source_record_key` ('energy__meter_readings:<meter> <YYYY-MM> <unit>
+-- [estimated]') resolves to every reading it sums through
+-- fct_source_row_ranges (file, first and last row, count).
 -- Quantities are converted to MWh (electricity, cooling) or GJ (heat, steam).
 -- Steam metered in tonnes becomes GJ with a documented enthalpy (var
 -- steam_enthalpy_gj_per_t, default 2.69326 = saturated steam at 1.0 MPa,
 -- 2,777.0 kJ/kg, minus feed water at 20 °C, 83.74 kJ/kg, as in the Chinese
 -- sector guidelines' AD = Ma x (Enst - 83.74) x 10^-3); such rows are
 -- flagged is_steam_enthalpy_default.
--- One row per reading x calendar month it overlaps.
 {% set steam_gj_per_t = var('steam_enthalpy_gj_per_t', 2.69326) %}
 with
 
-readings as (
+pieces as (
 
-    select * from {{ ref('stg_energy__meter_readings') }}
+    select * from {{ ref('int_energy_reading_pieces') }}
 
 ),
 
@@ -29,27 +34,24 @@ units as (
 
 ),
 
-pieces as (
+monthly as (
 
     select
-        r.*,
-        unnest(generate_series(
-            date_trunc('month', r.reading_start_at),
-            date_trunc('month', r.reading_end_at - interval 1 microsecond),
-            interval 1 month
-        )) as month_start_at
-    from readings as r
-    where r.reading_end_at > r.reading_start_at
-
-),
-
-split as (
-
-    select
-        *,
-        greatest(reading_start_at, month_start_at) as piece_start_at,
-        least(reading_end_at, month_start_at + interval 1 month) as piece_end_at
+        source_record_key,
+        meter_id,
+        unit,
+        is_estimated,
+        period_start,
+        -- exact: each piece rounded to 10^-12 of the unit, summed in DECIMAL
+        {{ exact_sum('piece_quantity') }} as piece_quantity,
+        count(*) as reading_count,
+        sum(piece_seconds) as covered_seconds,
+        min(piece_start_at) as first_piece_start_at,
+        max(piece_end_at) as last_piece_end_at,
+        min(reading_start_at) as first_reading_start_at,
+        max(reading_end_at) as last_reading_end_at
     from pieces
+    group by source_record_key, meter_id, unit, is_estimated, period_start
 
 ),
 
@@ -61,32 +63,26 @@ final as (
         m.facility_id,
         m.energy_type,
         m.supply_type,
-        s.reading_start_at,
-        s.reading_end_at,
-        s.piece_start_at,
-        s.piece_end_at,
-        cast(s.month_start_at as date) as period_start,
-        cast(last_day(s.month_start_at) as date) as period_end,
+        s.period_start,
+        cast(last_day(s.period_start) as date) as period_end,
         'month' as period_grain,
-        strftime(s.month_start_at, '%Y-%m') as period,
-        year(s.month_start_at) as reporting_year,
-        (epoch(s.piece_end_at) - epoch(s.piece_start_at)) / s.interval_seconds as time_fraction,
-        s.quantity,
+        strftime(s.period_start, '%Y-%m') as period,
+        year(s.period_start) as reporting_year,
+        s.reading_count,
+        s.covered_seconds,
+        s.first_piece_start_at,
+        s.last_piece_end_at,
+        s.first_reading_start_at,
+        s.last_reading_end_at,
+        s.piece_quantity,
         s.unit,
-        s.quantity * (epoch(s.piece_end_at) - epoch(s.piece_start_at)) / s.interval_seconds as piece_quantity,
         u.dimension as unit_dimension,
         case
-            when u.dimension = 'energy' then
-                s.quantity * (epoch(s.piece_end_at) - epoch(s.piece_start_at)) / s.interval_seconds
-                * u.factor_to_canonical
+            when u.dimension = 'energy' then s.piece_quantity * u.factor_to_canonical
             when m.energy_type = 'steam' and u.dimension = 'mass' then
-                s.quantity * (epoch(s.piece_end_at) - epoch(s.piece_start_at)) / s.interval_seconds
-                * u.factor_to_canonical * {{ steam_gj_per_t }}
+                s.piece_quantity * u.factor_to_canonical * {{ steam_gj_per_t }}
         end as energy_gj,
-        case when u.dimension = 'energy' then
-            s.quantity * (epoch(s.piece_end_at) - epoch(s.piece_start_at)) / s.interval_seconds
-            * u.factor_to_canonical / 3.6
-        end as energy_mwh,
+        case when u.dimension = 'energy' then s.piece_quantity * u.factor_to_canonical / 3.6 end as energy_mwh,
         (m.energy_type = 'steam' and u.dimension = 'mass') as is_steam_enthalpy_default,
         s.is_estimated,
         case
@@ -97,7 +93,7 @@ final as (
                 then 'unit_not_convertible'
             else 'ok'
         end as calc_status
-    from split as s
+    from monthly as s
     left join meters as m
         on m.meter_id = s.meter_id
     left join units as u

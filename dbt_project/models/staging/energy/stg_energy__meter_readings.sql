@@ -24,8 +24,11 @@ renamed as (
         -- optional in the contract: a reading not flagged as estimated is actual
         coalesce(is_estimated, false) as is_estimated,
 
-        -- lineage
-        {{ lineage_columns('energy__meter_readings') }}
+        -- lineage; the file and row apart too, because interval readings are
+        -- summed per meter x month and their lineage kept as row ranges
+        {{ lineage_columns('energy__meter_readings') }},
+        _file_path as file_path,
+        _row_number as file_row_number
 
     from source
 
