@@ -80,6 +80,21 @@ def _gx_context_lock(say):
 
 def _run(args, loc, settings, run_manifest, say) -> int:
     started = run_manifest.start(loc, settings)  # code, seeds and configuration as the run starts
+    from pipelines.summary import print_run_summary
+
+    last = run_manifest.unchanged_since(started, _run_outputs(loc.warehouse))
+    if last is not None:
+        record = run_manifest.record_unchanged(started, last)
+        say(f"run      nothing changed since run {last.get('same_as_run_id') or last['run_id']} "
+            f"({last['finished_at']:%Y-%m-%d %H:%M} UTC): the same landing files (sha256), configuration, code, "
+            "reference data, data quality plan and locks; nothing recomputed, the marts, reports and exports "
+            f"are current / 输入未变化，未重新计算 (manifest run {record.run_id}, status unchanged)")  # fmt: skip
+        print_run_summary(loc.warehouse, settings, year=args.year)
+        return 0
+    try:
+        run_manifest.begin(started)
+    except run_manifest.ManifestError as exc:
+        raise UserError(str(exc)) from None
     import dagster as dg
 
     from pipelines.definitions import build_definitions
@@ -104,8 +119,6 @@ def _run(args, loc, settings, run_manifest, say) -> int:
     except run_manifest.ManifestError as exc:
         record = None
         failures = [*failures, str(exc)] if not result.success else [str(exc)]
-    from pipelines.summary import print_run_summary
-
     print_run_summary(loc.warehouse, settings, year=args.year)
     if not result.success or record is None:
         print("\nThe run did not complete / 运行未完成:", file=sys.stderr)
@@ -113,6 +126,31 @@ def _run(args, loc, settings, run_manifest, say) -> int:
             print(f"  - {line}", file=sys.stderr)
         return 1
     return 0
+
+
+def _run_outputs(warehouse: Path) -> list[Path]:
+    """The files a complete run leaves beside the warehouse: the report (HTML, PDF) and the KPI
+    workbook of every reporting year (pipelines/defs/exports). Empty when the warehouse has no
+    inventory (then there is no run to stand on anyway)."""
+    import duckdb
+
+    if not warehouse.exists():
+        return []
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        years = [r[0] for r in con.execute(
+            "select distinct reporting_year from marts.rpt_group_inventory order by 1").fetchall()]  # fmt: skip
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
+    out = warehouse.parent
+    return [p for y in years for p in (out / "reports" / f"ghg_inventory_report_{y}.html",
+                                       out / "reports" / f"ghg_inventory_report_{y}.pdf",
+                                       out / "exports" / f"kpis_{y}.xlsx")]  # fmt: skip
 
 
 def _failed_steps(result) -> list[str]:

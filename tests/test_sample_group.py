@@ -184,7 +184,7 @@ def test_source_record_keys_resolve_to_raw_rows(sample_run):
     assert unresolved == 0
 
 
-def test_second_run_skips_every_file_and_changes_no_total(sample_run, tmp_path):
+def test_reruns_skip_unchanged_files_then_recompute_nothing_and_recover_from_a_kill(sample_run, tmp_path):
     before = sample_run.query("select * from marts.rpt_group_inventory order by all")
     emissions_before = sample_run.query("select emission_id, co2e_t from marts.fct_emissions order by 1")
     # A copy: the other tests (and the other xdist worker) read the session's warehouse meanwhile.
@@ -196,6 +196,34 @@ def test_second_run_skips_every_file_and_changes_no_total(sample_run, tmp_path):
     assert " new/changed)" in again.stderr and "(1 new/changed)" not in again.stderr
     assert again.query("select * from marts.rpt_group_inventory order by all") == before
     assert again.query("select emission_id, co2e_t from marts.fct_emissions order by 1") == emissions_before
+    # (the copy had no reports beside it, so that run wrote them: a run that recomputed)
+    assert "nothing changed since run" not in again.stderr
+    assert (warehouse.parent / "reports").is_dir() and (warehouse.parent / "exports").is_dir()
+    built = again.query("select run_id, marts_fingerprint from history.runs order by started_at desc limit 1")[0]
+
+    # Once more with nothing changed: nothing is recomputed, and the run says so and records it.
+    third = run_pipeline(SAMPLE_LANDING, warehouse)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert f"nothing changed since run {built[0]}" in third.stderr and "extract " not in third.stderr
+    assert "范围一 Scope 1" in third.stdout  # the summary is still printed
+    status, same_as, fingerprint = third.query(
+        "select status, same_as_run_id, marts_fingerprint from history.runs order by started_at desc limit 1")[0]  # fmt: skip
+    assert (status, same_as, fingerprint) == ("unchanged", built[0], built[1])
+    assert third.query("select * from marts.rpt_group_inventory order by all") == before
+
+    # A run killed midway leaves its 'running' row: the next run rebuilds and marks it interrupted.
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("insert into history.runs (run_id, started_at, finished_at, exit_code, status, is_inventory_built) "
+                "values ('running-killed', now()::timestamp, now()::timestamp, -1, 'running', false)")  # fmt: skip
+    con.close()
+    fourth = run_pipeline(SAMPLE_LANDING, warehouse)
+    assert fourth.returncode == 0, fourth.stderr[-3000:]
+    assert "nothing changed since run" not in fourth.stderr and "(0 new/changed)" in fourth.stderr
+    assert fourth.query("select status from history.runs where run_id = 'running-killed'") == [("interrupted",)]
+    assert fourth.query("select count(*) from history.runs where status = 'running'") == [(0,)]
+    assert fourth.query("select * from marts.rpt_group_inventory order by all") == before
 
 
 def _digest(folder: Path) -> dict[str, str]:

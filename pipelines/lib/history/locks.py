@@ -83,7 +83,10 @@ def current_locks(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def _latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    cur = con.execute("select * from history.runs order by finished_at desc, run_id limit 1")
+    # a run that found nothing to recompute stands on the one before it
+    cur = con.execute(
+        "select * from history.runs where status <> 'unchanged' order by finished_at desc, run_id limit 1"
+    )
     row = cur.fetchone()
     return None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
 

@@ -18,6 +18,7 @@ import json
 import platform
 import shutil
 import subprocess
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -82,10 +83,34 @@ def code_checksum() -> str:
     paths = [DBT_PROJECT_DIR / "dbt_project.yml"]
     for folder in ("models", "macros", "tests"):
         paths += _files(DBT_PROJECT_DIR / folder)
-    paths += _files(REPO_ROOT / "pipelines", ("*.py",))
+    paths += _files(REPO_ROOT / "pipelines", ("*.py", "*.html"))  # the report templates shape its bytes
     return _combined(
         [f"{p.relative_to(REPO_ROOT).as_posix()}\t{_sha256_file(p)}" for p in paths if p.exists()]
     )
+
+
+def landing_fingerprint(landing: Path) -> str:
+    """Over every file of the landing folder (path below it + sha256; hidden files left out): the
+    same value means the same inputs, whatever the loader would make of them."""
+    return _combined([f"{p.relative_to(landing).as_posix()}\t{_sha256_file(p)}" for p in _files(landing)])
+
+
+def locks_fingerprint(warehouse: Path) -> str | None:
+    """Over the period locks and locked figures (they feed fct_baseline and the restatements); a new
+    warehouse has none. None when the warehouse cannot be read now."""
+    if not warehouse.exists():
+        return _combined([])
+    try:
+        with connect(warehouse, read_only=True) as con:
+            if not _exists(con, "history", "period_locks"):
+                return _combined([])
+            rows = con.execute(
+                "select to_json(l)::varchar from history.period_locks as l "
+                "union all select to_json(f)::varchar from history.locked_figures as f"
+            ).fetchall()
+    except duckdb.Error:
+        return None
+    return _combined([r[0] for r in rows])
 
 
 def factor_set_version() -> str | None:
@@ -132,6 +157,7 @@ class RunStart:
     settings: Settings
     started_at: datetime
     fields: dict[str, Any] = field(default_factory=dict)
+    marker_id: str = ""  # the history.runs row that says the run is under way (see begin)
 
 
 def start(loc: Locations, settings: Settings) -> RunStart:
@@ -157,8 +183,10 @@ def start(loc: Locations, settings: Settings) -> RunStart:
         "git_dirty": dirty,
         "code_sha256": code_checksum(),
         "environment_json": json.dumps(environment(), sort_keys=True),
+        "landing_sha256": landing_fingerprint(loc.landing),
+        "locks_sha256": locks_fingerprint(loc.warehouse),
     }
-    return RunStart(loc, settings, utc_now(), fields)
+    return RunStart(loc, settings, utc_now(), fields, marker_id=f"running-{uuid.uuid4()}")
 
 
 # ---------------------------------------------------------------- timings
@@ -316,10 +344,13 @@ def finish(started: RunStart, result, steps: list[dict[str, Any]]) -> RunRecord:
             con.execute(
                 f"insert into history.runs ({names}) values ({', '.join('?' * len(row))})", list(row.values())
             )
-            con.executemany("insert into history.run_inputs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [[result.run_id, *r] for r in inputs])  # fmt: skip
-            con.executemany("insert into history.run_marts values (?, ?, ?, ?)",
-                            [[result.run_id, m, n, fp] for m, (n, fp) in marts.items()])  # fmt: skip
+            con.execute("delete from history.runs where run_id = ?", [started.marker_id])
+            if inputs:  # a run blocked before anything loaded has none
+                con.executemany("insert into history.run_inputs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                [[result.run_id, *r] for r in inputs])  # fmt: skip
+            if marts:
+                con.executemany("insert into history.run_marts values (?, ?, ?, ?)",
+                                [[result.run_id, m, n, fp] for m, (n, fp) in marts.items()])  # fmt: skip
             # Only a run that rebuilt the inventory can restate it; an earlier
             # failure leaves the previous run's figures in place.
             restated = locks.record_restatements(con, result.run_id) if built else 0
@@ -328,3 +359,94 @@ def finish(started: RunStart, result, steps: list[dict[str, Any]]) -> RunRecord:
         raise ManifestError(f"The run manifest could not be written to {warehouse} "
                             f"({str(exc).splitlines()[0]}).") from None  # fmt: skip
     return RunRecord(result.run_id, exit_code, row["marts_fingerprint"], restated)
+
+
+# ---------------------------------------------------------------- unchanged runs and interrupted ones
+
+# What decides every number and every byte of the reports: equal in two runs, the second has nothing
+# to recompute (docs/decisions.md, "Nothing changed, nothing recomputed").
+SAME_RUN_FIELDS = ("landing_sha256", "locks_sha256", "config_sha256", "settings_json", "seeds_sha256",
+                   "dq_plan_sha256", "code_sha256", "environment_json")  # fmt: skip
+
+
+def unchanged_since(started: RunStart, outputs: list[Path]) -> dict[str, Any] | None:
+    """The warehouse's last run when this one would recompute nothing: that run completed (or found
+    nothing to do itself), its landing files, configuration, code, reference data, plan, package
+    versions and locks are this run's, and the outputs it wrote are still there. None otherwise."""
+    warehouse = started.locations.warehouse
+    if not warehouse.exists() or not all(p.exists() for p in outputs):
+        return None
+    try:
+        with connect(warehouse, read_only=True) as con:
+            if not _exists(con, "history", "runs") or not _exists(con, "marts", "rpt_group_inventory"):
+                return None
+            cur = con.execute("select * from history.runs order by started_at desc, run_id limit 1")
+            row = cur.fetchone()
+            last = None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
+    except duckdb.Error:
+        return None
+    if last is None or last.get("status") not in ("success", "unchanged") or last.get("exit_code") != 0:
+        return None
+    if any(last.get(k) is None or last.get(k) != started.fields.get(k) for k in SAME_RUN_FIELDS):
+        return None
+    return last
+
+
+def record_unchanged(started: RunStart, last: dict[str, Any]) -> RunRecord:
+    """A manifest row for a run that found nothing to recompute: its inputs and marts are the last
+    run's (copied, so every run has its own manifest), status 'unchanged'."""
+    run_id = str(uuid.uuid4())
+    same_as = last.get("same_as_run_id") or last["run_id"]
+    warehouse = started.locations.warehouse
+    finished_at = utc_now()
+    row = {
+        "run_id": run_id, "started_at": started.started_at, "finished_at": finished_at,
+        "duration_s": round((finished_at - started.started_at).total_seconds(), 3), "steps_json": "[]",
+        "exit_code": 0, "status": "unchanged", "is_inventory_built": False, **started.fields,
+        "input_files": last["input_files"], "inputs_sha256": last["inputs_sha256"],
+        "marts_fingerprint": last["marts_fingerprint"], "same_as_run_id": same_as,
+    }  # fmt: skip
+    try:
+        with connect(warehouse) as con:
+            ensure_history_schema(con)
+            con.begin()
+            _mark_interrupted(con)
+            names = ", ".join(row)
+            con.execute(f"insert into history.runs ({names}) values ({', '.join('?' * len(row))})",
+                        list(row.values()))  # fmt: skip
+            con.execute("insert into history.run_inputs select ? as run_id, * exclude (run_id) "
+                        "from history.run_inputs where run_id = ?", [run_id, last["run_id"]])  # fmt: skip
+            con.execute("insert into history.run_marts select ? as run_id, * exclude (run_id) "
+                        "from history.run_marts where run_id = ?", [run_id, last["run_id"]])  # fmt: skip
+            con.commit()
+    except duckdb.Error as exc:
+        raise ManifestError(f"The run manifest could not be written to {warehouse} "
+                            f"({str(exc).splitlines()[0]}).") from None  # fmt: skip
+    return RunRecord(run_id, 0, row["marts_fingerprint"], 0)
+
+
+def begin(started: RunStart) -> None:
+    """Say in the warehouse that a run is under way (status 'running'; finish replaces the row). A run
+    killed before it finished leaves the row, and the next run marks it 'interrupted'."""
+    warehouse = started.locations.warehouse
+    try:
+        with connect(warehouse) as con:
+            ensure_history_schema(con)
+            con.begin()
+            _mark_interrupted(con)
+            row = {"run_id": started.marker_id, "started_at": started.started_at,
+                   "finished_at": started.started_at, "exit_code": -1, "status": "running",
+                   "is_inventory_built": False, **started.fields}  # fmt: skip
+            con.execute(f"insert into history.runs ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+                        list(row.values()))  # fmt: skip
+            con.commit()
+    except duckdb.IOException as exc:
+        raise ManifestError(f"The warehouse {warehouse} is in use by another process "
+                            f"({str(exc).splitlines()[0]}); wait for it to finish.") from None  # fmt: skip
+    except duckdb.Error as exc:
+        raise ManifestError(f"The run could not be recorded in {warehouse} "
+                            f"({str(exc).splitlines()[0]}).") from None  # fmt: skip
+
+
+def _mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("update history.runs set status = 'interrupted' where status = 'running'")

@@ -16,7 +16,7 @@ create table if not exists history.runs (
     checks_s double,                    -- the data quality plan after dbt
     steps_json varchar,                 -- every Dagster step: key, phase, status, seconds
     exit_code integer not null,         -- what `carbon run` returned: 0 ok, 1 failed
-    status varchar not null,            -- success | failed
+    status varchar not null,            -- success | failed | unchanged (nothing to recompute) | running | interrupted
     is_inventory_built boolean not null, -- rpt_group_inventory was rebuilt by this run
     landing_dir varchar,
     config_path varchar,
@@ -36,7 +36,10 @@ create table if not exists history.runs (
     environment_json varchar,           -- versions of python, dbt, duckdb, dagster, polars, GX
     input_files integer,
     inputs_sha256 varchar,              -- over every input file (dataset, path, sha256)
-    marts_fingerprint varchar           -- over every public mart's fingerprint
+    marts_fingerprint varchar,          -- over every public mart's fingerprint
+    landing_sha256 varchar,             -- over every file of the landing folder (path + sha256)
+    locks_sha256 varchar,               -- over history.period_locks and locked_figures as the run starts
+    same_as_run_id varchar              -- status 'unchanged': the run whose marts this one found current
 );
 create table if not exists history.run_inputs (
     run_id varchar not null,
@@ -98,5 +101,14 @@ create table if not exists history.restatements (
 """
 
 
+# Columns added after the first warehouses were built: added to those in place.
+HISTORY_MIGRATIONS = """
+alter table history.runs add column if not exists landing_sha256 varchar;
+alter table history.runs add column if not exists locks_sha256 varchar;
+alter table history.runs add column if not exists same_as_run_id varchar;
+"""
+
+
 def ensure_history_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(HISTORY_DDL)
+    con.execute(HISTORY_MIGRATIONS)
