@@ -202,8 +202,12 @@ def _run_detail(warehouse: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", default="M", choices=["S", "M", "L"], help="sample-group scale (default M)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scale", default="M", choices=["S", "M", "L"], help="sample-group scale (default M)"
+    )
     parser.add_argument("--skip-runs", action="store_true", help="measure the floor only")
     args = parser.parse_args(argv)
 

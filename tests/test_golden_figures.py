@@ -12,7 +12,6 @@ import json
 
 import duckdb
 import pytest
-
 from golden.figures import GOLDEN, MARTS, read
 
 

@@ -252,7 +252,9 @@ def reading_row(file_name: str, row: int) -> str:
 
 def test_onsite_renewable_is_zero_and_shown(hand_run):
     rows = hand_run.query(
-        "select scope2_method, co2e_t, method from marts.fct_emissions where " + reading_row("readings.csv", 3) + " "
+        "select scope2_method, co2e_t, method from marts.fct_emissions where "
+        + reading_row("readings.csv", 3)
+        + " "
         "order by 1"
     )
     assert rows == [("location", 0.0, "onsite_renewable"), ("market", 0.0, "onsite_renewable")]

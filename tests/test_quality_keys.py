@@ -13,11 +13,22 @@ from pipelines.lib.quality.batch import key_text, key_texts
 FRAME = pl.DataFrame(
     {
         "meter_id": ["A", None, "", "B", "C", "A"],
-        "reading_start": [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 1, 0, 15), None,
-                          dt.datetime(2024, 1, 1, 0, 0, 0, 5), dt.datetime(2023, 5, 6, 7, 8, 9),
-                          dt.datetime(2024, 1, 1)],  # fmt: skip
-        "invoice_date": [dt.date(2024, 1, 1), None, None, dt.date(2020, 2, 29), dt.date(2021, 1, 1),
-                         dt.date(2024, 1, 1)],  # fmt: skip
+        "reading_start": [
+            dt.datetime(2024, 1, 1),
+            dt.datetime(2024, 1, 1, 0, 15),
+            None,
+            dt.datetime(2024, 1, 1, 0, 0, 0, 5),
+            dt.datetime(2023, 5, 6, 7, 8, 9),
+            dt.datetime(2024, 1, 1),
+        ],  # fmt: skip
+        "invoice_date": [
+            dt.date(2024, 1, 1),
+            None,
+            None,
+            dt.date(2020, 2, 29),
+            dt.date(2021, 1, 1),
+            dt.date(2024, 1, 1),
+        ],  # fmt: skip
         "year": [2021, None, None, 3, 4, 2021],
         "amount": [2021.0, 1.5, None, float("nan"), 3.0, 2021.0],
         "is_estimated": [True, None, None, False, True, True],
@@ -37,15 +48,26 @@ def test_key_texts_equal_key_text_row_by_row(cols, arrow_strings):
     assert key_texts(frame) == expected
     # the hand-made expectations of the first rows
     if cols == ["meter_id", "reading_start"]:
-        assert expected[:4] == ["A | 2024-01-01", " | 2024-01-01 00:15:00", None, "B | 2024-01-01 00:00:00.000005"]
+        assert expected[:4] == [
+            "A | 2024-01-01",
+            " | 2024-01-01 00:15:00",
+            None,
+            "B | 2024-01-01 00:00:00.000005",
+        ]
 
 
 def test_a_million_keys_take_a_vector_pass():
     n = 1_000_000
     frame = pl.DataFrame(
-        {"meter_id": ["EM-1"] * n,
-         "reading_start": pl.datetime_range(dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 1) + dt.timedelta(minutes=15 * (n - 1)),
-                                            interval="15m", eager=True)}  # fmt: skip
+        {
+            "meter_id": ["EM-1"] * n,
+            "reading_start": pl.datetime_range(
+                dt.datetime(2024, 1, 1),
+                dt.datetime(2024, 1, 1) + dt.timedelta(minutes=15 * (n - 1)),
+                interval="15m",
+                eager=True,
+            ),
+        }  # fmt: skip
     ).to_pandas()
     keys = key_texts(frame)
     assert len(keys) == n == len(set(keys))

@@ -199,7 +199,9 @@ def test_reruns_skip_unchanged_files_then_recompute_nothing_and_recover_from_a_k
     # (the copy had no reports beside it, so that run wrote them: a run that recomputed)
     assert "nothing changed since run" not in again.stderr
     assert (warehouse.parent / "reports").is_dir() and (warehouse.parent / "exports").is_dir()
-    built = again.query("select run_id, marts_fingerprint from history.runs order by started_at desc limit 1")[0]
+    built = again.query(
+        "select run_id, marts_fingerprint from history.runs order by started_at desc limit 1"
+    )[0]
 
     # Once more with nothing changed: nothing is recomputed, and the run says so and records it.
     third = run_pipeline(SAMPLE_LANDING, warehouse)
@@ -221,7 +223,9 @@ def test_reruns_skip_unchanged_files_then_recompute_nothing_and_recover_from_a_k
     fourth = run_pipeline(SAMPLE_LANDING, warehouse)
     assert fourth.returncode == 0, fourth.stderr[-3000:]
     assert "nothing changed since run" not in fourth.stderr and "(0 new/changed)" in fourth.stderr
-    assert fourth.query("select status from history.runs where run_id = 'running-killed'") == [("interrupted",)]
+    assert fourth.query("select status from history.runs where run_id = 'running-killed'") == [
+        ("interrupted",)
+    ]
     assert fourth.query("select count(*) from history.runs where status = 'running'") == [(0,)]
     assert fourth.query("select * from marts.rpt_group_inventory order by all") == before
 

@@ -25,7 +25,13 @@ GOLDEN = Path(__file__).with_name("sample_figures.json")
 
 # mart -> its grain (the columns that identify a row)
 MARTS: dict[str, tuple[str, ...]] = {
-    "rpt_group_inventory": ("reporting_year", "consolidation_approach", "scope", "scope2_method", "scope3_category"),
+    "rpt_group_inventory": (
+        "reporting_year",
+        "consolidation_approach",
+        "scope",
+        "scope2_method",
+        "scope3_category",
+    ),
     "fct_baseline": ("consolidation_approach", "scope", "scope2_method"),
     "fct_target_progress": ("target_name", "reporting_year", "consolidation_approach"),
     "fct_carbon_position": ("reporting_year", "entity_id", "is_group_total", "consolidation_approach"),
