@@ -371,3 +371,43 @@ def _gx_copy(tmp_path):
     target = tmp_path / "gx"
     shutil.copytree(GX_DIR, target, ignore=shutil.ignore_patterns("uncommitted"))
     return target
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2_000_000])
+def test_batches_of_files_load_like_one_batch(con, tmp_path, monkeypatch, batch_rows):
+    """Large datasets are validated and written a batch of files at a time (loader.BATCH_ROWS): with a
+    batch per file the same rows load and the same duplicate is quarantined, naming its first copy."""
+    import pipelines.lib.loader as loader
+
+    monkeypatch.setattr(loader, "BATCH_ROWS", batch_rows)
+    land = tmp_path / "landing"
+    write_csv(
+        land / "erp/entities/e.csv",
+        ["entity_id", "entity_name", "parent_entity_id", "relationship", "equity_pct", "financial_control",
+         "operational_control"],
+        [["G001", "Group", "", "root", 100, "full", "true"]],
+    )  # fmt: skip
+    write_csv(land / "erp/facilities/f.csv", ["facility_id", "entity_id", "facility_name", "country"],
+              [["F1", "G001", "Plant", "CN"]])  # fmt: skip
+    validator = PlanValidator.from_repo(context_root=_gx_copy(tmp_path))
+
+    def load(ds):
+        return load_dataset(con, land, ds, validator=validator, version=validator.version_for(ds, con))
+
+    for key in ("erp/entities", "erp/facilities"):
+        load(dataset(key))
+    folder = land / "energy/energy_invoices"
+    write_csv(folder / "a_2022.csv", INVOICE_HEADER, [INVOICE_DEC])
+    write_csv(folder / "b_2023.csv", INVOICE_HEADER, [INVOICE_DEC, INVOICE_JAN])  # Dec re-exported
+    write_csv(folder / "c_2023.csv", INVOICE_HEADER, [[*INVOICE_JAN[:2], "2023-02", *INVOICE_JAN[3:]]])
+    result = load(INVOICES)
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    assert con.execute("select file_path, row_number, check_code from ingest.quarantine").fetchall() == [
+        ("energy/energy_invoices/b_2023.csv", 1, "DQ-UNIQ-003")
+    ]
+    assert con.execute("select _file_path, _row_number from raw.energy__energy_invoices order by 1, 2").fetchall() == [
+        ("energy/energy_invoices/a_2022.csv", 1), ("energy/energy_invoices/b_2023.csv", 2),
+        ("energy/energy_invoices/c_2023.csv", 1)]  # fmt: skip
+    reconciled = con.execute("select count(*) from ingest.files where rows_read = rows_loaded + rows_quarantined "
+                             "and dataset_key = 'energy/energy_invoices'").fetchone()[0]  # fmt: skip
+    assert reconciled == 3

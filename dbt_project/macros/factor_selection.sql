@@ -32,11 +32,24 @@ units as (
 
 ),
 
+-- The choice depends on the factor key, year, unit and place only, so it is
+-- made once per distinct combination and joined back to the activities
+-- (a million purchase lines share a few thousand keys).
+selection_keys as (
+
+    select distinct factor_key, activity_year, unit, region_code, country_code
+    from acts
+
+),
+
 candidates as (
 
     select
-        a.activity_id,
-        f.factor_key,
+        k.factor_key,
+        k.activity_year,
+        k.unit,
+        k.region_code,
+        k.country_code,
         f.is_custom,
         f.region_code as factor_region,
         f.year_from,
@@ -45,17 +58,17 @@ candidates as (
         au.factor_to_canonical / fu.factor_to_canonical as unit_ratio,
         case
             when f.region_code is null then 2
-            when f.region_code = a.region_code then 0
-            when f.region_code = a.country_code then 1
+            when f.region_code = k.region_code then 0
+            when f.region_code = k.country_code then 1
         end as region_rank,
-        (f.year_to is null or f.year_to >= a.activity_year) as is_valid_for_year
-    from acts as a
+        (f.year_to is null or f.year_to >= k.activity_year) as is_valid_for_year
+    from selection_keys as k
     inner join factors as f
-        on f.factor_key = a.factor_key
-        and (f.year_from is null or f.year_from <= a.activity_year)
-        and (f.region_code is null or f.region_code = a.region_code or f.region_code = a.country_code)
+        on f.factor_key = k.factor_key
+        and (f.year_from is null or f.year_from <= k.activity_year)
+        and (f.region_code is null or f.region_code = k.region_code or f.region_code = k.country_code)
     inner join units as au
-        on au.unit = a.unit
+        on au.unit = k.unit
     inner join units as fu
         on fu.unit = f.activity_unit
         and fu.dimension = au.dimension
@@ -68,7 +81,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by activity_id
+            partition by factor_key, activity_year, unit, region_code, country_code
             order by is_custom desc, region_rank, is_valid_for_year desc,
                      coalesce(year_from, 0) desc, coalesce(year_to, 9999) desc, activity_unit
         ) as preference
@@ -79,6 +92,31 @@ ranked as (
 chosen as (
 
     select * from ranked where preference = 1
+
+),
+
+-- the keys no factor fits, with the reason
+unmatched_keys as (
+
+    select
+        k.*,
+        case
+            when k.factor_key is null then 'no_mapping'
+            when not exists (select 1 from factors f where f.factor_key = k.factor_key) then 'no_factor'
+            when not exists (select 1 from units u where u.unit = k.unit) then 'unknown_unit'
+            when not exists (
+                select 1 from factors f
+                where f.factor_key = k.factor_key
+                  and (f.year_from is null or f.year_from <= k.activity_year)) then 'no_factor_for_year'
+            else 'unit_mismatch'
+        end as factor_status
+    from selection_keys as k
+    anti join chosen as c
+        on c.factor_key is not distinct from k.factor_key
+        and c.activity_year is not distinct from k.activity_year
+        and c.unit is not distinct from k.unit
+        and c.region_code is not distinct from k.region_code
+        and c.country_code is not distinct from k.country_code
 
 ),
 
@@ -103,7 +141,11 @@ matched as (
         'ok' as factor_status
     from acts as a
     inner join chosen as c
-        on c.activity_id = a.activity_id
+        on c.factor_key = a.factor_key
+        and c.activity_year is not distinct from a.activity_year
+        and c.unit = a.unit
+        and c.region_code is not distinct from a.region_code
+        and c.country_code is not distinct from a.country_code
     inner join factors as f
         on f.factor_key = c.factor_key
         and f.is_custom = c.is_custom
@@ -126,18 +168,14 @@ missing as (
         null::double as gas_mass_t,
         null::boolean as is_factor_year_fallback,
         null::varchar as factor_selection_reason,
-        case
-            when a.factor_key is null then 'no_mapping'
-            when not exists (select 1 from factors f where f.factor_key = a.factor_key) then 'no_factor'
-            when not exists (select 1 from units u where u.unit = a.unit) then 'unknown_unit'
-            when not exists (
-                select 1 from factors f
-                where f.factor_key = a.factor_key
-                  and (f.year_from is null or f.year_from <= a.activity_year)) then 'no_factor_for_year'
-            else 'unit_mismatch'
-        end as factor_status
+        u.factor_status
     from acts as a
-    where not exists (select 1 from chosen as c where c.activity_id = a.activity_id)
+    inner join unmatched_keys as u
+        on u.factor_key is not distinct from a.factor_key
+        and u.activity_year is not distinct from a.activity_year
+        and u.unit is not distinct from a.unit
+        and u.region_code is not distinct from a.region_code
+        and u.country_code is not distinct from a.country_code
 
 )
 

@@ -85,3 +85,15 @@
         _file_sha256 as file_sha256,
         _loaded_at as loaded_at
 {%- endmacro %}
+
+{#
+    The key of a meter x month row of fct_emissions (interval readings summed
+    per meter x calendar month x unit x actual/estimated before any factor):
+    'energy__meter_readings:<meter> <YYYY-MM> <unit>[ estimated]'. Built after
+    the group-by, on the few meter-month rows, not on every reading.
+    marts.fct_source_row_ranges resolves it to the readings it sums.
+#}
+{% macro meter_month_key(meter_id, period_start, unit, is_estimated) -%}
+    'energy__meter_readings:' || coalesce({{ meter_id }}, '?') || ' ' || strftime({{ period_start }}, '%Y-%m')
+        || ' ' || coalesce({{ unit }}, '?') || case when {{ is_estimated }} then ' estimated' else '' end
+{%- endmacro %}

@@ -44,8 +44,8 @@ SCALES: dict[str, Scale] = {
         283, PurchaseScale(250_000, 100), True
     ),  # 285 x 35,136 = 10.0 M readings; 1.0 M purchase lines
     "L": Scale(
-        853, PurchaseScale(750_000, 150), True
-    ),  # 855 x 35,136 = 30.0 M readings; 3.0 M purchase lines
+        2_844, PurchaseScale(750_000, 150), True
+    ),  # 2,846 x 35,136 = 100.0 M readings; 3.0 M purchase lines
 }
 
 # The deliberate data defects. Their positions depend only on the group's

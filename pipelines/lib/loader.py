@@ -190,6 +190,11 @@ def _delete_file(con: duckdb.DuckDBPyConnection, ds: Dataset, file_path: str) ->
         )
 
 
+# Files are validated and written in batches of about this many rows: 10 M interval readings in one
+# pandas frame for GX would need gigabytes.
+BATCH_ROWS = 2_000_000
+
+
 def load_dataset(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -256,6 +261,16 @@ def load_dataset(
         batches: list[pl.DataFrame] = []
         quarantine_frames: list[pl.DataFrame] = []
         file_meta: dict[str, tuple[LandingFile, str, str]] = {}
+
+        def flush() -> None:
+            """Validate and write the files read so far; the next batch sees their rows in raw (the
+            across-files duplicate rule), so batching changes no outcome, only the memory a batch needs."""
+            if batches:
+                _load_batch(con, ds, validator, batches, quarantine_frames, file_meta, version, now, outcomes)
+            batches.clear()
+            quarantine_frames.clear()
+            file_meta.clear()
+
         for f in to_load:
             load_id = load_id_for(ds, f)
             if f.relative_path not in known:
@@ -307,33 +322,46 @@ def load_dataset(
                     )
                 )
             file_meta[f.relative_path] = (f, load_id, status)
+            if sum(b.height for b in batches) >= BATCH_ROWS:
+                flush()
 
-        if batches:
-            batch = pl.concat(batches, how="vertical")
-            contract_bad = (
-                pl.concat(quarantine_frames).select("_file_path", "_row_number").unique()
-                if quarantine_frames
-                else pl.DataFrame(schema={"_file_path": pl.String, "_row_number": pl.Int64})
-            )
-            candidates = batch.join(contract_bad, on=["_file_path", "_row_number"], how="anti")
-            plan_frames, check_rows = _run_validator(validator, ds, candidates, con)
-            findings = (
-                pl.concat(
-                    [
-                        f.select("_file_path", *FAILURE_SCHEMA, "severity")
-                        for f in quarantine_frames + plan_frames
-                    ],
-                    how="vertical",
-                )
-                if (quarantine_frames or plan_frames)
-                else None
-            )
-            _write(con, ds, batch, findings, check_rows, file_meta, version, now, outcomes)
+        flush()
         con.commit()
     except Exception:
         con.rollback()
         raise
     return DatasetLoad(ds.key, sorted(outcomes, key=lambda o: o.file_path))
+
+
+def _load_batch(
+    con: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    validator: Validator | None,
+    batches: list[pl.DataFrame],
+    quarantine_frames: list[pl.DataFrame],
+    file_meta: dict[str, tuple[LandingFile, str, str]],
+    version: str,
+    now: datetime,
+    outcomes: list[FileOutcome],
+) -> None:
+    """Check one batch of files against the plan and write its good rows, findings and file records."""
+    batch = pl.concat(batches, how="vertical")
+    contract_bad = (
+        pl.concat(quarantine_frames).select("_file_path", "_row_number").unique()
+        if quarantine_frames
+        else pl.DataFrame(schema={"_file_path": pl.String, "_row_number": pl.Int64})
+    )
+    candidates = batch.join(contract_bad, on=["_file_path", "_row_number"], how="anti")
+    plan_frames, check_rows = _run_validator(validator, ds, candidates, con)
+    findings = (
+        pl.concat(
+            [f.select("_file_path", *FAILURE_SCHEMA, "severity") for f in quarantine_frames + plan_frames],
+            how="vertical",
+        )
+        if (quarantine_frames or plan_frames)
+        else None
+    )
+    _write(con, ds, batch, findings, check_rows, file_meta, version, now, outcomes)
 
 
 def _across_file_codes(validator: Validator | None, ds: Dataset) -> set[str]:

@@ -15,6 +15,8 @@ from pipelines.paths import DEFAULT_WAREHOUSE, SAMPLE_CONFIG, SAMPLE_LANDING_DIR
 ENV_LANDING = "CARBON_LANDING"
 ENV_WAREHOUSE = "CARBON_WAREHOUSE"
 ENV_CONFIG = "CARBON_CONFIG"
+ENV_MEMORY_LIMIT = "CARBON_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,17 @@ class Locations:
         os.environ[ENV_CONFIG] = str(self.config)
 
 
+def memory_limit() -> str:
+    """DuckDB's memory cap for the pipeline's connections (dbt's too, profiles.yml): DuckDB takes up to
+    80 % of the machine by default and spills to disk beyond its cap, so a run stays within a few GB."""
+    return os.environ.get(ENV_MEMORY_LIMIT) or DEFAULT_MEMORY_LIMIT
+
+
 @contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
     try:
         yield con
     finally:

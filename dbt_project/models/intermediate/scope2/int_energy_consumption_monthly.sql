@@ -37,7 +37,6 @@ units as (
 monthly as (
 
     select
-        source_record_key,
         meter_id,
         unit,
         is_estimated,
@@ -51,14 +50,14 @@ monthly as (
         min(reading_start_at) as first_reading_start_at,
         max(reading_end_at) as last_reading_end_at
     from pieces
-    group by source_record_key, meter_id, unit, is_estimated, period_start
+    group by meter_id, unit, is_estimated, period_start
 
 ),
 
 final as (
 
     select
-        s.source_record_key,
+        {{ meter_month_key('s.meter_id', 's.period_start', 's.unit', 's.is_estimated') }} as source_record_key,
         s.meter_id,
         m.facility_id,
         m.energy_type,

@@ -13,17 +13,32 @@ readings as (
 
 ),
 
-pieces as (
+readings_timed as (
 
     select
         r.*,
-        unnest(generate_series(
-            date_trunc('month', r.reading_start_at),
-            date_trunc('month', r.reading_end_at - interval 1 microsecond),
-            interval 1 month
-        )) as month_start_at
+        date_trunc('month', r.reading_start_at) as first_month_at,
+        date_trunc('month', r.reading_end_at - interval 1 microsecond) as last_month_at
     from readings as r
     where r.reading_end_at > r.reading_start_at
+
+),
+
+-- Almost every interval reading lies inside one month: it is its own piece.
+-- Only readings that cross a month boundary are expanded, one row per month.
+pieces as (
+
+    select * exclude (first_month_at, last_month_at), first_month_at as month_start_at
+    from readings_timed
+    where first_month_at = last_month_at
+
+    union all
+
+    select
+        * exclude (first_month_at, last_month_at),
+        unnest(generate_series(first_month_at, last_month_at, interval 1 month)) as month_start_at
+    from readings_timed
+    where first_month_at <> last_month_at
 
 ),
 
@@ -40,10 +55,8 @@ split as (
 final as (
 
     select
-        -- the meter x month x unit x actual/estimated group the piece is summed into
-        'energy__meter_readings:' || coalesce(meter_id, '?') || ' ' || strftime(month_start_at, '%Y-%m')
-            || ' ' || coalesce(unit, '?') || case when is_estimated then ' estimated' else '' end
-            as source_record_key,
+        -- the piece is summed into the meter x month x unit x actual/estimated row
+        -- (macro meter_month_key names it, after the group-by)
         source_record_key as reading_record_key,
         file_path,
         file_row_number,

@@ -13,33 +13,88 @@ pieces as (
 
 ),
 
+-- a key's rows in a file: usually one run (the count fills min..max)
+spans as (
+
+    select
+        meter_id,
+        period_start,
+        unit,
+        is_estimated,
+        file_path,
+        any_value(file_sha256) as file_sha256,
+        min(file_row_number) as first_row_number,
+        max(file_row_number) as last_row_number,
+        count(*) as reading_count
+    from pieces
+    group by meter_id, period_start, unit, is_estimated, file_path
+
+),
+
+-- the others (rows of other meters or months in between, a quarantined row)
+-- are cut into runs: consecutive rows of the key share `island`
 islands as (
 
     select
-        source_record_key,
-        file_path,
-        file_sha256,
-        file_row_number,
-        -- consecutive rows of the same key in a file share this value
-        file_row_number - row_number() over (
-            partition by source_record_key, file_path order by file_row_number
+        p.meter_id,
+        p.period_start,
+        p.unit,
+        p.is_estimated,
+        p.file_path,
+        p.file_sha256,
+        p.file_row_number,
+        p.file_row_number - row_number() over (
+            partition by p.meter_id, p.period_start, p.unit, p.is_estimated, p.file_path
+            order by p.file_row_number
         ) as island
-    from pieces
+    from pieces as p
+    semi join (
+        select meter_id, period_start, unit, is_estimated, file_path from spans
+        where reading_count <> last_row_number - first_row_number + 1
+    ) as broken
+        on broken.meter_id is not distinct from p.meter_id
+        and broken.period_start = p.period_start
+        and broken.unit is not distinct from p.unit
+        and broken.is_estimated = p.is_estimated
+        and broken.file_path = p.file_path
+
+),
+
+runs as (
+
+    select meter_id, period_start, unit, is_estimated, file_path, file_sha256,
+           first_row_number, last_row_number, reading_count
+    from spans
+    where reading_count = last_row_number - first_row_number + 1
+
+    union all
+
+    select
+        meter_id,
+        period_start,
+        unit,
+        is_estimated,
+        file_path,
+        any_value(file_sha256),
+        min(file_row_number),
+        max(file_row_number),
+        count(*)
+    from islands
+    group by meter_id, period_start, unit, is_estimated, file_path, island
 
 ),
 
 final as (
 
     select
-        source_record_key,
+        {{ meter_month_key('meter_id', 'period_start', 'unit', 'is_estimated') }} as source_record_key,
         'energy__meter_readings' as raw_table,
         file_path,
-        any_value(file_sha256) as file_sha256,
-        cast(min(file_row_number) as bigint) as first_row_number,
-        cast(max(file_row_number) as bigint) as last_row_number,
-        cast(count(*) as bigint) as reading_count
-    from islands
-    group by source_record_key, file_path, island
+        file_sha256,
+        cast(first_row_number as bigint) as first_row_number,
+        cast(last_row_number as bigint) as last_row_number,
+        cast(reading_count as bigint) as reading_count
+    from runs
 
 )
 
