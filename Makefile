@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCALE ?= M
+BENCH_ARGS ?=
 
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
@@ -56,8 +57,8 @@ format: $(STAMP) ## Format the code with ruff
 generate: $(STAMP) ## Regenerate the bundled sample group (sample_group/landing)
 	$(BIN)/carbon generate --out sample_group/landing --scale S
 
-bench: $(STAMP) ## Benchmarks (separate from tests): carbon run end to end at scale M beside a hand-written DuckDB floor (SCALE=L: 100 M readings)
-	$(BIN)/python -m pipelines.bench --scale $(SCALE)
+bench: $(STAMP) ## Benchmarks (separate from tests): carbon run end to end at scale M beside a hand-written DuckDB floor (SCALE=L: 100 M readings; BENCH_ARGS=--full-only)
+	$(BIN)/python -m pipelines.bench --scale $(SCALE) $(BENCH_ARGS)
 
 freeze: $(STAMP) ## Rewrite constraints.txt from the current environment
 	$(BIN)/python -m uv pip freeze -p $(BIN)/python --exclude-editable | sed '/^carbon-ledger/d' > constraints.txt.new && mv constraints.txt.new constraints.txt

@@ -209,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         "--scale", default="M", choices=["S", "M", "L"], help="sample-group scale (default M)"
     )
     parser.add_argument("--skip-runs", action="store_true", help="measure the floor only")
+    parser.add_argument(
+        "--full-only", action="store_true", help="the floor and the full run only (no re-runs)"
+    )
     args = parser.parse_args(argv)
 
     landing, held = prepare_landing(args.scale)
@@ -227,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_runs:
         steps.append(run_carbon("full run (carbon run, new warehouse)", run_landing, warehouse, work))
         print(_line(steps[-1]), flush=True)
+    if not args.skip_runs and not args.full_only:
         for f in sorted(held.rglob("*.parquet")):
             target = run_landing / f.relative_to(held)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -108,18 +108,34 @@ class GxContext:
         stores its result, and :func:`build_data_docs` renders it later.
         """
         batch = {"dataframe": frame}
-        if update_data_docs:
-            (result,) = checkpoint.run(
-                batch_parameters=batch, expectation_parameters=parameters or {}
-            ).run_results.values()
-            return result
-        (definition,) = checkpoint.validation_definitions
-        return definition.run(
-            checkpoint_id=checkpoint.id,
-            batch_parameters=batch,
-            expectation_parameters=parameters or {},
-            result_format=checkpoint.result_format,
-        )
+        try:
+            if update_data_docs:
+                (result,) = checkpoint.run(
+                    batch_parameters=batch, expectation_parameters=parameters or {}
+                ).run_results.values()
+                return result
+            (definition,) = checkpoint.validation_definitions
+            return definition.run(
+                checkpoint_id=checkpoint.id,
+                batch_parameters=batch,
+                expectation_parameters=parameters or {},
+                result_format=checkpoint.result_format,
+            )
+        finally:
+            self._forget_batches()
+
+    def _forget_batches(self) -> None:
+        """GX's execution engine keeps every DataFrame it validated (its batch manager's data cache is
+        never emptied): across the batches of a run that is the whole landing zone in memory (10 M
+        readings: 10+ GB). A validated batch is not needed again, so the caches are emptied."""
+        for name in (LANDING_SOURCE, WAREHOUSE_SOURCE):
+            try:
+                engine = self.context.data_sources.get(name).get_execution_engine()
+            except (LookupError, KeyError, AttributeError):
+                continue
+            manager = engine.batch_manager
+            manager.reset_batch_cache()
+            manager.batch_data_cache.clear()
 
 
 def _fast_batch_fingerprint() -> None:
