@@ -267,6 +267,11 @@ def load_dataset(
             across-files duplicate rule), so batching changes no outcome, only the memory a batch needs."""
             if batches:
                 _load_batch(con, ds, validator, batches, quarantine_frames, file_meta, version, now, outcomes)
+                # Commit each batch: DuckDB holds a transaction's appended rows in memory (10 M readings
+                # in one transaction: 14 GB). A batch commits its files' rows with their ingest.files
+                # records, so a run stopped between batches leaves whole files, which the next run skips.
+                con.commit()
+                con.begin()
             batches.clear()
             quarantine_frames.clear()
             file_meta.clear()
