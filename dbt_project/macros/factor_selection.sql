@@ -112,11 +112,7 @@ unmatched_keys as (
         end as factor_status
     from selection_keys as k
     anti join chosen as c
-        on c.factor_key is not distinct from k.factor_key
-        and c.activity_year is not distinct from k.activity_year
-        and c.unit is not distinct from k.unit
-        and c.region_code is not distinct from k.region_code
-        and c.country_code is not distinct from k.country_code
+        on {{ _same_selection_key('c', 'k') }}
 
 ),
 
@@ -141,11 +137,7 @@ matched as (
         'ok' as factor_status
     from acts as a
     inner join chosen as c
-        on c.factor_key = a.factor_key
-        and c.activity_year is not distinct from a.activity_year
-        and c.unit = a.unit
-        and c.region_code is not distinct from a.region_code
-        and c.country_code is not distinct from a.country_code
+        on {{ _same_selection_key('c', 'a') }}
     inner join factors as f
         on f.factor_key = c.factor_key
         and f.is_custom = c.is_custom
@@ -171,15 +163,18 @@ missing as (
         u.factor_status
     from acts as a
     inner join unmatched_keys as u
-        on u.factor_key is not distinct from a.factor_key
-        and u.activity_year is not distinct from a.activity_year
-        and u.unit is not distinct from a.unit
-        and u.region_code is not distinct from a.region_code
-        and u.country_code is not distinct from a.country_code
+        on {{ _same_selection_key('u', 'a') }}
 
 )
 
 select * from matched
 union all
 select * from missing
+{%- endmacro %}
+
+{# The columns the factor choice depends on, matched null-safely (a null region or year is a key too). #}
+{% macro _same_selection_key(left, right) -%}
+    {%- for column in ['factor_key', 'activity_year', 'unit', 'region_code', 'country_code'] %}
+        {% if not loop.first %}and {% endif %}{{ left }}.{{ column }} is not distinct from {{ right }}.{{ column }}
+    {%- endfor %}
 {%- endmacro %}

@@ -5,6 +5,14 @@
 -- energy/meter_readings/EM-F01_2023.parquet, rows 1-2,976") without a row per
 -- reading. A reading that spans two months appears in the ranges of both
 -- (its piece of each). A quarantined row inside a run splits it in two.
+{# a run belongs to one meter x month x unit x actual/estimated row and one file #}
+{% set run_of = 'meter_id, period_start, unit, is_estimated, file_path' %}
+{% set run_measures -%}
+any_value(file_sha256) as file_sha256,
+        min(file_row_number) as first_row_number,
+        max(file_row_number) as last_row_number,
+        count(*) as reading_count
+{%- endset %}
 with
 
 pieces as (
@@ -17,17 +25,10 @@ pieces as (
 spans as (
 
     select
-        meter_id,
-        period_start,
-        unit,
-        is_estimated,
-        file_path,
-        any_value(file_sha256) as file_sha256,
-        min(file_row_number) as first_row_number,
-        max(file_row_number) as last_row_number,
-        count(*) as reading_count
+        {{ run_of }},
+        {{ run_measures }}
     from pieces
-    group by meter_id, period_start, unit, is_estimated, file_path
+    group by {{ run_of }}
 
 ),
 
@@ -49,7 +50,7 @@ islands as (
         ) as island
     from pieces as p
     semi join (
-        select meter_id, period_start, unit, is_estimated, file_path from spans
+        select {{ run_of }} from spans
         where reading_count <> last_row_number - first_row_number + 1
     ) as broken
         on broken.meter_id is not distinct from p.meter_id
@@ -62,25 +63,17 @@ islands as (
 
 runs as (
 
-    select meter_id, period_start, unit, is_estimated, file_path, file_sha256,
-           first_row_number, last_row_number, reading_count
+    select {{ run_of }}, file_sha256, first_row_number, last_row_number, reading_count
     from spans
     where reading_count = last_row_number - first_row_number + 1
 
     union all
 
     select
-        meter_id,
-        period_start,
-        unit,
-        is_estimated,
-        file_path,
-        any_value(file_sha256),
-        min(file_row_number),
-        max(file_row_number),
-        count(*)
+        {{ run_of }},
+        {{ run_measures }}
     from islands
-    group by meter_id, period_start, unit, is_estimated, file_path, island
+    group by {{ run_of }}, island
 
 ),
 
