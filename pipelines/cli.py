@@ -129,10 +129,12 @@ def _run(args, loc, settings, run_manifest, say) -> int:
 
 
 def _run_outputs(warehouse: Path) -> list[Path]:
-    """The files a complete run leaves beside the warehouse: the report (HTML, PDF) and the KPI
-    workbook of every reporting year (pipelines/defs/exports). Empty when the warehouse has no
-    inventory (then there is no run to stand on anyway)."""
+    """The files a complete run leaves beside the warehouse (pipelines/defs/exports): the report (HTML,
+    PDF) of every reporting year and the KPI workbook of every year of the finance extract. Empty when
+    the warehouse has no inventory (then there is no run to stand on anyway)."""
     import duckdb
+
+    from pipelines.lib import kpis, report
 
     if not warehouse.exists():
         return []
@@ -141,16 +143,20 @@ def _run_outputs(warehouse: Path) -> list[Path]:
     except duckdb.Error:
         return []
     try:
-        years = [r[0] for r in con.execute(
+        report_years = [r[0] for r in con.execute(
             "select distinct reporting_year from marts.rpt_group_inventory order by 1").fetchall()]  # fmt: skip
+        kpi_years = [r[0] for r in con.execute(
+            f"select distinct reporting_year from marts.{kpis.KPI_MART} where is_group_total order by 1"
+        ).fetchall()]  # fmt: skip
     except duckdb.Error:
         return []
     finally:
         con.close()
-    out = warehouse.parent
-    return [p for y in years for p in (out / "reports" / f"ghg_inventory_report_{y}.html",
-                                       out / "reports" / f"ghg_inventory_report_{y}.pdf",
-                                       out / "exports" / f"kpis_{y}.xlsx")]  # fmt: skip
+    reports = report.default_out_dir(warehouse)
+    exports = kpis.exports_dir(warehouse)
+    return [reports / report.report_filename(y, fmt) for y in report_years for fmt in report.FORMATS] + [
+        exports / kpis.default_out(y, "xlsx") for y in kpi_years
+    ]
 
 
 def _failed_steps(result) -> list[str]:

@@ -209,6 +209,11 @@ def _last_run(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- writing
 
 
+def exports_dir(warehouse: Path) -> Path:
+    """exports/ beside the warehouse file, where `carbon run` writes the KPI workbook of every year."""
+    return warehouse.parent / "exports"
+
+
 def default_out(year: int, fmt: str) -> Path:
     """kpis_<year>.xlsx / .json in the current folder, or the folder kpis_<year>/ for csv and parquet."""
     return Path(f"kpis_{year}.{fmt}") if fmt in ("xlsx", "json") else Path(f"kpis_{year}")

@@ -62,6 +62,7 @@ _INVENTORY_MEASURES = {"gas_mass_t", "co2e_t", "co2e_unweighted_t", "emission_ro
 _KEY_PATTERN = r"^([^:]+):(.*)#([0-9]+)$"  # '<raw table>:<landing file>#<row>'
 _CELL = "_trace_cell"  # temp table (the connection is read-only; temp objects live in memory)
 _RANGES = "_trace_ranges"  # the row ranges of the cell's summed (meter x month) rows
+_RESOLVED = "_trace_resolved"  # the summed rows whose every range is found in raw (checked once per trace)
 
 
 class TraceError(Exception):
@@ -241,6 +242,7 @@ def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int |
     finally:
         con.execute(f"drop table if exists {_CELL}")
         con.execute(f"drop table if exists {_RANGES}")
+        con.execute(f"drop table if exists {_RESOLVED}")
     return Trace("figure", key, figure["co2e_t"], figure.get("gwp_set"), summary[0], total, rows,
                  factors, files, checks)  # fmt: skip
 
@@ -289,6 +291,7 @@ def trace_emission(con: duckdb.DuckDBPyConnection, emission_id: str,
     finally:
         con.execute(f"drop table if exists {_CELL}")
         con.execute(f"drop table if exists {_RANGES}")
+        con.execute(f"drop table if exists {_RESOLVED}")
     first = rows[0]
     return Trace(
         "emission", None, None, first.get("gwp_set"), 1, first["co2e_t_decimal"], rows, checks=checks
@@ -352,6 +355,7 @@ def _materialise_cell(con: duckdb.DuckDBPyConnection, select: str, params: list[
         f"""create temp table {_RANGES} as select * from ({_ranges_sql(con)})
             where source_record_key in (select source_record_key from {_CELL} where row_number is null)"""
     )
+    _resolve_ranges(con)
 
 
 def _ranges_sql(con: duckdb.DuckDBPyConnection) -> str:
@@ -382,9 +386,10 @@ def _ranges_summary_sql(con: duckdb.DuckDBPyConnection) -> str:
         group by source_record_key"""
 
 
-def _resolved_ranges(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Summed rows of the cell whose every range is found in its raw table: the run's rows are all
-    there, consecutive, with the sha256 of the file as ingest.files recorded it."""
+def _resolve_ranges(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table _RESOLVED: the summed rows of the cell whose every range is found in its raw table (the
+    run's rows are all there, consecutive, with the sha256 of the file as ingest.files recorded it)."""
+    con.execute(f"drop table if exists {_RESOLVED}")
     parts = []
     for t in [r[0] for r in con.execute(f"select distinct raw_table from {_RANGES}").fetchall()]:
         if not _exists(con, "raw", t):
@@ -399,8 +404,10 @@ def _resolved_ranges(con: duckdb.DuckDBPyConnection) -> set[str]:
             where g.raw_table = '{t}'
             group by all""")
     if not parts:
-        return set()
-    rows = con.execute(f"""
+        con.execute(f"create temp table {_RESOLVED} (source_record_key varchar)")
+        return
+    con.execute(f"""
+        create temp table {_RESOLVED} as
         with found as ({" union all ".join(parts)})
         select g.source_record_key
         from {_RANGES} as g
@@ -412,8 +419,7 @@ def _resolved_ranges(con: duckdb.DuckDBPyConnection) -> set[str]:
         group by g.source_record_key
         having bool_and(f.raw_rows = g.reading_count
                         and g.reading_count = g.last_row_number - g.first_row_number + 1
-                        and i.file_sha256 = g.file_sha256)""").fetchall()
-    return {r[0] for r in rows}
+                        and i.file_sha256 = g.file_sha256)""")
 
 
 def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -457,7 +463,7 @@ def _rows(
         select * from ranked {"where rank <= ?" if limit is not None else ""} order by rank
     """
     rows = _dicts(con.execute(sql, [limit] if limit is not None else []))
-    summed = _resolved_ranges(con)
+    summed = {r[0] for r in con.execute(f"select source_record_key from {_RESOLVED}").fetchall()}
     return [_finish_row(r, summed) for r in rows]
 
 
@@ -533,15 +539,10 @@ def _row_checks(con: duckdb.DuckDBPyConnection) -> list[Check]:
         join raw_rows as r
           on r.raw_table = c.raw_table and r._file_path = c.file_path and r._row_number = c.row_number
         where r.raw_file_sha256 = c.file_sha256""").fetchone()[0]  # fmt: skip
-    summed = _resolved_ranges(con)
-    if summed:
-        con.execute("create or replace temp table _trace_summed (source_record_key varchar)")
-        con.executemany("insert into _trace_summed values (?)", [[k] for k in sorted(summed)])
-        resolved += con.execute(f"""
-            select count(distinct emission_id) from {_CELL}
-            where row_number is null and source_record_key in (select source_record_key from _trace_summed)
-        """).fetchone()[0]  # fmt: skip
-        con.execute("drop table _trace_summed")
+    resolved += con.execute(f"""
+        select count(distinct emission_id) from {_CELL}
+        where row_number is null and source_record_key in (select source_record_key from {_RESOLVED})
+    """).fetchone()[0]  # fmt: skip
     return [
         Check("each row: co2e_t = gas_mass_t x gwp_100", str(n), str(gwp_ok), gwp_ok == n),
         Check("each row's factor is in dim_emission_factors", str(n), str(factor_ok), factor_ok == n),

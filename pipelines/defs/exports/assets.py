@@ -41,10 +41,6 @@ def reporting_years(warehouse: Path) -> list[int]:
         con.close()
 
 
-def exports_dir(warehouse: Path) -> Path:
-    return warehouse.parent / "exports"
-
-
 @dg.asset(
     key=dg.AssetKey(["exports", "inventory_reports"]),
     deps=[*REPORT_DEPS, SCORECARD],
@@ -78,7 +74,7 @@ def inventory_reports(context: AssetExecutionContext, carbon: CarbonResource) ->
     "topic, units in the headers) in exports/ beside the warehouse (as `carbon kpis --format xlsx`).",
 )
 def finance_kpis(context: AssetExecutionContext, carbon: CarbonResource) -> dg.MaterializeResult:
-    out = exports_dir(carbon.warehouse)
+    out = kpis.exports_dir(carbon.warehouse)
     written: list[str] = []
     try:
         with kpis.open_warehouse(carbon.warehouse) as con:
