@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from pipelines import __version__
+from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 
 class UserError(Exception):
@@ -143,8 +144,7 @@ def _run_outputs(warehouse: Path) -> list[Path]:
     except duckdb.Error:
         return []
     try:
-        report_years = [r[0] for r in con.execute(
-            "select distinct reporting_year from marts.rpt_group_inventory order by 1").fetchall()]  # fmt: skip
+        report_years = warehouse_reporting_years(con)
         kpi_years = [r[0] for r in con.execute(
             f"select distinct reporting_year from marts.{kpis.KPI_MART} where is_group_total order by 1"
         ).fetchall()]  # fmt: skip

@@ -140,11 +140,12 @@ def _print_unestimated(con, console: Console) -> None:
         "select dataset_key, reason_code, count(*) from marts.fct_unestimated_activity group by all order by all"
     ).fetchall()
     if not rows:
-        console.print("未估算 Unestimated activity: none — every activity record has an emission.")
+        console.print("未计入 Not in the inventory: none — every activity record has an emission.")
         return
     total = sum(r[2] for r in rows)
     console.print(
-        f"未估算 Unestimated activity: {total} record(s), listed in marts.fct_unestimated_activity:"
+        f"未计入 Not in the inventory (unestimated, or held outside the reporting years): {total} record(s), "
+        "listed in marts.fct_unestimated_activity:"
     )
     for dataset_key, reason, n in rows:
         console.print(f"  {dataset_key}: {n} × {reason}", markup=False)

@@ -21,3 +21,9 @@
             )::double / (datediff('day', {{ start_date }}, {{ end_date }}) + 1)
     end
 {%- endmacro %}
+
+{#- True when the year is a reporting year of the inventory (METHODS.md 0). The
+    one rule every annual mart uses: int_reporting_years. -#}
+{% macro in_reporting_years(year_column) -%}
+    {{ year_column }} in (select reporting_year from {{ ref('int_reporting_years') }})
+{%- endmacro %}

@@ -39,6 +39,7 @@ from typing import Any
 import duckdb
 
 from pipelines.lib import trace as tr
+from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 from pipelines.paths import REPO_ROOT
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold: no wall-clock time in the pack
@@ -144,8 +145,7 @@ def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | No
     pack = AuditPack(out, year)
     try:
         with tr.open_warehouse(warehouse) as con:
-            years = [r[0] for r in con.execute(
-                "select distinct reporting_year from marts.rpt_group_inventory order by 1").fetchall()]  # fmt: skip
+            years = warehouse_reporting_years(con)
             if year not in years:
                 raise AuditPackError(f"The warehouse {warehouse} has no reported figures for {year}; "
                                      f"years with figures: {', '.join(map(str, years)) or 'none'}.")  # fmt: skip

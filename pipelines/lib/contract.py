@@ -113,6 +113,12 @@ DATASETS: tuple[Dataset, ...] = (
             _c("province", opt=True),
             _c("opened_on", "date", opt=True),
             _c("closed_on", "date", opt=True),
+            _c(
+                "ets_installation",
+                "bool",
+                opt=True,
+                doc="an installation covered by an emissions trading scheme (METHODS 8)",
+            ),
         ),
     ),
     Dataset(

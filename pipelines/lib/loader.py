@@ -159,6 +159,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(INGEST_DDL)
     for ds in DATASETS:
         con.execute(raw_table_ddl(ds))
+        # a warehouse built under an earlier contract gains its new optional columns (rows
+        # are inserted by name; a changed contract re-reads every file, see validation_version)
+        for c in ds.columns:
+            con.execute(
+                f'alter table raw.{ds.raw_table} add column if not exists "{c.name}" {RAW_SQL_TYPES[c.type]}'
+            )
 
 
 def validation_version(extra: str = "") -> str:

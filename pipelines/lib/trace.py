@@ -54,6 +54,8 @@ from typing import Any
 
 import duckdb
 
+from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
+
 APPROACHES = ("equity_share", "operational_control", "financial_control")
 SCOPES = ("1", "2", "3", "biogenic")
 SCOPE2_METHODS = ("location", "market")
@@ -193,8 +195,7 @@ def find_figure(con: duckdb.DuckDBPyConnection, key: FigureKey) -> dict[str, Any
     ))  # fmt: skip
     if rows:
         return rows[0]
-    years = [r[0] for r in con.execute(
-        "select distinct reporting_year from marts.rpt_group_inventory order by 1").fetchall()]  # fmt: skip
+    years = warehouse_reporting_years(con)
     if key.reporting_year not in years:
         raise TraceError(f"No figure for {key.label()}: the warehouse reports the years "
                          f"{', '.join(map(str, years)) or 'none'}.")  # fmt: skip

@@ -59,3 +59,16 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         yield con
     finally:
         con.close()
+
+
+def reporting_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The warehouse's reporting years (METHODS.md 0), from the one model that decides them
+    (marts.dim_reporting_years); a warehouse built before that mart existed: the inventory's years."""
+    has_dim = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'dim_reporting_years'"
+    ).fetchone()[0]
+    relation = "marts.dim_reporting_years" if has_dim else "marts.rpt_group_inventory"
+    return [
+        r[0] for r in con.execute(f"select distinct reporting_year from {relation} order by 1").fetchall()
+    ]

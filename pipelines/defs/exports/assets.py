@@ -24,6 +24,7 @@ from pipelines.lib import kpis, report
 from pipelines.lib.progress import say
 from pipelines.lib.report.data import OPTIONAL_MARTS, REQUIRED_MARTS
 from pipelines.lib.resources import CarbonResource
+from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 SCORECARD = dg.AssetKey(["marts", "fct_data_quality"])
 REPORT_DEPS = [
@@ -35,8 +36,7 @@ KPI_DEPS = [dg.AssetKey(["marts", kpis.KPI_MART]), dg.AssetKey(["marts", kpis.TA
 def reporting_years(warehouse: Path) -> list[int]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return [r[0] for r in con.execute(
-            "select distinct reporting_year from marts.rpt_group_inventory order by 1").fetchall()]  # fmt: skip
+        return warehouse_reporting_years(con)
     finally:
         con.close()
 

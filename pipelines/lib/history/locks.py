@@ -28,6 +28,7 @@ import duckdb
 from pipelines.lib.history.manifest import mart_fingerprint, utc_now
 from pipelines.lib.history.schema import ensure_history_schema
 from pipelines.lib.warehouse import connect
+from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 CELL = ("consolidation_approach", "scope", "scope2_method", "scope3_category")
 Cell = tuple[str, str, str | None, int | None]
@@ -117,8 +118,7 @@ def _lock(con: duckdb.DuckDBPyConnection, warehouse: Path, year: int, note: str 
         raise LockError(f"The warehouse {warehouse} has no group inventory yet; run `carbon run` first.")
     figures = inventory_cells(con, year)
     if not figures:
-        years = [r[0] for r in con.execute(
-            "select distinct reporting_year from marts.rpt_group_inventory order by 1").fetchall()]  # fmt: skip
+        years = warehouse_reporting_years(con)
         listed = ", ".join(map(str, years)) or "none"
         raise LockError(f"The group inventory in {warehouse} has no figures for {year} (reported years: {listed}), "
                         "so there is nothing to lock.")  # fmt: skip

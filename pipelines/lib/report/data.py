@@ -21,6 +21,7 @@ import duckdb
 
 from pipelines import __version__
 from pipelines.lib.settings import APPROACHES, Settings
+from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 SCHEMA = "carbon-ledger/inventory-report/1"
 
@@ -120,8 +121,7 @@ def collect(
             "run `carbon run` first."
         )
     available = {t for t in OPTIONAL_MARTS if _exists(con, "marts", t)}
-    years = [r[0] for r in con.execute(
-        "select distinct reporting_year from marts.rpt_group_inventory order by 1").fetchall()]  # fmt: skip
+    years = warehouse_reporting_years(con)
     if year not in years:
         listed = ", ".join(str(y) for y in years) or "none"
         raise ReportError(

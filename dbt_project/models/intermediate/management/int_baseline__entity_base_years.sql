@@ -6,8 +6,7 @@
 --               (the entity's weight x 1 if it belongs to the group at the end
 --               of the current year, else 0).
 -- Grain: base year x entity x approach x scope x Scope 2 method. The current
--- year is var('reporting_year') or the latest year with Scope 1 or 2 data
--- from January through December.
+-- year is the last reporting year (int_reporting_years, METHODS.md 0).
 {% set base_years = var('base_years', [2021]) %}
 with
 
@@ -33,21 +32,8 @@ approaches as (
 
 current_year as (
 
-    -- the latest year the inventory covers from January through December (a
-    -- year holding only the tail of a reading across New Year does not count)
-    {% if var('reporting_year', none) %}
-    select {{ var('reporting_year') }}::bigint as current_year
-    {% else %}
-    select max(reporting_year) as current_year
-    from (
-        select reporting_year
-        from {{ ref('fct_emissions') }}
-        where scope in ('1', '2')
-        group by reporting_year
-        having min(period_start) <= make_date(reporting_year::integer, 1, 31)
-           and max(period_end) >= make_date(reporting_year::integer, 12, 1)
-    )
-    {% endif %}
+    -- the last reporting year (int_reporting_years, METHODS.md 0)
+    select max(reporting_year)::bigint as current_year from {{ ref('int_reporting_years') }}
 
 ),
 

@@ -39,21 +39,8 @@ entity_years as (
 
 current_year as (
 
-    -- the latest year the inventory covers from January through December (a
-    -- year holding only the tail of a reading across New Year does not count)
-    {% if var('reporting_year', none) %}
-    select {{ var('reporting_year') }}::bigint as current_year
-    {% else %}
-    select max(reporting_year) as current_year
-    from (
-        select reporting_year
-        from {{ ref('fct_emissions') }}
-        where scope in ('1', '2')
-        group by reporting_year
-        having min(period_start) <= make_date(reporting_year::integer, 1, 31)
-           and max(period_end) >= make_date(reporting_year::integer, 12, 1)
-    )
-    {% endif %}
+    -- the last reporting year (int_reporting_years, METHODS.md 0)
+    select max(reporting_year)::bigint as current_year from {{ ref('int_reporting_years') }}
 
 ),
 

@@ -4,8 +4,7 @@
 -- x the share of the calendar year it belongs to the group, pro-rated by
 -- days like every annual datum (membership_fraction):
 --   position_weight = weight_<consolidation> x in_group_fraction
--- One row per entity of the boundary tree x every year with emissions or
--- carbon assets. Entities outside the tree have no row (weight 0).
+-- One row per entity of the boundary tree x reporting year. Entities outside the tree have no row (weight 0).
 {% set approach = var('consolidation', 'operational_control') %}
 {% if approach not in ['equity_share', 'operational_control', 'financial_control'] %}
     {{ exceptions.raise_compiler_error("var consolidation must be equity_share, operational_control or financial_control, not '" ~ approach ~ "'") }}
@@ -18,39 +17,10 @@ weights as (
 
 ),
 
-emission_years as (
-
-    select distinct reporting_year from {{ ref('int_emission_lines') }}
-
-),
-
-credit_years as (
-
-    select distinct retired_for_year as reporting_year from {{ ref('stg_erp__carbon_credits') }}
-
-),
-
-allowance_years as (
-
-    select distinct compliance_year as reporting_year from {{ ref('stg_erp__carbon_allowances') }}
-
-),
-
-removal_years as (
-
-    select distinct reporting_year from {{ ref('stg_erp__removals') }}
-
-),
-
 years as (
 
-    select reporting_year from emission_years
-    union
-    select reporting_year from credit_years
-    union
-    select reporting_year from allowance_years
-    union
-    select reporting_year from removal_years
+    -- the reporting years (METHODS.md 0): carbon assets of another year enter no position
+    select reporting_year from {{ ref('int_reporting_years') }}
 
 ),
 

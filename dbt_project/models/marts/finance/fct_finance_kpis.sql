@@ -221,4 +221,6 @@ final as (
 
 )
 
+-- KPIs of the reporting years only (METHODS.md 0)
 select * from final
+where {{ in_reporting_years('reporting_year') }}

@@ -4,12 +4,15 @@
 -- approach times the share of the activity period inside the entity's time in
 -- the group (METHODS.md 6). source_record_key points at the raw row:
 -- '<raw table>:<landing file>#<row>'.
+-- Only the reporting years (int_reporting_years, METHODS.md 0): a piece of any
+-- other year is held in fct_unestimated_activity (reason outside_reporting_period).
 {% set gwp_set = var('gwp_set', 'AR6') %}
 with
 
 lines as (
 
     select * from {{ ref('int_emission_lines') }}
+    where reporting_year in (select reporting_year from {{ ref('int_reporting_years') }})
 
 ),
 

@@ -54,4 +54,6 @@ final as (
 
 )
 
+-- Scope 3 gaps of the reporting years only (METHODS.md 0)
 select * from final
+where {{ in_reporting_years('reporting_year') }}

@@ -6,9 +6,16 @@
 --                         retirement claimed (int_carbon_assets__credits_counted)
 --   position_weight     = holder's primary-approach weight x its share of
 --                         retired_for_year in the group
---   position_retired_t  = counted_retired_t x position_weight: what the record
---                         contributes to fct_carbon_position.credits_retired_t
--- not_counted_reason says why a record adds nothing to the position.
+--   position_retired_t  = counted_retired_t x position_weight, for purpose
+--                         `neutrality` only: what the record contributes to
+--                         fct_carbon_position.credits_retired_t (the net)
+--   compliance_retired_t = counted_retired_t x position_weight, for purpose
+--                         `compliance`: it serves the ETS obligation
+--                         (fct_carbon_position, within the offset limit) and
+--                         never enters the net
+-- Purpose `other` or none: listed, counted nowhere (METHODS.md 8; T/CAS 612
+-- 6.7 b). counts_toward says where a record's tonnes go; not_counted_reason
+-- says why a record adds nothing to the net.
 with
 
 credits as (
@@ -67,10 +74,23 @@ final as (
         earlier_retired_serials,
         counted_retired_t,
         position_weight,
-        counted_retired_t * position_weight as position_retired_t,
+        case
+            when counted_retired_t = 0 or position_weight = 0 then 'nothing'
+            when retirement_purpose = 'neutrality' then 'carbon_position'
+            when retirement_purpose = 'compliance' then 'ets_obligation'
+            else 'listed_only'
+        end as counts_toward,
+        case when retirement_purpose = 'neutrality' then counted_retired_t * position_weight else 0.0 end
+            as position_retired_t,
+        case when retirement_purpose = 'compliance' then counted_retired_t * position_weight else 0.0 end
+            as compliance_retired_t,
         coalesce(
             not_counted_reason,
-            case when position_weight = 0 then 'holder_outside_boundary' end
+            case when position_weight = 0 then 'holder_outside_boundary' end,
+            case
+                when retirement_purpose = 'compliance' then 'compliance_use_serves_ets'
+                when retirement_purpose is distinct from 'neutrality' then 'purpose_not_neutrality'
+            end
         ) as not_counted_reason,
         '{{ var("consolidation", "operational_control") }}' as consolidation_approach,
         load_id,

@@ -4,8 +4,11 @@
 --               default ["1", "2-market"]) under the primary approach:
 --               sum of co2e_t x weight_<consolidation> of the entity's own rows
 --               of fct_emissions (the weight includes its time in the group)
---   credits_retired_t      = retired credits with retired_for_year = year, each
---                            serial once (fct_carbon_credits.position_retired_t)
+--   credits_retired_t      = credits retired with purpose `neutrality` for the
+--                            year, each serial once (fct_carbon_credits.
+--                            position_retired_t); `compliance` credits serve the
+--                            ETS (below), `other` or none are listed only
+--                            (credits_other_purpose_t), never in the net
 --   allowances_cancelled_t = voluntarily cancelled ETS allowances of the year
 --   removals_t             = own removals (erp/removals) of the year
 --   net_t     = gross_t - credits_retired_t - allowances_cancelled_t - removals_t
@@ -16,14 +19,21 @@
 -- row in every quantity. They never enter Scope 1-3 (fct_emissions).
 -- ETS, per entity holding allowances of the compliance year (own figures of
 -- the whole compliance year, then x the same weight):
---   ets_covered_emissions_t = the entity's own fossil Scope 1 CO2 of the year
---                             (unweighted, then x weight; the Chinese ETS
---                             covers CO2 only)
---   ets_surplus_t = surrendered - covered (METHODS.md 8: "surrendered vs covered
---                   emissions"; negative = deficit, emissions not yet covered)
+--   ets_covered_emissions_t = the entity's own fossil CO2 of stationary
+--                             combustion and processes at its ETS installations
+--                             (facilities with ets_installation true; when none
+--                             of its facilities says either way, all of them);
+--                             mobile sources never (METHODS.md 8; the Chinese
+--                             ETS covers CO2 only). Unweighted, then x weight.
+--   compliance_credits_applied_t = credits retired with purpose `compliance`
+--                   for the compliance year, up to var ets_offset_limit_pct
+--                   (default 5) % of covered emissions; the rest is
+--                   compliance_credits_over_limit_t
+--   ets_surplus_t = surrendered + applied compliance credits - covered
+--                   (METHODS.md 8; negative = deficit, emissions not covered)
 --   ets_holdings_balance_t = available - covered, where available = allocated
---                   + purchased - sold - voluntarily cancelled (the position of
---                   the allowance account before surrender)
+--                   + purchased - sold - voluntarily cancelled + applied
+--                   compliance credits (before surrender)
 --   ets_cost_exposure = max(0, -ets_surplus_t) x var ets_price_per_t, reporting
 --                       currency. The group row adds the entities' exposures: one
 --                       entity's surplus does not hide another's deficit.
@@ -51,6 +61,7 @@
 {% endfor %}
 {% set neutrality_year = neutrality.get('year') %}
 {% set price = var('ets_price_per_t', 0) | float %}
+{% set offset_limit_pct = var('ets_offset_limit_pct', 5) | float %}
 {% set dec = 'decimal(38, 12)' %}
 with
 
@@ -98,19 +109,69 @@ gross as (
 
 ),
 
+facilities as (
+
+    select
+        f.facility_id,
+        f.entity_id,
+        f.is_ets_installation,
+        -- an entity none of whose facilities states the flag: all its
+        -- stationary and process sources are covered (METHODS.md 8 default)
+        count(f.is_ets_installation) over (partition by f.entity_id) = 0 as entity_states_no_flag
+    from {{ ref('stg_erp__facilities') }} as f
+
+),
+
 own_scope1 as (
 
-    -- the entity's own fossil Scope 1 CO2 of the whole year, unweighted: what
-    -- its ETS compliance covers (the Chinese ETS covers CO2 only; CH4, N2O,
-    -- fluorinated gases and Scope 2 are not surrendered against)
+    -- the entity's own fossil CO2 of stationary combustion and processes at its
+    -- ETS installations, whole year, unweighted: what its ETS compliance covers
+    -- (the Chinese ETS covers CO2 only; CH4, N2O, fluorinated gases, Scope 2
+    -- and mobile sources are not surrendered against)
     select
         cast(e.reporting_year as bigint) as reporting_year,
         e.entity_id,
         sum(cast(e.co2e_t as {{ dec }})) as scope1_co2_t
     from emissions as e
+    inner join facilities as f
+        on f.facility_id = e.facility_id
     where e.entity_id is not null
       and e.scope = '1'
       and e.gas = 'CO2'
+      and not e.is_biogenic
+      and e.source_type in ('stationary_combustion', 'process')
+      and (f.is_ets_installation or f.entity_states_no_flag)
+    group by all
+
+),
+
+compliance_credits as (
+
+    -- own credits retired for compliance, by compliance year (unweighted; each serial once)
+    select
+        cast(retired_for_year as bigint) as reporting_year,
+        entity_id,
+        sum(cast(counted_retired_t as {{ dec }})) as compliance_credits_t
+    from credits
+    where retirement_purpose = 'compliance'
+      and retired_for_year is not null
+      and entity_id is not null
+    group by all
+
+),
+
+other_purpose_credits as (
+
+    -- retired with purpose other or none: listed, counted nowhere
+    select
+        cast(retired_for_year as bigint) as reporting_year,
+        entity_id,
+        sum(cast(counted_retired_t * position_weight as {{ dec }})) as credits_other_purpose_t
+    from credits
+    where retirement_purpose is distinct from 'neutrality'
+      and retirement_purpose is distinct from 'compliance'
+      and retired_for_year is not null
+      and entity_id is not null
     group by all
 
 ),
@@ -148,18 +209,34 @@ allowance_statements as (
 
 ),
 
-ets_own as (
+ets_covered as (
 
     select
         a.*,
         coalesce(s.scope1_co2_t, 0) as covered_t,
-        a.surrendered_t - coalesce(s.scope1_co2_t, 0) as surplus_t,
-        a.allocated_t + a.purchased_t - a.sold_t - a.voluntarily_cancelled_t - coalesce(s.scope1_co2_t, 0)
-            as holdings_balance_t
+        coalesce(cc.compliance_credits_t, 0) as compliance_credits_t,
+        least(
+            coalesce(cc.compliance_credits_t, 0),
+            cast(coalesce(s.scope1_co2_t, 0) * {{ offset_limit_pct }} / 100 as {{ dec }})
+        ) as compliance_applied_t
     from allowance_statements as a
     left join own_scope1 as s
         on s.entity_id = a.entity_id
         and s.reporting_year = a.reporting_year
+    left join compliance_credits as cc
+        on cc.entity_id = a.entity_id
+        and cc.reporting_year = a.reporting_year
+
+),
+
+ets_own as (
+
+    select
+        *,
+        surrendered_t + compliance_applied_t - covered_t as surplus_t,
+        allocated_t + purchased_t - sold_t - voluntarily_cancelled_t + compliance_applied_t - covered_t
+            as holdings_balance_t
+    from ets_covered
 
 ),
 
@@ -185,6 +262,10 @@ keys as (
     select reporting_year, entity_id from ets_own
     union
     select reporting_year, entity_id from own_removals
+    union
+    select reporting_year, entity_id from compliance_credits
+    union
+    select reporting_year, entity_id from other_purpose_credits
 
 ),
 
@@ -206,6 +287,14 @@ entity_rows as (
         a.entity_id is not null as is_ets_covered,
         a.ets_schemes,
         cast(coalesce(a.covered_t, 0) * coalesce(w.position_weight, 0) as {{ dec }}) as ets_covered_emissions_t,
+        -- compliance credits of an entity without an allowance statement serve no obligation here
+        cast(coalesce(a.compliance_credits_t, c.compliance_credits_t, 0) * coalesce(w.position_weight, 0)
+             as {{ dec }}) as compliance_credits_t,
+        cast(coalesce(a.compliance_applied_t, 0) * coalesce(w.position_weight, 0) as {{ dec }})
+            as compliance_credits_applied_t,
+        cast((coalesce(a.compliance_credits_t, c.compliance_credits_t, 0) - coalesce(a.compliance_applied_t, 0))
+             * coalesce(w.position_weight, 0) as {{ dec }}) as compliance_credits_over_limit_t,
+        coalesce(o.credits_other_purpose_t, 0) as credits_other_purpose_t,
         cast(coalesce(a.allocated_t, 0) * coalesce(w.position_weight, 0) as {{ dec }}) as allowances_allocated_t,
         cast(coalesce(a.purchased_t, 0) * coalesce(w.position_weight, 0) as {{ dec }}) as allowances_purchased_t,
         cast(coalesce(a.sold_t, 0) * coalesce(w.position_weight, 0) as {{ dec }}) as allowances_sold_t,
@@ -235,6 +324,12 @@ entity_rows as (
     left join own_removals as m
         on m.entity_id = k.entity_id
         and m.reporting_year = k.reporting_year
+    left join compliance_credits as c
+        on c.entity_id = k.entity_id
+        and c.reporting_year = k.reporting_year
+    left join other_purpose_credits as o
+        on o.entity_id = k.entity_id
+        and o.reporting_year = k.reporting_year
 
 ),
 
@@ -263,6 +358,10 @@ group_rows as (
         bool_or(is_ets_covered) as is_ets_covered,
         string_agg(distinct ets_schemes, ',' order by ets_schemes) as ets_schemes,
         sum(ets_covered_emissions_t) as ets_covered_emissions_t,
+        sum(compliance_credits_t) as compliance_credits_t,
+        sum(compliance_credits_applied_t) as compliance_credits_applied_t,
+        sum(compliance_credits_over_limit_t) as compliance_credits_over_limit_t,
+        sum(credits_other_purpose_t) as credits_other_purpose_t,
         sum(allowances_allocated_t) as allowances_allocated_t,
         sum(allowances_purchased_t) as allowances_purchased_t,
         sum(allowances_sold_t) as allowances_sold_t,
@@ -307,6 +406,11 @@ final as (
         is_ets_covered,
         ets_schemes,
         cast(ets_covered_emissions_t as double) as ets_covered_emissions_t,
+        cast(compliance_credits_t as double) as compliance_credits_t,
+        cast(compliance_credits_applied_t as double) as compliance_credits_applied_t,
+        cast(compliance_credits_over_limit_t as double) as compliance_credits_over_limit_t,
+        cast({{ offset_limit_pct }} as double) as ets_offset_limit_pct,
+        cast(credits_other_purpose_t as double) as credits_other_purpose_t,
         cast(allowances_allocated_t as double) as allowances_allocated_t,
         cast(allowances_purchased_t as double) as allowances_purchased_t,
         cast(allowances_sold_t as double) as allowances_sold_t,
@@ -323,4 +427,6 @@ final as (
 
 )
 
+-- carbon positions of the reporting years only (METHODS.md 0)
 select * from final
+where {{ in_reporting_years('reporting_year') }}

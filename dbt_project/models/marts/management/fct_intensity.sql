@@ -449,4 +449,6 @@ final as (
 
 )
 
+-- intensities of the reporting years only (METHODS.md 0)
 select * from final
+where {{ in_reporting_years('reporting_year') }}

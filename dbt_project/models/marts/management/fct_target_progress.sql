@@ -21,10 +21,21 @@
 --   restated with today's boundary). The target's scopes must be the intensity
 --   numerator (var intensity_scopes; settings.py enforces it), otherwise
 --   actual is null with missing_reason 'scopes_not_intensity_scopes'.
+-- Like for like (METHODS.md 8; GHG Protocol ch. 5): for year Y the base and
+--   the actual are both on the boundary at the end of Y (boundary_year,
+--   int_targets__pro_forma_emissions): an entity in the group on 31 Dec Y
+--   counts for the whole of Y and the whole base year with its end-of-Y
+--   weight; one that left counts in neither. `actual` and `base_value` are
+--   that pair; `reported_actual` is the inventory of Y as reported (days-in-
+--   group pro-rating) and `original_base_value` the base as reported. Per
+--   scope, when the like-for-like base differs from the original by less than
+--   var('recalculation_threshold_pct') %, the original base and the reported
+--   actual are compared instead (is_base_recalculated false). The base year
+--   itself therefore always shows 0 % progress.
 -- Rows run from the base year through the later of the target year and the
--- latest reported year. A reported year is one the inventory covers from
--- January through December (fct_emissions periods); other years have actual
--- null (missing_reason 'not_reported'), so a partial year is never judged.
+-- last reporting year (int_reporting_years); other years have actual null
+-- (missing_reason 'not_reported'). Years after the last reporting year are on
+-- its boundary.
 {% set approach = var('consolidation', 'operational_control') %}
 {% set base_years = var('base_years', [2021]) %}
 {% set neutrality = var('neutrality', {}) or {} %}
@@ -71,12 +82,6 @@ intensity as (
 
     select * from {{ ref('fct_intensity') }}
     where is_group_total
-
-),
-
-emissions as (
-
-    select * from {{ ref('fct_emissions') }}
 
 ),
 
@@ -135,15 +140,9 @@ target_scopes as (
 
 reported_years as (
 
-    -- years the inventory covers from January through December; a year with
-    -- only the tail of a reading that crosses New Year (or a year in progress)
-    -- is not judged against an annual target
-    select reporting_year
-    from emissions
-    where scope <> 'biogenic'
-    group by reporting_year
-    having min(period_start) <= make_date(reporting_year::integer, 1, 31)
-       and max(period_end) >= make_date(reporting_year::integer, 12, 1)
+    -- the reporting years (int_reporting_years, METHODS.md 0); other years have
+    -- actual null (missing_reason 'not_reported')
+    select reporting_year from {{ ref('int_reporting_years') }}
 
 ),
 
@@ -151,26 +150,155 @@ target_years as (
 
     select
         t.*,
-        y.reporting_year::bigint as reporting_year
+        y.reporting_year::bigint as reporting_year,
+        -- the boundary a year is judged on: its own end of year; a year after the
+        -- last reporting year (or a gap) takes the last boundary before it
+        coalesce(
+            (select max(r.reporting_year) from reported_years as r where r.reporting_year <= y.reporting_year),
+            (select min(r.reporting_year) from reported_years as r)
+        )::bigint as boundary_year
     from targets as t
     cross join (select coalesce(max(reporting_year), 0) as last_year from reported_years) as r
     cross join unnest(range(t.base_year, greatest(t.target_year, r.last_year) + 1)) as y(reporting_year)
 
 ),
 
-scope_emissions as (
+target_base_years as (
 
-    -- the target's scopes in each reported year (0 when none of them has rows)
+    -- the years a base averages: the configured base years when the target's base
+    -- year is one of them (fct_baseline), otherwise the target's own base year
+    select
+        t.target_name,
+        b.base_of_year::bigint as base_of_year,
+        t.base_year in ({{ base_years | join(', ') }}) as is_configured_base
+    from targets as t
+    cross join unnest(
+        case when t.base_year in ({{ base_years | join(', ') }})
+             then [{{ base_years | join(', ') }}] else [t.base_year] end
+    ) as b(base_of_year)
+
+),
+
+inventory_totals as (
+
+    select reporting_year, scope, scope2_method, {{ exact_sum('co2e_t') }} as co2e_t
+    from inventory
+    group by all
+
+),
+
+pro_forma as (
+
+    select * from {{ ref('int_targets__pro_forma_emissions') }}
+    where consolidation_approach = '{{ approach }}'
+
+),
+
+scope_original_bases as (
+
+    -- the base as reported, per target scope: fct_baseline's original base (the
+    -- locked figure where the base year is locked), or the inventory of the
+    -- target's own base year
     select
         ts.target_name,
-        ry.reporting_year,
-        {{ exact_sum('coalesce(i.co2e_t, 0)') }} as emissions_t
+        ts.scope,
+        ts.scope2_method,
+        case
+            when bool_or(tb.is_configured_base) then any_value(b.original_base_t)
+            else coalesce(any_value(i.co2e_t), 0)
+        end as original_base_t
     from target_scopes as ts
-    cross join reported_years as ry
-    left join inventory as i
-        on i.reporting_year = ry.reporting_year
+    inner join targets as t
+        on t.target_name = ts.target_name
+    inner join target_base_years as tb
+        on tb.target_name = ts.target_name
+    left join baseline as b
+        on b.consolidation_approach = '{{ approach }}'
+        and b.scope = ts.scope
+        and b.scope2_method is not distinct from ts.scope2_method
+    left join inventory_totals as i
+        on i.reporting_year = t.base_year
         and i.scope = ts.scope
         and i.scope2_method is not distinct from ts.scope2_method
+    where t.target_kind <> 'intensity'
+    group by all
+
+),
+
+scope_years as (
+
+    -- per target scope and year: the as-reported pair and the like-for-like pair
+    -- (base and actual on the boundary at the end of the year)
+    select
+        ty.target_name,
+        ty.reporting_year,
+        ts.scope,
+        ts.scope2_method,
+        ob.original_base_t,
+        coalesce((
+            select {{ exact_sum('p.pro_forma_t') }} / count(distinct tb.base_of_year)
+            from target_base_years as tb
+            left join pro_forma as p
+                on p.activity_year = tb.base_of_year
+                and p.boundary_year = ty.boundary_year
+                and p.scope = ts.scope
+                and p.scope2_method is not distinct from ts.scope2_method
+            where tb.target_name = ty.target_name
+        ), 0) as pro_forma_base_t,
+        case when ry.reporting_year is not null then coalesce((
+            select any_value(p.pro_forma_t) from pro_forma as p
+            where p.activity_year = ty.reporting_year
+              and p.boundary_year = ty.reporting_year
+              and p.scope = ts.scope
+              and p.scope2_method is not distinct from ts.scope2_method
+        ), 0) end as pro_forma_actual_t,
+        case when ry.reporting_year is not null then coalesce(i.co2e_t, 0) end as reported_actual_t
+    from target_years as ty
+    inner join target_scopes as ts
+        on ts.target_name = ty.target_name
+    inner join scope_original_bases as ob
+        on ob.target_name = ts.target_name
+        and ob.scope = ts.scope
+        and ob.scope2_method is not distinct from ts.scope2_method
+    left join reported_years as ry
+        on ry.reporting_year = ty.reporting_year
+    left join inventory_totals as i
+        on i.reporting_year = ty.reporting_year
+        and i.scope = ts.scope
+        and i.scope2_method is not distinct from ts.scope2_method
+
+),
+
+scope_years_decided as (
+
+    -- the recalculation threshold decides per scope (as fct_baseline does): at or
+    -- above it, the like-for-like pair; below it, the original base and the
+    -- actual as reported
+    select
+        *,
+        case
+            when original_base_t = 0 then pro_forma_base_t <> 0
+            else round(abs((pro_forma_base_t - original_base_t) / original_base_t * 100), 9)
+                 >= {{ var('recalculation_threshold_pct', 5) }}
+        end as is_like_for_like
+    from scope_years
+
+),
+
+absolute_values as (
+
+    select
+        target_name,
+        reporting_year,
+        sum(case when is_like_for_like then pro_forma_base_t else original_base_t end) as base_value,
+        {{ exact_sum('original_base_t') }} as original_base_value,
+        case when bool_and(reported_actual_t is not null) then
+            sum(case when is_like_for_like then pro_forma_actual_t else reported_actual_t end)
+        end as actual,
+        case when bool_and(reported_actual_t is not null) then {{ exact_sum('reported_actual_t') }} end
+            as reported_actual,
+        bool_or(is_like_for_like) as is_base_recalculated
+    from scope_years_decided
     group by all
 
 ),
@@ -201,9 +329,14 @@ actuals as (
         ty.reporting_year,
         case
             when ry.reporting_year is null then null
-            when ty.target_kind <> 'intensity' then e.emissions_t
+            when ty.target_kind <> 'intensity' then av.actual
             when ty.is_intensity_numerator then gi.intensity
         end as actual,
+        case
+            when ry.reporting_year is null then null
+            when ty.target_kind <> 'intensity' then av.reported_actual
+            when ty.is_intensity_numerator then gi.intensity
+        end as reported_actual,
         case
             when ry.reporting_year is null then 'not_reported'
             when ty.target_kind <> 'intensity' then null
@@ -215,9 +348,9 @@ actuals as (
     from target_years as ty
     left join reported_years as ry
         on ry.reporting_year = ty.reporting_year
-    left join scope_emissions as e
-        on e.target_name = ty.target_name
-        and e.reporting_year = ty.reporting_year
+    left join absolute_values as av
+        on av.target_name = ty.target_name
+        and av.reporting_year = ty.reporting_year
     left join group_intensities as gi
         on gi.target_name = ty.target_name
         and gi.reporting_year = ty.reporting_year
@@ -225,48 +358,13 @@ actuals as (
 
 ),
 
-baseline_bases as (
+intensity_bases as (
 
-    -- the applied base of fct_baseline, for targets based on the configured base year
-    select
-        t.target_name,
-        {{ exact_sum('b.applied_base_t') }} as base_value,
-        bool_or(b.is_recalculated) as is_base_recalculated,
-        count(*) as baseline_rows
-    from targets as t
-    inner join target_scopes as ts
-        on ts.target_name = t.target_name
-    inner join baseline as b
-        on b.consolidation_approach = '{{ approach }}'
-        and b.scope = ts.scope
-        and b.scope2_method is not distinct from ts.scope2_method
-        and list_contains(string_split(b.base_years, ','), t.base_year::varchar)
-    where t.target_kind <> 'intensity'
-    group by all
-
-),
-
-bases as (
-
-    select
-        t.target_name,
-        case
-            when bb.target_name is not null then bb.base_value
-            else a.actual
-        end as base_value,
-        case
-            when bb.target_name is not null then 'fct_baseline'
-            when t.target_kind = 'intensity' then 'fct_intensity'
-            else 'rpt_group_inventory'
-        end as base_source,
-        coalesce(bb.is_base_recalculated, false) as is_base_recalculated,
-        a.unit as base_unit
-    from targets as t
-    left join baseline_bases as bb
-        on bb.target_name = t.target_name
-    left join actuals as a
-        on a.target_name = t.target_name
-        and a.reporting_year = t.base_year
+    -- an intensity target's base: the group intensity of its base year (no
+    -- recalculation: a denominator cannot be restated with today's boundary)
+    select target_name, actual as base_value, unit as base_unit
+    from actuals
+    where (target_name, reporting_year) in (select (target_name, base_year) from targets)
 
 ),
 
@@ -281,19 +379,32 @@ valued as (
         ty.base_year,
         ty.target_year,
         ty.reduction_pct,
-        b.base_value,
-        b.base_source,
-        b.is_base_recalculated,
-        b.base_value * (1 - ty.reduction_pct / 100) as target_value,
-        a.actual,
-        coalesce(a.unit, b.base_unit) as unit,
+        case when ty.target_kind = 'intensity' then ib.base_value else av.base_value end as base_value,
+        case when ty.target_kind = 'intensity' then ib.base_value else av.original_base_value end
+            as original_base_value,
         case
-            when b.base_value is null then 'no_base_value'
+            when ty.target_kind = 'intensity' then 'fct_intensity'
+            when tb.is_configured_base then 'fct_baseline'
+            else 'rpt_group_inventory'
+        end as base_source,
+        coalesce(av.is_base_recalculated, false) as is_base_recalculated,
+        ty.boundary_year,
+        a.actual,
+        a.reported_actual,
+        coalesce(a.unit, ib.base_unit, 'tCO2e') as unit,
+        case
+            when (case when ty.target_kind = 'intensity' then ib.base_value else av.base_value end) is null
+            then 'no_base_value'
             else a.missing_reason
         end as missing_reason
     from target_years as ty
-    left join bases as b
-        on b.target_name = ty.target_name
+    left join (select distinct target_name, is_configured_base from target_base_years) as tb
+        on tb.target_name = ty.target_name
+    left join absolute_values as av
+        on av.target_name = ty.target_name
+        and av.reporting_year = ty.reporting_year
+    left join intensity_bases as ib
+        on ib.target_name = ty.target_name
     left join actuals as a
         on a.target_name = ty.target_name
         and a.reporting_year = ty.reporting_year
@@ -313,8 +424,10 @@ final as (
         target_year,
         reduction_pct,
         base_value,
+        original_base_value,
         base_source,
         is_base_recalculated,
+        boundary_year,
         target_value,
         case
             when reporting_year >= target_year then target_value
@@ -322,6 +435,7 @@ final as (
                  * (reporting_year - base_year)::double / (target_year - base_year)
         end as trajectory,
         actual,
+        reported_actual,
         unit,
         case
             when base_value <> target_value
@@ -336,7 +450,7 @@ final as (
         {{ (neutrality.get('year') | int) if neutrality.get('year') else 'null' }}::integer as neutrality_year,
         target_kind <> 'neutrality' as is_interim,
         '{{ var("gwp_set", "AR6") }}' as gwp_set
-    from valued
+    from (select *, base_value * (1 - reduction_pct / 100) as target_value from valued)
 
 )
 

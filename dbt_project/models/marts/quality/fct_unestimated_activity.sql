@@ -1,5 +1,9 @@
--- Activity that no rule could turn into an emission, with the reason: listed,
--- counted in the run summary, never a silent zero.
+-- Activity that is not in the inventory, with the reason: listed, counted in
+-- the run summary, never a silent zero. Two kinds: activity no rule could turn
+-- into an emission (no factor, unknown unit, ...), and calendarised pieces of a
+-- year outside the reporting years (int_reporting_years, METHODS.md 0), held
+-- with reason `outside_reporting_period` whether or not they could be computed
+-- (a Dec 26 - Jan 25 reading's January part after the last reporting year).
 with
 
 fuel as (
@@ -99,7 +103,7 @@ scope3 as (
 
 ),
 
-final as (
+not_computed as (
 
     select * from fuel
     union all select * from process
@@ -107,6 +111,61 @@ final as (
     union all select * from energy
     union all select * from scope2_no_factor
     union all select * from scope3
+
+),
+
+reporting_years as (
+
+    select reporting_year from {{ ref('int_reporting_years') }}
+
+),
+
+computed_outside as (
+
+    -- emission pieces of other years (every gas, method and category of one
+    -- piece collapse to one row per record and activity)
+    select
+        source_record_key,
+        replace(split_part(source_record_key, ':', 1), '__', '/') as dataset_key,
+        facility_id,
+        reporting_year,
+        activity_code,
+        max(activity_quantity) as quantity,
+        activity_unit as unit,
+        'outside_reporting_period' as reason_code
+    from {{ ref('int_emission_lines') }}
+    where reporting_year not in (select reporting_year from reporting_years)
+    group by all
+
+),
+
+held as (
+
+    select
+        source_record_key, dataset_key, facility_id, reporting_year, activity_code, quantity, unit,
+        'outside_reporting_period' as reason_code
+    from not_computed
+    where reporting_year not in (select reporting_year from reporting_years)
+
+    union all
+
+    select * from computed_outside
+
+),
+
+final as (
+
+    select * from not_computed
+    where reporting_year is null or reporting_year in (select reporting_year from reporting_years)
+
+    union all
+
+    -- one row per held record x year x activity, whatever made it appear twice
+    select * from held
+    qualify row_number() over (
+        partition by source_record_key, reporting_year, activity_code
+        order by dataset_key, unit, quantity desc
+    ) = 1
 
 )
 

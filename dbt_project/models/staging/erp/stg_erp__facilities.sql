@@ -20,6 +20,10 @@ renamed as (
         -- province code through the cn_province_aliases seed downstream
         {{ clean_text('province') }} as province,
 
+        -- an installation covered by an emissions trading scheme (METHODS.md 8);
+        -- null when the file does not say
+        ets_installation as is_ets_installation,
+
         -- dates
         opened_on as opened_date,
         closed_on as closed_date,
