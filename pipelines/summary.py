@@ -45,6 +45,7 @@ def print_run_summary(
                 _print_extraction(con, console)
             if _exists(con, "marts", "rpt_group_inventory"):
                 _print_inventory(con, console, settings, year)
+                _print_investments(con, console, settings, year)
                 print_restatements(con, console)  # locked years this run restated
             if _exists(con, "marts", "fct_unestimated_activity"):
                 _print_unestimated(con, console)
@@ -135,6 +136,32 @@ def _print_inventory(con, console: Console, settings: Settings, year: int | None
     console.print(t)
 
 
+def _print_investments(con, console: Console, settings: Settings, year: int | None) -> None:
+    """Scope 3 category 15 of the primary approach by investee: joint ventures and associates of the
+    entity tree (METHODS.md 4) and the investments listed in procurement/investments."""
+    where = "and e.reporting_year = ?" if year else ""
+    rows = con.execute(
+        f"""
+        select e.reporting_year,
+               case when e.source_type = 'investee_entity_tree' then e.entity_id else 'procurement/investments' end,
+               sum(e.co2e_t * e.weight_{settings.consolidation})
+        from marts.fct_emissions as e
+        where e.scope = '3' and e.scope3_category = 15 {where}
+        group by all having sum(e.co2e_t * e.weight_{settings.consolidation}) <> 0
+        order by 1, 2
+        """,
+        [year] if year else [],
+    ).fetchall()
+    if not rows:
+        return
+    by_year: dict[int, list[str]] = {}
+    for y, investee, t in rows:
+        by_year.setdefault(y, []).append(f"{investee} {_num(t)}")
+    console.print(f"范围三类别 15 投资 Scope 3 category 15 (investments, {settings.consolidation}), tCO2e:")
+    for y, parts in by_year.items():
+        console.print(f"  {y}: " + "; ".join(parts), markup=False)
+
+
 def _print_unestimated(con, console: Console) -> None:
     rows = con.execute(
         "select dataset_key, reason_code, count(*) from marts.fct_unestimated_activity group by all order by all"
@@ -208,23 +235,24 @@ def _print_baseline(con, console: Console, settings: Settings) -> None:
 
 
 def _print_targets(con, console: Console, year: int | None) -> None:
-    # the given year, else the latest year with an actual figure per target
+    # the given year, else every judged year (base year through the last reporting year): like for like,
+    # each year's actual and base on the boundary at its end (METHODS.md 8), so the base year shows 0 %
     rows = con.execute(
         """
-        with judged as (
-            select *, row_number() over (partition by target_name order by reporting_year desc) as rn
-            from marts.fct_target_progress
-            where actual is not null and (? is null or reporting_year = ?)
-        )
         select target_name, reporting_year, unit, base_value, target_year, target_value, trajectory, actual,
                progress_pct, is_on_track
-        from judged where rn = 1 order by target_name
+        from marts.fct_target_progress
+        where actual is not null and (? is null or reporting_year = ?)
+        order by target_name, reporting_year
         """,
         [year, year],
     ).fetchall()
     if not rows:
         return
-    t = Table(title="目标进展 Target progress", title_justify="left")
+    t = Table(
+        title="目标进展 Target progress (like for like: base and actual on each year-end boundary)",
+        title_justify="left",
+    )
     for col in (
         "target",
         "year",
@@ -258,6 +286,7 @@ def _print_position(con, console: Console, settings: Settings, year: int | None)
     rows = con.execute(
         f"""
         select reporting_year, gross_t, credits_retired_t, allowances_cancelled_t, removals_t, net_t, is_neutral,
+               compliance_credits_t, compliance_credits_applied_t, credits_other_purpose_t,
                ets_surplus_t, ets_cost_exposure, currency_code
         from marts.fct_carbon_position where is_group_total {where}
         order by reporting_year
@@ -268,22 +297,25 @@ def _print_position(con, console: Console, settings: Settings, year: int | None)
         return
     t = Table(
         title=f"碳资产与净排放 Carbon position of the group, tCO2e ({settings.consolidation}; credits never "
-        "enter Scope 1-3)",
+        "enter Scope 1-3; only credits retired for neutrality reduce the net)",
         title_justify="left",
     )
     for col in (
         "year",
         "gross",
-        "credits retired",
+        "credits: neutrality",
         "allowances cancelled",
         "removals",
         "net",
         "neutral",
+        "credits: compliance (applied)",
+        "credits: other purpose",
         "ETS surplus(+)/deficit(-)",
         "ETS cost exposure",
     ):
         t.add_column(col, justify="right")
-    for y, gross, credits, cancelled, removals, net, neutral, surplus, exposure, currency in rows:
+    for (y, gross, credits, cancelled, removals, net, neutral, compliance, applied, other, surplus, exposure,
+         currency) in rows:  # fmt: skip
         t.add_row(
             str(y),
             _num(gross),
@@ -292,6 +324,8 @@ def _print_position(con, console: Console, settings: Settings, year: int | None)
             _num(removals),
             _num(net),
             "yes 是" if neutral else "no 否",
+            f"{_num(compliance)} ({_num(applied)})",
+            _num(other),
             _num(surplus),
             f"{_num(exposure, 2)} {currency or ''}",
         )

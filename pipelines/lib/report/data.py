@@ -28,6 +28,7 @@ SCHEMA = "carbon-ledger/inventory-report/1"
 # The marts the report must have; the others make a section say "not available".
 REQUIRED_MARTS = (
     "rpt_group_inventory",
+    "rpt_iso_categories",
     "fct_inventory",
     "fct_emissions",
     "dim_entities",
@@ -309,16 +310,18 @@ def _inventory(con, year: int) -> dict[str, Any]:
 
 
 def _by_iso_category(con, year: int, approach: str) -> list[dict[str, Any]]:
-    """ISO 14064-1 categories (fct_inventory, primary approach); Scope 2 counted once per method."""
+    """ISO 14064-1 categories of the primary approach (marts.rpt_iso_categories): the emission lines,
+    Scope 2 counted once per method; the group's own removals on a line of their own in category 1."""
     return _dicts(
         con,
-        f"""
-        select iso_category,
-               {_exact("co2e_t", "scope2_method is distinct from 'market'")} as location_based_t,
-               {_exact("co2e_t", "scope2_method is distinct from 'location'")} as market_based_t
-        from marts.fct_inventory
-        where reporting_year = ? and consolidation_approach = ? and scope <> 'biogenic'
-        group by iso_category order by iso_category""",
+        """
+        select iso_category, line_kind,
+               co2e_location_based_t as location_based_t,
+               co2e_market_based_t as market_based_t,
+               removals_t
+        from marts.rpt_iso_categories
+        where reporting_year = ? and consolidation_approach = ?
+        order by iso_category, line_kind""",
         [year, approach],
     )
 

@@ -105,6 +105,7 @@ def chart_specs(f: dict[str, Any]) -> dict[str, dict[str, Any]]:
                     r["market_based_t"],
                 )
                 for r in f["by_iso_category"]
+                if r["line_kind"] == "emissions"
             ],
         },
         "gas": {

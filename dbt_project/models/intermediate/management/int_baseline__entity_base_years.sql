@@ -80,19 +80,14 @@ weighted as (
             when 'operational_control' then e.weight_operational_control
             else e.weight_financial_control
         end as original_weight,
-        -- a category 15 line that weighs 0 although its investor is in the
-        -- group (the investee is consolidated) keeps weighing 0
-        case
-            when e.source_type = 'investment' and e.in_group_fraction > 0
-                 and case a.consolidation_approach
-                        when 'equity_share' then e.weight_equity_share
-                        when 'operational_control' then e.weight_operational_control
-                        else e.weight_financial_control end = 0
-            then 0.0
-            else coalesce(b.current_membership * case a.consolidation_approach
-                    when 'equity_share' then b.weight_equity_share
-                    when 'operational_control' then b.weight_operational_control
-                    else b.weight_financial_control end, 0.0)
+        -- the row's weight before the days-in-group share (fct_emissions.chain_weight_*:
+        -- 0 for a consolidated investee's category 15 line; equity share - approach
+        -- weight for a category 15 line from the entity tree), if the entity is in
+        -- the group at the end of the current year
+        coalesce(b.current_membership, 0.0) * case a.consolidation_approach
+            when 'equity_share' then e.chain_weight_equity_share
+            when 'operational_control' then e.chain_weight_operational_control
+            else e.chain_weight_financial_control
         end as current_weight
     from base_year_rows as e
     cross join approaches as a

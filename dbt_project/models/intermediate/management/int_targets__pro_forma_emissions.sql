@@ -4,10 +4,11 @@
 -- counts for the whole of X with its chain weight; an entity that is not in
 -- the group on that day counts in neither. No days-in-group pro-rating: the
 -- reported inventory keeps that (fct_emissions weights).
---   pro_forma_t(Y, X) = sum over rows of year X of co2e_t x weight_<approach>(entity)
+--   pro_forma_t(Y, X) = sum over rows of year X of co2e_t x chain_weight_<approach>
 --                       x [entity in the group on 31 Dec Y]
--- A category 15 line of an investee consolidated under the approach keeps
--- weighing 0 (its emissions are in Scope 1/2 there). Boundary years are the
+-- (fct_emissions.chain_weight_*: a consolidated investee's category 15 line
+-- keeps weighing 0; a category 15 line from the entity tree weighs equity
+-- share - approach weight). Boundary years are the
 -- reporting years; activity years are every year with emissions.
 -- Grain: boundary year x activity year x approach x scope x Scope 2 method.
 with
@@ -41,42 +42,31 @@ approaches as (
 
 entity_totals as (
 
-    -- per entity first: the boundary cross join then multiplies a few hundred rows
+    -- per entity first: the boundary cross join then multiplies a few hundred
+    -- rows. chain_weight_* is the entity's weight before the days-in-group
+    -- share (a consolidated investee's category 15 line: 0; a category 15 line
+    -- from the entity tree: equity-share weight - approach weight).
     select
         e.entity_id,
         e.reporting_year as activity_year,
         a.consolidation_approach,
         e.scope,
         e.scope2_method,
-        {{ exact_sum('e.co2e_t') }} as co2e_t
+        {{ exact_sum("e.co2e_t * case a.consolidation_approach
+                        when 'equity_share' then e.chain_weight_equity_share
+                        when 'operational_control' then e.chain_weight_operational_control
+                        else e.chain_weight_financial_control end") }} as weighted_t
     from emissions as e
     cross join approaches as a
-    where not (
-        e.source_type = 'investment' and e.in_group_fraction > 0
-        and case a.consolidation_approach
-                when 'equity_share' then e.weight_equity_share
-                when 'operational_control' then e.weight_operational_control
-                else e.weight_financial_control
-            end = 0
-    )
     group by all
 
 ),
 
-end_of_year_weights as (
+end_of_year_members as (
 
-    select
-        y.boundary_year,
-        w.entity_id,
-        a.consolidation_approach,
-        case a.consolidation_approach
-            when 'equity_share' then w.weight_equity_share
-            when 'operational_control' then w.weight_operational_control
-            else w.weight_financial_control
-        end as weight
+    select y.boundary_year, w.entity_id
     from weights as w
     cross join boundary_years as y
-    cross join approaches as a
     where (w.in_group_from_date is null or w.in_group_from_date <= make_date(y.boundary_year::int, 12, 31))
       and (w.in_group_to_date is null or w.in_group_to_date >= make_date(y.boundary_year::int, 12, 31))
 
@@ -90,11 +80,10 @@ final as (
         t.consolidation_approach,
         t.scope,
         t.scope2_method,
-        {{ exact_sum('t.co2e_t * w.weight') }} as pro_forma_t
+        {{ exact_sum('t.weighted_t') }} as pro_forma_t
     from entity_totals as t
-    inner join end_of_year_weights as w
+    inner join end_of_year_members as w
         on w.entity_id = t.entity_id
-        and w.consolidation_approach = t.consolidation_approach
     group by all
 
 )

@@ -7,6 +7,11 @@
 -- the inventory, so it gets status 'consolidated_in_inventory' and no Scope 3
 -- row. The weights under all three approaches are kept (is_consolidated_*) so
 -- the inventory can exclude per approach (see docs/decisions.md, "Scope 3").
+-- An investee of the boundary tree that carries equity there (equity-share
+-- weight > 0) and whose own facilities report activity gets
+-- its category 15 from the tree instead (fct_emissions, source_type
+-- 'investee_entity_tree', METHODS.md 4: counted once, the tree wins): status
+-- 'counted_from_entity_tree', no line here.
 -- Missing Scope 1 or Scope 2 counts as 0 when the other is given; both missing
 -- -> 'no_emissions_data'; no equity_pct -> 'no_equity_pct' (listed, never zero).
 {% set primary = var('consolidation', 'operational_control') %}
@@ -24,17 +29,30 @@ weights as (
 
 ),
 
+investees_with_activity as (
+
+    -- entities whose own facilities are in the landing data: their Scope 1 and 2
+    -- are computed from activity, so the tree gives their category 15
+    select distinct entity_id from {{ ref('stg_erp__facilities') }}
+
+),
+
 joined as (
 
     select
         i.*,
         w.entity_id is not null as is_investee_in_boundary_tree,
+        -- the tree carries its equity (a fixed asset investment weighs 0 there) and its
+        -- activity is in the landing data
+        coalesce(w.weight_equity_share, 0) > 0 and a.entity_id is not null as is_counted_from_entity_tree,
         coalesce(w.weight_equity_share, 0) > 0 as is_consolidated_equity_share,
         coalesce(w.weight_operational_control, 0) > 0 as is_consolidated_operational_control,
         coalesce(w.weight_financial_control, 0) > 0 as is_consolidated_financial_control
     from investments as i
     left join weights as w
         on w.entity_id = i.investee_id
+    left join investees_with_activity as a
+        on a.entity_id = i.investee_id
 
 ),
 
@@ -63,6 +81,7 @@ final as (
             -- an approach that consolidates it, fct_emissions weighs the line 0.
             when is_consolidated_equity_share and is_consolidated_operational_control
                  and is_consolidated_financial_control then 'consolidated_in_inventory'
+            when is_counted_from_entity_tree then 'counted_from_entity_tree'
             when investee_scope1_t is null and investee_scope2_t is null then 'no_emissions_data'
             when equity_pct is null then 'no_equity_pct'
             else 'ok'

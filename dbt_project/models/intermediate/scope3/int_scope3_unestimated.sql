@@ -19,7 +19,7 @@ candidates as (
 investments as (
 
     select * from {{ ref('int_scope3_investments_apportioned') }}
-    where calc_status not in ('ok', 'consolidated_in_inventory')
+    where calc_status not in ('ok', 'consolidated_in_inventory', 'counted_from_entity_tree')
 
 ),
 

@@ -6,6 +6,15 @@
 -- '<raw table>:<landing file>#<row>'.
 -- Only the reporting years (int_reporting_years, METHODS.md 0): a piece of any
 -- other year is held in fct_unestimated_activity (reason outside_reporting_period).
+-- Category 15 from the entity tree (METHODS.md 4; Scope 3 Standard table 5.9):
+-- an entity that carries equity but is not fully consolidated under an
+-- approach adds, under that approach, its Scope 1 and Scope 2 (location-based,
+-- the grid average an investee's own figure would use) again as Scope 3
+-- category 15 lines (source_type 'investee_entity_tree', same raw row) with
+-- weight = its equity-share weight - its weight under the approach, when
+-- positive (the Holland 50 % joint venture held by an 83 % subsidiary: 0.415
+-- under operational control, 0 under equity share and financial control).
+-- chain_weight_* is the weight before the days-in-group share.
 {% set gwp_set = var('gwp_set', 'AR6') %}
 with
 
@@ -80,6 +89,41 @@ weighted as (
 
 ),
 
+investee_tree_lines as (
+
+    select
+        * replace (
+            '3' as scope,
+            cast(null as varchar) as scope2_method,
+            15 as scope3_category,
+            'investee_entity_tree' as source_type,
+            'investment_specific' as method,
+            'entity tree: investee Scope ' || scope || coalesce(' ' || scope2_method, '')
+                || ' x (equity-share weight - approach weight)' as factor_selection_reason,
+            false as is_investee_consolidated_equity_share,
+            false as is_investee_consolidated_operational_control,
+            false as is_investee_consolidated_financial_control,
+            0.0 as entity_weight_equity_share,
+            greatest(0.0, entity_weight_equity_share - entity_weight_operational_control)
+                as entity_weight_operational_control,
+            greatest(0.0, entity_weight_equity_share - entity_weight_financial_control)
+                as entity_weight_financial_control
+        )
+    from weighted
+    where (scope = '1' or (scope = '2' and scope2_method = 'location'))
+      and (entity_weight_equity_share > entity_weight_operational_control
+           or entity_weight_equity_share > entity_weight_financial_control)
+
+),
+
+all_lines as (
+
+    select * from weighted
+    union all by name
+    select * from investee_tree_lines
+
+),
+
 final as (
 
     select
@@ -94,15 +138,8 @@ final as (
         l.scope,
         l.scope2_method,
         l.scope3_category,
-        -- ISO 14064-1 categories (= T/CAS 612 6.2.1 a-f), METHODS.md 4
-        case
-            when l.scope in ('1', 'biogenic') then 1
-            when l.scope = '2' then 2
-            when l.scope3_category in (4, 6, 7, 9) then 3
-            when l.scope3_category in (1, 2, 3, 5, 8) then 4
-            when l.scope3_category in (10, 11, 12, 13) then 5
-            when l.scope3_category in (14, 15) then 6
-        end as iso_category,
+        -- ISO 14064-1 categories (macro iso_category, METHODS.md 4)
+        {{ iso_category('l.scope', 'l.scope3_category') }} as iso_category,
         l.source_type,
         l.activity_code,
         l.activity_quantity,
@@ -125,8 +162,14 @@ final as (
         case when l.is_investee_consolidated_operational_control then 0.0
              else l.entity_weight_operational_control * l.in_group_fraction end as weight_operational_control,
         case when l.is_investee_consolidated_financial_control then 0.0
-             else l.entity_weight_financial_control * l.in_group_fraction end as weight_financial_control
-    from weighted as l
+             else l.entity_weight_financial_control * l.in_group_fraction end as weight_financial_control,
+        case when l.is_investee_consolidated_equity_share then 0.0
+             else l.entity_weight_equity_share end as chain_weight_equity_share,
+        case when l.is_investee_consolidated_operational_control then 0.0
+             else l.entity_weight_operational_control end as chain_weight_operational_control,
+        case when l.is_investee_consolidated_financial_control then 0.0
+             else l.entity_weight_financial_control end as chain_weight_financial_control
+    from all_lines as l
     left join gwp as g
         on g.gas_key = {{ normalize_gas_key('l.gwp_gas_key') }}
 

@@ -26,12 +26,7 @@ final as (
         u.dataset_key,
         u.component,
         cast(u.scope3_category as integer) as scope3_category,
-        case
-            when u.scope3_category in (4, 6, 7, 9) then 3
-            when u.scope3_category in (1, 2, 3, 5, 8) then 4
-            when u.scope3_category in (10, 11, 12, 13) then 5
-            when u.scope3_category in (14, 15) then 6
-        end::integer as iso_category,
+        {{ iso_category("'3'", 'u.scope3_category') }}::integer as iso_category,
         coalesce(u.entity_id, f.entity_id) as entity_id,
         u.facility_id,
         cast(u.reporting_year as bigint) as reporting_year,

@@ -1,0 +1,17 @@
+-- The inventory by ISO 14064-1 category for the finance KPI extract (sheet "ISO
+-- categories"): the primary approach's rows of rpt_iso_categories, with the
+-- group's own removals on their own line in category 1, never netted
+-- (METHODS.md 4). Nothing is computed here.
+select
+    i.reporting_year,
+    '{{ var("group_root", "G001") }}' as entity_id,
+    true as is_group_total,
+    i.consolidation_approach,
+    i.iso_category,
+    i.iso_category_name,
+    i.line_kind,
+    i.co2e_location_based_t,
+    i.co2e_market_based_t,
+    i.removals_t
+from {{ ref('rpt_iso_categories') }} as i
+where i.consolidation_approach = '{{ var("consolidation", "operational_control") }}'
