@@ -30,7 +30,6 @@ def _quiet_third_party() -> None:
 
 
 def _resolve(args: argparse.Namespace):
-    from pipelines.lib.settings import ConfigError, load_settings
     from pipelines.lib.warehouse import Locations
 
     loc = Locations.resolve(args.landing, args.warehouse, args.config)
@@ -38,11 +37,27 @@ def _resolve(args: argparse.Namespace):
         raise UserError(
             f"The landing folder {loc.landing} does not exist (option --landing or CARBON_LANDING)."
         )
+    return loc, _settings_of(loc.config)
+
+
+def _settings_of(config: Path):
+    """The settings of ``config``; a wrong configuration is a UserError (exit 2)."""
+    from pipelines.lib.settings import ConfigError, load_settings
+
     try:
-        settings = load_settings(loc.config)
+        return load_settings(config)
     except ConfigError as exc:
         raise UserError(str(exc)) from None
-    return loc, settings
+
+
+def _check_built_with(warehouse: Path, settings, config: Path) -> None:
+    """Refuse (exit 2) a configuration other than the one the warehouse was built with."""
+    from pipelines.lib.history.config_match import ConfigMismatchError, check_config_matches
+
+    try:
+        check_config_matches(warehouse, settings, config)
+    except ConfigMismatchError as exc:
+        raise UserError(str(exc)) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -299,6 +314,7 @@ def cmd_audit_pack(args: argparse.Namespace) -> int:
     from pipelines.lib.warehouse import Locations
 
     loc = Locations.resolve(warehouse=args.warehouse, config=args.config)
+    _check_built_with(loc.warehouse, _settings_of(loc.config), loc.config)
     out = Path(args.out) if args.out else loc.warehouse.parent / f"audit_pack_{args.year}.zip"
     if out.is_dir() or out.suffix.lower() != ".zip":  # a folder, existing or to be made
         out = out / f"audit_pack_{args.year}.zip"
@@ -325,14 +341,11 @@ def cmd_audit_pack(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     """dbt docs (model lineage, compiled SQL, catalog) for a built warehouse; run after `carbon run`."""
     from pipelines.lib.dbt_docs import DocsError, default_out, generate_docs
-    from pipelines.lib.settings import ConfigError, load_settings
     from pipelines.lib.warehouse import Locations
 
     loc = Locations.resolve(warehouse=args.warehouse, config=args.config)
-    try:
-        settings = load_settings(loc.config)  # the same --vars as the run, so the compiled SQL is what ran
-    except ConfigError as exc:
-        raise UserError(str(exc)) from None
+    settings = _settings_of(loc.config)  # the same --vars as the run, so the compiled SQL is what ran
+    _check_built_with(loc.warehouse, settings, loc.config)
     out = Path(args.out) if args.out else default_out(loc.warehouse)
     print(f"dbt docs generate for {loc.warehouse} -> {out.resolve()} ...", flush=True)
     try:
@@ -351,9 +364,13 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def cmd_kpis(args: argparse.Namespace) -> int:
     """The finance KPI extract of one year (marts fct_finance_kpis, fct_finance_target_kpis)."""
     from pipelines.lib import kpis
-    from pipelines.lib.warehouse import Locations
+    from pipelines.lib.warehouse import ENV_CONFIG, Locations
 
-    warehouse = Locations.resolve(warehouse=args.warehouse).warehouse
+    loc = Locations.resolve(warehouse=args.warehouse, config=args.config)
+    warehouse = loc.warehouse
+    if args.config or os.environ.get(ENV_CONFIG):
+        # The extract's labels come from the marts; a named configuration must be the one they were built with.
+        _check_built_with(warehouse, _settings_of(loc.config), loc.config)
     out = Path(args.out) if args.out else kpis.default_out(args.year, args.format)
     try:
         with kpis.open_warehouse(warehouse) as con:
@@ -395,14 +412,11 @@ def cmd_lock(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """The annual GHG inventory report of one year: a self-contained bilingual HTML file and a PDF."""
     from pipelines.lib import report
-    from pipelines.lib.settings import ConfigError, load_settings
     from pipelines.lib.warehouse import Locations
 
     loc = Locations.resolve(warehouse=args.warehouse, config=args.config)
-    try:
-        settings = load_settings(loc.config)
-    except ConfigError as exc:
-        raise UserError(str(exc)) from None
+    settings = _settings_of(loc.config)
+    _check_built_with(loc.warehouse, settings, loc.config)
     out = Path(args.out) if args.out else report.default_out_dir(loc.warehouse)
     formats = report.formats_for(Path(args.out) if args.out else None, args.format)
     try:
@@ -513,6 +527,11 @@ def build_parser() -> argparse.ArgumentParser:
         "in the current folder",
     )
     kp.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+    kp.add_argument(
+        "--config",
+        help="carbon.yml to check the warehouse against (env CARBON_CONFIG): refused unless the warehouse "
+        "was built with it; without it the extract's labels come from the warehouse alone",
+    )
     kp.set_defaults(func=cmd_kpis)
 
     lock = sub.add_parser(

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from pipelines.lib.report.data import ReportError, collect
 from pipelines.lib.report.render import render
@@ -42,18 +41,12 @@ def report_filename(year: int, fmt: str = "html") -> str:
 
 
 def report_options(config: Path) -> dict[str, Any]:
-    """The optional `report:` mapping of carbon.yml (responsible_person, organisation_name, ...)."""
+    """The optional `report:` mapping of carbon.yml (organisation_name, responsible_person,
+    intended_users, verification), validated with the rest of the file (pipelines/lib/settings.py)."""
     try:
-        raw = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return {}  # load_settings has already read this file; nothing more to say here
-    options = raw.get("report") if isinstance(raw, dict) else None
-    if options is not None and not isinstance(options, dict):
-        raise ReportError(
-            f"{config}: 'report' must be a mapping such as {{responsible_person: 张三, "
-            "organisation_name: ...}."
-        )
-    return options or {}
+        return dict(load_settings(config).report)
+    except ConfigError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def collect_figures(
@@ -76,7 +69,7 @@ def collect_figures(
         raise ReportError(
             f"There is no warehouse at {warehouse}; run `carbon run` first or name it with --warehouse."
         )
-    options = report_options(config)
+    options = dict(settings.report)
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:
