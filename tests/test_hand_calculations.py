@@ -129,12 +129,19 @@ def build_landing(root):
     )
 
 
+# The records span 2022-2024 to test calendarisation and factor years; none of 2022 and 2024 has twelve
+# months of activity, so the years are configured (METHODS.md 0: reporting_years in carbon.yml).
+HAND_YEARS = {"from": 2022, "to": 2024}
+
+
 @pytest.fixture(scope="module")
 def hand_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("hand")
     build_landing(root / "landing")
     result = run_pipeline(
-        root / "landing", root / "wh.duckdb", write_config(root / "carbon.yml", gwp_set="AR5")
+        root / "landing",
+        root / "wh.duckdb",
+        write_config(root / "carbon.yml", gwp_set="AR5", reporting_years=HAND_YEARS),
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
@@ -362,7 +369,7 @@ def test_every_emission_row_points_at_a_raw_row(hand_run):
 # ---------------------------------------------------------------- inventory engine (issue 3)
 
 
-def rerun(run, tmp_path, **config):
+def rerun(run, tmp_path, *, years_from_coverage: bool = False, **config):
     """The same landing and a copy of the loaded warehouse under another configuration:
     nothing is re-extracted, dbt recomputes."""
     import shutil
@@ -370,6 +377,8 @@ def rerun(run, tmp_path, **config):
     wh = tmp_path / "wh.duckdb"
     shutil.copy(run.warehouse, wh)
     landing = run.warehouse.parent / "landing"
+    if not years_from_coverage:
+        config = {"reporting_years": HAND_YEARS, **config}
     result = run_pipeline(landing, wh, write_config(tmp_path / "carbon.yml", **config))
     assert result.returncode == 0, result.stderr[-3000:]
     assert " new/changed)" in result.stderr and "(1 new/changed)" not in result.stderr
@@ -522,3 +531,31 @@ def test_ets_factor_family_is_selectable(hand_run, tmp_path):
         "and activity_code = 'electricity' and reporting_year = 2022"
     )
     assert value == pytest.approx(1000 * 0.5703, abs=1e-9)
+
+
+def test_reporting_years_from_coverage_hold_the_partial_years(hand_run, tmp_path):
+    """METHODS.md 0, without reporting_years in carbon.yml: the only year whose twelve months all have
+    activity is 2023 (2022 has the M2 reading's last six days of December, 2024 one January record), so
+    2023 is the one reporting year. The Dec 26 2022 - Jan 25 2023 reading's 2022 part (300 MWh x 6/30 =
+    60 MWh) is held with reason outside_reporting_period, computed but in no annual output; its 2023 part
+    (240 MWh) is in the inventory."""
+    run = rerun(hand_run, tmp_path, years_from_coverage=True, gwp_set="AR5")
+    assert run.query("select reporting_year, is_complete from marts.dim_reporting_years") == [(2023, True)]
+    assert run.query("select distinct reporting_year from marts.rpt_group_inventory") == [(2023,)]
+    assert run.query("select distinct reporting_year from marts.fct_emissions") == [(2023,)]
+    held = run.query(
+        "select reporting_year, quantity, unit from marts.fct_unestimated_activity "
+        "where reason_code = 'outside_reporting_period' "
+        "and source_record_key like 'energy__meter_readings:M2 2022-12%'"
+    )
+    assert held == [(2022, pytest.approx(60.0, abs=1e-9), "MWh")]
+    in_2023 = run.scalar(
+        "select max(activity_quantity) from marts.fct_emissions where scope = '2' and scope2_method = 'location' "
+        "and source_record_key like 'energy__meter_readings:M2 2023-01%'"
+    )
+    assert in_2023 == pytest.approx(240.0, abs=1e-9)
+    years = run.query(
+        "select distinct reporting_year from marts.fct_unestimated_activity "
+        "where reason_code = 'outside_reporting_period' order by 1"
+    )
+    assert years == [(2022,), (2024,)]
