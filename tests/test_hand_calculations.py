@@ -168,7 +168,7 @@ def test_measured_ncv_and_carbon_content_override_defaults(hand_run):
     # 10 x 400 GJ x 0.015 tC/GJ x 0.99 x 44/12 = 217.8 tCO2
     assert co2(hand_run, "7") == pytest.approx(217.8, abs=1e-9)
     method = hand_run.scalar(
-        "select any_value(method) from marts.fct_emissions where source_record_key like '%fuel.csv#7'"
+        "select any_value(method) from marts.fct_emissions where scope = '1' and source_record_key like '%fuel.csv#7'"
     )
     assert method == "gbt32150_combustion_measured_ncv_and_cc"
 
@@ -295,17 +295,30 @@ def test_holland_industries_weights(hand_run):
 
 def test_group_inventory_consolidates_with_weights(hand_run):
     # JV diesel 10 t -> 30.95910 tCO2 counts 0.415 under equity share, 0.5 under
-    # financial control, 0 under operational control.
+    # financial control, 0 under operational control in Scope 1.
     jv = 30.9591
     rows = dict(
         hand_run.query(
             "select consolidation_approach, sum(co2e_t) from marts.fct_inventory "
-            "where facility_id = 'F3' and gas = 'CO2' and reporting_year = 2022 group by 1"
+            "where facility_id = 'F3' and gas = 'CO2' and reporting_year = 2022 and scope = '1' group by 1"
         )
     )
     assert rows["equity_share"] == pytest.approx(jv * 0.415, abs=1e-4)
     assert rows["financial_control"] == pytest.approx(jv * 0.5, abs=1e-4)
     assert rows["operational_control"] == pytest.approx(0.0, abs=1e-12)
+    # METHODS.md 4: the same CO2 is Scope 3 category 15 (ISO category 5) weighing equity - approach weight
+    # when positive: 0.415 - 0 under operational control, 0.415 - 0.415 = 0 under equity share,
+    # max(0, 0.415 - 0.5) = 0 under financial control.
+    cat15 = dict(
+        hand_run.query(
+            "select consolidation_approach, sum(co2e_t) from marts.fct_inventory "
+            "where facility_id = 'F3' and gas = 'CO2' and reporting_year = 2022 and scope = '3' "
+            "and scope3_category = 15 and iso_category = 5 group by 1"
+        )
+    )
+    assert cat15["operational_control"] == pytest.approx(jv * 0.415, abs=1e-4)
+    assert cat15["equity_share"] == pytest.approx(0.0, abs=1e-12)
+    assert cat15["financial_control"] == pytest.approx(0.0, abs=1e-12)
     total = hand_run.scalar(
         "select sum(co2e_t) from marts.rpt_group_inventory where reporting_year = 2022 and scope = '1' "
         "and consolidation_approach = 'financial_control'"
@@ -516,7 +529,7 @@ def test_ets_factor_family_is_selectable(hand_run, tmp_path):
     import yaml
 
     cfg = tmp_path / "ets.yml"
-    write_config(cfg)
+    write_config(cfg, reporting_years=HAND_YEARS)
     data = yaml.safe_load(cfg.read_text(encoding="utf-8"))
     data["scope2"]["location_family"] = "ets"
     cfg.write_text(yaml.safe_dump(data), encoding="utf-8")

@@ -321,16 +321,33 @@ def sample_group_rows(sample_run) -> dict[int, tuple]:
 
 
 def test_sample_group_credits_retired_per_year(sample_run):
-    # sample_group/landing/erp/carbon_credits/credits.csv, retired_for_year:
-    # 2021: G001 CCER 2,000; 2022: S100 VCS 4,000; 2023: S500 CCER 1,200 + G001
-    # VCS 3,000 = 4,200; 2024: G001 CCER 3,000 + S200 VCS 1,000 = 4,000.
+    # sample_group/landing/erp/carbon_credits/credits.csv, retired_for_year and purpose (METHODS.md 8: only
+    # neutrality retirements reduce the net): 2021: G001 CCER 2,000 (neutrality); 2022: S100 VCS 4,000
+    # (purpose other: listed, not counted); 2023: G001 VCS 3,000 (neutrality) and S500 CCER 1,200
+    # (compliance: serves S500's ETS obligation, never the net); 2024: G001 CCER 3,000 + S200 VCS 1,000.
     rows = sample_group_rows(sample_run)
     assert {y: rows[y][0] for y in (2021, 2022, 2023, 2024)} == {
         2021: 2000,
-        2022: 4000,
-        2023: 4200,
+        2022: 0,
+        2023: 3000,
         2024: 4000,
     }
+    by_purpose = {
+        r[0]: r[1:]
+        for r in sample_run.query(
+            "select reporting_year, credits_other_purpose_t, compliance_credits_t from marts.fct_carbon_position "
+            "where is_group_total order by 1"
+        )
+    }
+    assert by_purpose[2022] == (4000, 0)
+    assert by_purpose[2023] == (0, 1200)
+    counts = dict(
+        sample_run.query(
+            "select retirement_purpose, any_value(counts_toward) from marts.fct_carbon_credits "
+            "where credit_status = 'retired' group by 1"
+        )
+    )
+    assert counts == {"neutrality": "carbon_position", "compliance": "ets_obligation", "other": "listed_only"}
 
 
 def test_sample_group_removals_and_cancelled_allowances(sample_run):
@@ -358,27 +375,33 @@ def test_sample_group_gross_is_scope1_plus_market_scope2_of_the_inventory(sample
         assert gross == pytest.approx(inventory[year], rel=1e-12), year
         assert net == pytest.approx(gross - credits - cancelled - removals, abs=1e-6)
         assert neutral is (net <= 0)
-    # 2023: net = gross - 4,200 - 500 - 1,105
+    # 2023: net = gross - 3,000 (neutrality credits; the 1,200 t compliance CCER is not netted) - 500 - 1,105
     rows = sample_group_rows(sample_run)
-    assert rows[2023][4] == pytest.approx(inventory[2023] - 5805, abs=1e-6)
+    assert rows[2023][4] == pytest.approx(inventory[2023] - 4605, abs=1e-6)
 
 
 def test_sample_group_s500_ets_position(sample_run):
-    # S500 holds CN-ETS allowances 2021-2024; covered = its own Scope 1 CO2.
-    # 2023: available 22,000 + 1,683 - 0 - 500 = 23,183 against covered;
-    # exposure = max(0, covered - 23,183) x 95.
+    # S500 holds CN-ETS allowances 2021-2024. Covered (METHODS.md 8) = its own fossil CO2 of stationary
+    # combustion and processes (no facility states ets_installation, so all of them; its trucks never).
+    # 2023: the 1,200 t CCER retired for compliance counts with the surrendered allowances up to 5 % of
+    # covered; available 22,000 + 1,683 - 0 - 500 + applied credits against covered.
     statements = {
         2021: (22000, 676, 0, 22676, 0),
         2022: (21700, 1204, 300, 22604, 0),
         2023: (22000, 1683, 0, 23183, 500),
         2024: (22200, 2210, 0, 23610, 800),
     }
+    compliance = {2023: 1200.0}
     own_co2 = dict(
         sample_run.query(
             "select reporting_year, sum(co2e_t) from marts.fct_emissions where entity_id = 'S500' and scope = '1' "
-            "and gas = 'CO2' group by 1"
+            "and gas = 'CO2' and not is_biogenic and source_type in ('stationary_combustion', 'process') group by 1"
         )
     )
+    mobile = sample_run.scalar(
+        "select sum(co2e_t) from marts.fct_emissions where entity_id = 'S500' and source_type = 'mobile_combustion'"
+    )
+    assert mobile > 0  # the sample's trucks exist and are left out
     for year, (allocated, purchased, sold, surrendered, cancelled) in statements.items():
         row = position(sample_run, year, "S500")
         assert row["is_ets_covered"] is True and row["ets_schemes"] == "CN-ETS"
@@ -389,9 +412,14 @@ def test_sample_group_s500_ets_position(sample_run):
             row["allowances_surrendered_t"],
         ) == (allocated, purchased, sold, surrendered)
         assert row["ets_covered_emissions_t"] == pytest.approx(own_co2[year], rel=1e-12)
-        surplus = surrendered - own_co2[year]
+        applied = min(compliance.get(year, 0.0), 0.05 * own_co2[year])
+        assert row["compliance_credits_applied_t"] == pytest.approx(applied, abs=1e-6)
+        assert row["compliance_credits_over_limit_t"] == pytest.approx(
+            compliance.get(year, 0.0) - applied, abs=1e-6
+        )
+        surplus = surrendered + applied - own_co2[year]
         assert row["ets_surplus_t"] == pytest.approx(surplus, abs=1e-6)
-        holdings = allocated + purchased - sold - cancelled - own_co2[year]
+        holdings = allocated + purchased - sold - cancelled + applied - own_co2[year]
         assert row["ets_holdings_balance_t"] == pytest.approx(holdings, abs=1e-6)
         assert row["ets_cost_exposure"] == pytest.approx(max(0.0, -surplus) * 95, abs=1e-6)
         group = position(sample_run, year, "G001", group=True)

@@ -443,28 +443,55 @@ def test_sample_group_intensity_matches_an_independent_sum(sample_run):
 
 
 def test_sample_group_target_progress_uses_the_applied_base(sample_run):
-    base = sample_run.scalar(
-        "select sum(applied_base_t) from marts.fct_baseline where consolidation_approach = 'operational_control' "
-        "and (scope = '1' or (scope = '2' and scope2_method = 'market'))"
-    )
-    rows = sample_run.query(
-        "select reporting_year, base_value, target_value, trajectory, actual, progress_pct "
-        "from marts.fct_target_progress where target_name = 'S12-2030' order by 1"
-    )
-    assert [r[0] for r in rows] == list(range(2021, 2031))
-    for year, base_value, target_value, trajectory, actual, progress_pct in rows:
-        assert base_value == pytest.approx(base, rel=1e-12)
-        assert target_value == pytest.approx(base * 0.58, rel=1e-12)
-        assert trajectory == pytest.approx(base + (base * 0.58 - base) * (year - 2021) / 9, rel=1e-12)
+    """METHODS.md 8, like for like on the sample: S300 joins on 2023-07-01 (recalculation triggered),
+    S400 left on 2022-09-30."""
+    scopes = "(scope = '1' or (scope = '2' and scope2_method = 'market'))"
+    applied, original = sample_run.query(
+        "select sum(applied_base_t), sum(original_base_t) from marts.fct_baseline "
+        f"where consolidation_approach = 'operational_control' and {scopes}"
+    )[0]
+    rows = {
+        r[0]: r[1:]
+        for r in sample_run.query(
+            "select reporting_year, base_value, target_value, trajectory, actual, reported_actual, progress_pct "
+            "from marts.fct_target_progress where target_name = 'S12-2030' order by 1"
+        )
+    }
+    assert list(rows) == list(range(2021, 2031))
+
+    def inventory(year):
+        return sample_run.scalar(
+            "select sum(co2e_t) from marts.rpt_group_inventory where reporting_year = ? "
+            f"and consolidation_approach = 'operational_control' and {scopes}",
+            [year],
+        )
+
+    for year, (base_value, target_value, trajectory, actual, reported, progress_pct) in rows.items():
+        assert target_value == pytest.approx(base_value * 0.58, rel=1e-12)
+        assert trajectory == pytest.approx(
+            base_value + (base_value * 0.58 - base_value) * (year - 2021) / 9, rel=1e-12
+        )
         if year <= 2024:
-            inventory = sample_run.scalar(
-                "select sum(co2e_t) from marts.rpt_group_inventory where reporting_year = ? "
-                "and consolidation_approach = 'operational_control' "
-                "and (scope = '1' or (scope = '2' and scope2_method = 'market'))",
-                [year],
+            assert reported == pytest.approx(inventory(year), rel=1e-12)
+            assert progress_pct == pytest.approx(
+                (base_value - actual) / (base_value - target_value) * 100, rel=1e-9
             )
-            assert actual == pytest.approx(inventory, rel=1e-12)
-            assert progress_pct == pytest.approx((base - actual) / (base - base * 0.58) * 100, rel=1e-9)
-        else:
-            # 2025 holds only the January tail of readings that cross New Year: not judged
+        else:  # after the last reporting year: not judged, on the last year-end boundary
             assert actual is None and progress_pct is None
+            assert base_value == pytest.approx(applied, rel=1e-12)
+    # the base year against itself: 0 %, the original base (its own year-end boundary: nobody joined yet)
+    base_value, _, _, actual, _, progress_pct = rows[2021]
+    assert base_value == pytest.approx(original, rel=1e-12) and actual == pytest.approx(base_value, rel=1e-12)
+    assert progress_pct == pytest.approx(0.0, abs=1e-9)
+    # 2023: on the end-of-2023 boundary S300 counts for the whole year and the whole base year: the base is
+    # the recalculated one and the actual adds S300's January-June 2023 (reported only from July)
+    s300_first_half = sample_run.scalar(
+        "select sum(co2e_t * (1 - in_group_fraction)) from marts.fct_emissions "
+        f"where entity_id = 'S300' and reporting_year = 2023 and {scopes}"
+    )
+    assert s300_first_half > 0
+    assert rows[2023][0] == pytest.approx(applied, rel=1e-12)
+    assert rows[2023][3] == pytest.approx(inventory(2023) + s300_first_half, rel=1e-9)
+    # 2024: everybody of the year-end boundary was in the group all year: the actual is the inventory
+    assert rows[2024][0] == pytest.approx(applied, rel=1e-12)
+    assert rows[2024][3] == pytest.approx(inventory(2024), rel=1e-12)

@@ -8,6 +8,8 @@
 -- purchase record's period overlaps it). The base years of carbon.yml (the
 -- baseline and each target's) are inventory years too when they have activity:
 -- a base cannot be recalculated from a year the warehouse does not hold.
+-- A group without any of those four streams (process or refrigerant records
+-- only) takes the periods of its other activity instead.
 -- When the data holds no complete year at all (a first month of data, a test
 -- folder), the years with activity are the reporting years, so that the
 -- warehouse still shows what it has; every such year carries its completeness
@@ -46,15 +48,28 @@ purchases as (
 
 ),
 
+core_periods as (
+
+    select * from fuel
+    union all select * from invoices
+    union all select * from meter_months
+    union all select * from purchases
+
+),
+
+other_periods as (
+
+    -- a group without any fuel, meter, invoice or purchase record (process or
+    -- refrigerant data only): the periods of its other activity
+    select distinct period_start, period_end from {{ ref('int_emission_lines') }}
+    where not exists (select 1 from core_periods)
+
+),
+
 periods as (
 
     select distinct date_trunc('month', period_start) as first_month, date_trunc('month', period_end) as last_month
-    from (
-        select * from fuel
-        union all select * from invoices
-        union all select * from meter_months
-        union all select * from purchases
-    )
+    from (select * from core_periods union all select * from other_periods)
     where period_start is not null and period_end is not null and period_end >= period_start
 
 ),

@@ -138,11 +138,20 @@ target_scopes as (
 
 ),
 
+reporting_years as (
+
+    select reporting_year from {{ ref('int_reporting_years') }}
+
+),
+
 reported_years as (
 
-    -- the reporting years (int_reporting_years, METHODS.md 0); other years have
-    -- actual null (missing_reason 'not_reported')
-    select reporting_year from {{ ref('int_reporting_years') }}
+    -- the reporting years (int_reporting_years, METHODS.md 0) that have an
+    -- inventory; other years - and a reporting year without any inventory row,
+    -- e.g. inside the span of complete years - have actual null
+    -- (missing_reason 'not_reported'), never a zero
+    select reporting_year from reporting_years
+    where reporting_year in (select reporting_year from {{ ref('rpt_group_inventory') }})
 
 ),
 
@@ -154,11 +163,11 @@ target_years as (
         -- the boundary a year is judged on: its own end of year; a year after the
         -- last reporting year (or a gap) takes the last boundary before it
         coalesce(
-            (select max(r.reporting_year) from reported_years as r where r.reporting_year <= y.reporting_year),
-            (select min(r.reporting_year) from reported_years as r)
+            (select max(r.reporting_year) from reporting_years as r where r.reporting_year <= y.reporting_year),
+            (select min(r.reporting_year) from reporting_years as r)
         )::bigint as boundary_year
     from targets as t
-    cross join (select coalesce(max(reporting_year), 0) as last_year from reported_years) as r
+    cross join (select coalesce(max(reporting_year), 0) as last_year from reporting_years) as r
     cross join unnest(range(t.base_year, greatest(t.target_year, r.last_year) + 1)) as y(reporting_year)
 
 ),
