@@ -147,6 +147,12 @@ DATASETS: tuple[Dataset, ...] = (
             _c("process", doc="factor key"),
             _c("quantity", "decimal"),
             _c("unit"),
+            _c(
+                "purity_fraction",
+                "decimal",
+                opt=True,
+                doc="0-1, default 1: the share of the input that reacts, e.g. CaCO3 in limestone",
+            ),
         ),
     ),
     Dataset(

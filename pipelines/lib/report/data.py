@@ -36,6 +36,7 @@ REQUIRED_MARTS = (
     "dim_emission_factors",
 )
 OPTIONAL_MARTS = (
+    "fct_scope3_completeness",
     "fct_scope3_method_mix",
     "fct_scope3_unestimated",
     "fct_unestimated_activity",
@@ -154,6 +155,7 @@ def collect(
     data["by_gas"] = _by_gas(con, year, approach)
     data["facilities_top"] = _facilities(con, year, approach)
     data["exclusions"] = _exclusions(con, year, available)
+    data["scope3_completeness"] = _scope3_completeness(con, year, approach, available)
     data["scope3_method_mix"] = (
         _dicts(
             con,
@@ -369,6 +371,23 @@ def _facilities(con, year: int, approach: str) -> dict[str, Any]:
         "facility_count": len(rows),
         "rows": rows[:TOP_FACILITIES],
     }
+
+
+def _scope3_completeness(con, year: int, approach: str, available: set[str]) -> dict[str, dict[str, Any]] | None:
+    """Scope 3 category (as text) -> status and reason, primary approach (marts.fct_scope3_completeness):
+    every category without numbers carries the justification of carbon.yml or 'not assessed'."""
+    if "fct_scope3_completeness" not in available:
+        return None
+    rows = _dicts(
+        con,
+        """
+        select scope3_category, completeness_status, exclusion_reason, co2e_t, unestimated_records
+        from marts.fct_scope3_completeness
+        where reporting_year = ? and consolidation_approach = ?
+        order by scope3_category""",
+        [year, approach],
+    )
+    return {str(r["scope3_category"]): r for r in rows}
 
 
 def _exclusions(con, year: int, available: set[str]) -> dict[str, Any]:

@@ -1,4 +1,7 @@
--- Scope 1 process emissions (METHODS.md 2): quantity x process factor from the
+-- Scope 1 process emissions (METHODS.md 2): quantity x purity_fraction x
+-- process factor from the factor registry. The purity (SOURCES.md
+-- process_activity, default 1) is the share of the input that reacts: 1,000 t
+-- of limestone at 95 % CaCO3 releases 950 x 0.44 = 418 t CO2. From the
 -- factor registry (custom before shipped, region, validity year; see the
 -- select_factors macro). One row per activity record x gas, or one row with
 -- factor_status <> 'ok' when no factor applies (listed, never zero).
@@ -22,7 +25,7 @@ activities as (
         p.source_record_key as activity_id,
         p.process_key as factor_key,
         p.reporting_year as activity_year,
-        p.quantity,
+        p.quantity * p.purity_fraction as quantity,
         p.unit,
         cast(f.region_code as varchar) as region_code,
         coalesce(f.country_code, 'CN') as country_code
@@ -50,6 +53,8 @@ final as (
         p.reporting_year,
         p.process_key,
         p.quantity,
+        p.purity_fraction,
+        p.quantity * p.purity_fraction as reacting_quantity,
         p.unit,
         x.gas,
         x.gas_mass_t,

@@ -19,6 +19,8 @@ renamed as (
         {{ normalize_code('process') }} as process_key,
         quantity,
         {{ clean_text('unit') }} as unit,
+        -- the share of the input that reacts (CaCO3 in limestone); 1 when not stated
+        coalesce(purity_fraction, 1) as purity_fraction,
 
         -- lineage
         {{ lineage_columns('erp__process_activity') }}
