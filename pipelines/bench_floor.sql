@@ -54,10 +54,28 @@ select cast(data_year as integer) as data_year, cast(value as double) as t_per_m
 from read_csv('seeds/cn_electricity_co2_factors_mee_nbs.csv', header = true, all_varchar = true)
 where level = 'national' and factor_type = 'average';
 
+-- the EPA factors are shipped per gas: kg CO2e per USD = sum of kg of each gas x
+-- its AR6 GWP100 (the unspecified HFCs and PFCs are published in CO2e)
 create or replace table spend_factors as
-select 'naics:' || "2017 NAICS Code" as spend_factor_key,
-       cast("Supply Chain Emission Factors with Margins" as double) as kg_per_usd
-from read_csv('seeds/epa_supply_chain_factors_v1_3_naics_co2e_usd2022.csv', header = true, all_varchar = true);
+with gwp as (
+    select * from (values
+        ('Carbon dioxide', 'CO2'), ('Methane', 'CH4'), ('Nitrous oxide', 'N2O'), ('HFC-23', 'HFC23'),
+        ('HFC-32', 'HFC32'), ('HFC-125', 'HFC125'), ('HFC-134a', 'HFC134a'), ('HFC-143a', 'HFC143a'),
+        ('HFC-236fa', 'HFC236fa'), ('Carbon tetrafluoride', 'CF4'), ('Hexafluoroethane', 'C2F6'),
+        ('Perfluoropropane', 'C3F8'), ('Perfluorobutane', 'C4F10'), ('Perfluorocyclobutane', 'cC4F8'),
+        ('Perfluorohexane', 'C6F14'), ('Sulfur hexafluoride', 'SF6'), ('Nitrogen trifluoride', 'NF3')
+    ) as m(epa_gas, species)
+    join read_csv('seeds/ipcc_gwp100.csv', header = true, all_varchar = true) as g
+        on g.Species = m.species
+)
+select 'naics:' || e."2017 NAICS Code" as spend_factor_key,
+       sum(cast(e."Supply Chain Emission Factors with Margins" as double)
+           * case when e.GHG = 'Carbon dioxide' or e.GHG = 'HFCs and PFCs, unspecified' then 1.0
+                  else cast(g.AR6GWP100 as double) end) as kg_per_usd
+from read_csv('seeds/epa_supply_chain_factors_v1_3_naics_bygas_usd2022.csv', header = true, all_varchar = true) as e
+left join gwp as g
+    on g.epa_gas = e.GHG
+group by 1;
 
 -- weights: equity share multiplied down the ownership chain; control 1 while
 -- every link up to the root is controlled

@@ -33,6 +33,7 @@ FACTORS = "models/intermediate/factors/_factors__models.yml"
 SCOPE1 = "models/intermediate/scope1/_scope1__models.yml"
 SCOPE2 = "models/intermediate/scope2/_scope2__models.yml"
 INVENTORY = "models/marts/inventory/_inventory__models.yml"
+SCOPE3 = "models/intermediate/scope3/_scope3__models.yml"
 
 # rule -> (YAML of the model's folder, model, unit test)
 RULES: dict[str, tuple[str, str, str]] = {
@@ -109,6 +110,16 @@ RULES: dict[str, tuple[str, str, str]] = {
         SCOPE2,
         "int_scope2_instrument_allocation",
         "test_pooled_certificates_split_pro_rata_to_uncovered_mwh",
+    ),
+    "factor editions: the activity year's edition; later years the latest, earlier years the first, flagged": (
+        SCOPE3,
+        "int_scope3_candidates_factored",
+        "scope3_factor_edition_matches_the_activity_year",
+    ),
+    "a custom factor in a unit the source row reaches wins over a shipped one": (
+        SCOPE3,
+        "int_scope3_candidates_factored",
+        "scope3_custom_factor_per_passenger_km_wins_over_shipped_per_vehicle_km",
     ),
     "market-based: residual factor for uncovered MWh": (
         SCOPE2,
@@ -235,6 +246,41 @@ def test_unit_tests_pin_the_hand_calculations():
         if test["model"] == "int_scope2_instrument_allocation":
             for row in test["expect"]["rows"]:
                 assert row.get("instrument_unused_mwh", 0) >= 0, (test["name"], row)
+
+
+def test_factor_edition_and_unit_reach_unit_tests_pin_the_hand_calculations():
+    editions = unit_test(SCOPE3, "scope3_factor_edition_matches_the_activity_year")
+    chosen = {r["candidate_id"]: r for r in editions["expect"]["rows"]}
+    # 100 t.km x 0.0001 t (edition 2023) or x 0.0002 t (edition 2024)
+    assert [chosen[c]["factor_id"] for c in ("f2021c", "f2023c", "f2024c", "f2025c")] == [
+        "ed2023",
+        "ed2023",
+        "ed2024",
+        "ed2024",
+    ]
+    assert chosen["f2024c"]["gas_mass_t"] == pytest.approx(100 * 0.0002, rel=1e-12)
+    assert chosen["f2023c"]["gas_mass_t"] == pytest.approx(100 * 0.0001, rel=1e-12)
+    assert [chosen[c]["is_factor_year_fallback"] for c in ("f2021c", "f2023c", "f2024c", "f2025c")] == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert chosen["latec"]["factor_id"] is None  # validity after the year, not a first edition: never used
+
+    reach = unit_test(SCOPE3, "scope3_custom_factor_per_passenger_km_wins_over_shipped_per_vehicle_km")
+    custom = expected_row(reach, candidate_id="c_custom_p")
+    assert (custom["is_chosen"], custom["factor_id"]) == (True, "custom_car")
+    assert custom["gas_mass_t"] == pytest.approx(21_150_000 * 0.1 / 1000, rel=1e-12)
+    assert expected_row(reach, candidate_id="c_custom_v")["is_chosen"] is False
+    assert expected_row(reach, candidate_id="c_shipped_v")["is_chosen"] is True
+
+    desnz = unit_test(SCOPE3, "scope3_desnz_per_gas_values_become_gas_masses")
+    shipped_2024 = {(r["factor_key"], r["gas"]): r for r in seed_rows("desnz_conversion_factors_2024_scope3")}
+    for row in given_rows(desnz, "desnz_conversion_factors_2024_scope3"):
+        assert row["kg_co2e_per_unit"] == float(
+            shipped_2024[(row["factor_key"], row["gas"])]["kg_co2e_per_unit"]
+        )
 
 
 def test_combustion_unit_tests_use_the_shipped_seed_values():

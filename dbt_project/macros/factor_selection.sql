@@ -5,7 +5,11 @@
       custom factor before shipped; region-specific (province, then country)
       before global; among factors valid in the activity year the newest
       year_from; when none is valid for the year, the latest earlier one,
-      flagged is_factor_year_fallback. The activity's unit must have the same
+      flagged is_factor_year_fallback. A factor whose validity starts after
+      the activity year is never used, except the first edition of a factor
+      set published per year (registry column serves_earlier_years, DESNZ):
+      when no edition is valid for or before the year, the earliest later one
+      applies, flagged the same way. The activity's unit must have the same
       dimension as the factor's unit (no implicit conversion across
       dimensions); the quantity is converted within the dimension.
     activities must have: activity_id, factor_key, activity_year, quantity,
@@ -61,11 +65,16 @@ candidates as (
             when f.region_code = k.region_code then 0
             when f.region_code = k.country_code then 1
         end as region_rank,
-        (f.year_to is null or f.year_to >= k.activity_year) as is_valid_for_year
+        -- 0 valid for the year, 1 an earlier validity, 2 a later one (first editions only)
+        case
+            when f.year_from > k.activity_year then 2
+            when f.year_to < k.activity_year then 1
+            else 0
+        end as year_position
     from selection_keys as k
     inner join factors as f
         on f.factor_key = k.factor_key
-        and (f.year_from is null or f.year_from <= k.activity_year)
+        and (f.year_from is null or f.year_from <= k.activity_year or coalesce(f.serves_earlier_years, false))
         and (f.region_code is null or f.region_code = k.region_code or f.region_code = k.country_code)
     inner join units as au
         on au.unit = k.unit
@@ -82,8 +91,10 @@ ranked as (
         *,
         row_number() over (
             partition by factor_key, activity_year, unit, region_code, country_code
-            order by is_custom desc, region_rank, is_valid_for_year desc,
-                     coalesce(year_from, 0) desc, coalesce(year_to, 9999) desc, activity_unit
+            order by is_custom desc, region_rank, year_position,
+                     -- the newest validity among valid or earlier ones, the earliest among later ones
+                     case when year_position = 2 then -year_from else coalesce(year_from, 0) end desc,
+                     coalesce(year_to, 9999) desc, activity_unit
         ) as preference
     from candidates
 
@@ -107,7 +118,8 @@ unmatched_keys as (
             when not exists (
                 select 1 from factors f
                 where f.factor_key = k.factor_key
-                  and (f.year_from is null or f.year_from <= k.activity_year)) then 'no_factor_for_year'
+                  and (f.year_from is null or f.year_from <= k.activity_year
+                       or coalesce(f.serves_earlier_years, false))) then 'no_factor_for_year'
             else 'unit_mismatch'
         end as factor_status
     from selection_keys as k
@@ -126,13 +138,16 @@ matched as (
         a.quantity * c.unit_ratio as factor_unit_quantity,
         f.activity_unit as factor_unit,
         a.quantity * c.unit_ratio * f.t_per_unit as gas_mass_t,
-        not c.is_valid_for_year as is_factor_year_fallback,
+        c.year_position <> 0 as is_factor_year_fallback,
         concat_ws('; ',
             case when c.is_custom then 'group custom factor' else 'shipped factor' end,
             case c.region_rank when 0 then 'province-specific' when 1 then 'country-specific' else 'global' end,
-            case when c.is_valid_for_year then 'valid for ' || a.activity_year
-                 else 'latest earlier validity (' || coalesce(cast(c.year_to as varchar), '?') || ') for '
-                      || a.activity_year end
+            case c.year_position
+                when 0 then 'valid for ' || a.activity_year
+                when 1 then 'latest earlier validity (' || coalesce(cast(c.year_to as varchar), '?') || ') for '
+                            || a.activity_year
+                else 'first edition (' || c.year_from || ') for ' || a.activity_year || ', no earlier edition shipped'
+            end
         ) as factor_selection_reason,
         'ok' as factor_status
     from acts as a

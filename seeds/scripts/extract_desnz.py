@@ -1,17 +1,22 @@
-"""Write seeds/desnz_conversion_factors_2023_scope3.csv from the DESNZ 2023 flat file.
+"""Write seeds/desnz_conversion_factors_<edition>_scope3.csv from the DESNZ flat files.
 
-The UK Government GHG Conversion Factors for Company Reporting 2023 (flat file
-v1.1, DESNZ/Defra) hold ~8,000 rows; Scope 3 needs a few dozen of them. This
-script is the curated, reviewable mapping from Carbon Ledger factor keys to
-DESNZ rows: every output row keeps the DESNZ `ID` it was read from, so a
-verifier can find it in the official workbook.
+The UK Government GHG Conversion Factors for Company Reporting (DESNZ/Defra)
+are published once a year, each edition for reporting in its year; the flat
+files hold ~8,000 rows each (2023: flat file v1.1; 2024: the 2024 flat file),
+and Scope 3 needs a few dozen of them. This script is the curated, reviewable
+mapping from Carbon Ledger factor keys to DESNZ rows, the same mapping for
+every edition: every output row keeps the DESNZ `ID` it was read from, so a
+verifier can find it in the official workbook of that edition. The registry
+gives each edition the validity of its year (int_factors__desnz).
 
-    python seeds/scripts/extract_desnz.py [--source PATH] [--out PATH]
+    python seeds/scripts/extract_desnz.py [--edition 2023|2024] [--source PATH] [--out PATH] [--check]
 
-Defaults: ../shared/reference/desnz_conversion_factors_2023_flat.csv (relative
-to the repository root) and seeds/desnz_conversion_factors_2023_scope3.csv.
-The output is deterministic (same input, same bytes); `--check` fails when the
-committed seed differs from what the source gives.
+Without --edition every edition in EDITIONS is written (or checked), each from
+../shared/reference/desnz_conversion_factors_<edition>_flat.csv (relative to
+the repository root) to seeds/desnz_conversion_factors_<edition>_scope3.csv;
+--source and --out need --edition. The output is deterministic (same input,
+same bytes); `--check` fails when a committed seed differs from what its
+source gives.
 
 Choices (see also docs/decisions.md, "Scope 3"):
 - Per-gas rows: DESNZ publishes, for most transport and energy factors, the
@@ -55,9 +60,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_SOURCE = REPO.parent / "shared" / "reference" / "desnz_conversion_factors_2023_flat.csv"
-DEFAULT_OUT = REPO / "seeds" / "desnz_conversion_factors_2023_scope3.csv"
-VALUE_COLUMN = "GHG Conversion Factor 2023"
+# the editions shipped as seeds; the value column of edition N is "GHG Conversion Factor N"
+EDITIONS = (2023, 2024)
+
+
+def default_source(edition: int) -> Path:
+    return REPO.parent / "shared" / "reference" / f"desnz_conversion_factors_{edition}_flat.csv"
+
+
+def default_out(edition: int) -> Path:
+    return REPO / "seeds" / f"desnz_conversion_factors_{edition}_scope3.csv"
+
+
+def value_column(edition: int) -> str:
+    return f"GHG Conversion Factor {edition}"
+
 
 # DESNZ unit of measure -> the project's unit code (seeds/units.csv)
 UNITS = {
@@ -77,7 +94,8 @@ GAS_OF_COLUMN = {
     "kg CO2e of N2O per unit": "N2O",
 }
 
-# The GWPs DESNZ 2023 used for its per-gas CO2e, from its own table.
+# The GWPs DESNZ used for its per-gas CO2e, from its own table (the same row IDs,
+# and AR5 values CH4 28, N2O 265, in the 2023 and 2024 editions).
 GWP_ROW_IDS = {"CO2": "3_200_2000_3_1", "CH4": "3_200_2003_3_1", "N2O": "3_200_2006_3_1"}
 
 
@@ -306,7 +324,7 @@ def _electricity() -> list[Pick]:
     ]
 
 
-def _waste(rows: list[dict]) -> list[Pick]:
+def _waste(rows: list[dict], value: str) -> list[Pick]:
     picks = []
     for code, (l2, l3) in WASTE_TYPES.items():
         for treatment, columns in TREATMENTS.items():
@@ -319,7 +337,7 @@ def _waste(rows: list[dict]) -> list[Pick]:
                     and r["Level 3"] == l3
                     and r["Column Text"] == column
                     and r["UOM"] == "tonnes"
-                    and r[VALUE_COLUMN].strip()
+                    and r[value].strip()
                 ]
                 if hit:
                     picks.append(
@@ -382,18 +400,21 @@ HEADER = [
 ]
 
 
-def extract(source: Path) -> str:
+def extract(source: Path, edition: int) -> str:
+    value = value_column(edition)
     with source.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
+    if not rows or value not in rows[0]:
+        raise SystemExit(f"{source}: no column {value!r} (is it the DESNZ {edition} flat file?)")
     by_id = {r["ID"]: r for r in rows}
-    gwp = {gas: float(by_id[i][VALUE_COLUMN]) for gas, i in GWP_ROW_IDS.items()}
-    picks = _freight() + _air_travel() + _land_travel() + _waste(rows) + _wtt_fuels() + _electricity()
+    gwp = {gas: float(by_id[i][value]) for gas, i in GWP_ROW_IDS.items()}
+    picks = _freight() + _air_travel() + _land_travel() + _waste(rows, value) + _wtt_fuels() + _electricity()
 
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(HEADER)
     for p in picks:
-        hits = [r for r in rows if _matches(r, p) and r[VALUE_COLUMN].strip()]
+        hits = [r for r in rows if _matches(r, p) and r[value].strip()]
         per_gas = [r for r in hits if GAS_OF_COLUMN.get(r["GHG/Unit"]) in ("CO2", "CH4", "N2O")]
         total = [r for r in hits if r["GHG/Unit"] == "kg CO2e"]
         chosen = per_gas if per_gas else total
@@ -406,7 +427,7 @@ def extract(source: Path) -> str:
                     p.factor_key,
                     UNITS[p.uom],
                     gas,
-                    r[VALUE_COLUMN].strip(),
+                    r[value].strip(),
                     f"{gwp.get(gas, 1.0):g}",
                     GWP_ROW_IDS.get(gas, ""),
                     p.region,
@@ -427,18 +448,26 @@ def extract(source: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--check", action="store_true", help="fail if --out differs from what --source gives")
+    ap.add_argument("--edition", type=int, choices=EDITIONS, help="one edition (default: all)")
+    ap.add_argument("--source", type=Path, help="the edition's flat file (needs --edition)")
+    ap.add_argument("--out", type=Path, help="the seed to write (needs --edition)")
+    ap.add_argument("--check", action="store_true", help="fail if a seed differs from what its source gives")
     args = ap.parse_args(argv)
-    text = extract(args.source)
-    if args.check:
-        same = args.out.exists() and args.out.read_text(encoding="utf-8") == text
-        print(f"{args.out}: {'up to date' if same else 'DIFFERS from ' + str(args.source)}")
-        return 0 if same else 1
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out} ({text.count(chr(10)) - 1} rows)")
-    return 0
+    if (args.source or args.out) and not args.edition:
+        ap.error("--source and --out need --edition")
+    status = 0
+    for edition in [args.edition] if args.edition else EDITIONS:
+        source = args.source or default_source(edition)
+        out = args.out or default_out(edition)
+        text = extract(source, edition)
+        if args.check:
+            same = out.exists() and out.read_text(encoding="utf-8") == text
+            print(f"{out}: {'up to date' if same else 'DIFFERS from ' + str(source)}")
+            status = status or (0 if same else 1)
+        else:
+            out.write_text(text, encoding="utf-8")
+            print(f"wrote {out} ({text.count(chr(10)) - 1} rows)")
+    return status
 
 
 if __name__ == "__main__":

@@ -3,6 +3,15 @@
 -- in tonnes of gas per activity unit, and its provenance. Shipped factors come
 -- from the seeds (provenance from seeds/_seeds.yml meta); the group's own
 -- factors from reference/custom_factors win over shipped ones for a key.
+--   gwp_set_of_source     for a factor in CO2e (gas 'CO2e'), the GWP set it was
+--                         built on: AR5 for DESNZ CO2e-only factors and EPA's
+--                         unspecified HFCs/PFCs, the configured set for the EPA
+--                         fluorinated-gas row, 'not stated' for a group custom
+--                         CO2e factor; null for a gas mass (the configured set
+--                         weighs it) and for a GWP value itself
+--   serves_earlier_years  the first edition of a factor set published per year
+--                         (DESNZ 2023) also serves activity years before it,
+--                         flagged as a factor year fallback (select_factors)
 with
 
 provenance as (
@@ -34,7 +43,9 @@ fuel_co2 as (
         parameter_seed as source_seed,
         source_document,
         verification_status,
-        false as is_custom
+        false as is_custom,
+        null::varchar as gwp_set_of_source,
+        false as serves_earlier_years
     from fuel_parameters
 
 ),
@@ -57,7 +68,9 @@ combustion_non_co2 as (
         'other_reference_values' as source_seed,
         source_document,
         status as verification_status,
-        false as is_custom
+        false as is_custom,
+        null::varchar as gwp_set_of_source,
+        false as serves_earlier_years
     from {{ ref('other_reference_values') }}
     where key like 'ipcc2006_%'
 
@@ -80,7 +93,9 @@ grid as (
              else 'cn_electricity_co2_factors_mee_nbs' end as source_seed,
         source_document,
         case when factor_type = 'ets' then 'corroborated' else 'corroborated' end as verification_status,
-        false as is_custom
+        false as is_custom,
+        null::varchar as gwp_set_of_source,
+        false as serves_earlier_years
     from {{ ref('int_grid_factors') }}
 
 ),
@@ -101,7 +116,9 @@ heat as (
         'other_reference_values' as source_seed,
         source_document,
         status as verification_status,
-        false as is_custom
+        false as is_custom,
+        null::varchar as gwp_set_of_source,
+        false as serves_earlier_years
     from {{ ref('other_reference_values') }}
     where key = 'cn_purchased_heat_default'
 
@@ -125,7 +142,10 @@ custom as (
         null::varchar as source_seed,
         source_citation as source_document,
         'group-supplied' as verification_status,
-        true as is_custom
+        true as is_custom,
+        -- the group states no GWP set for a CO2e factor (the contract has no column for it)
+        case when upper(gas) = 'CO2E' then 'not stated' end as gwp_set_of_source,
+        false as serves_earlier_years
     from {{ ref('stg_reference__custom_factors') }}
 
 ),
@@ -147,7 +167,9 @@ gwp as (
         case when is_blend then 'refrigerant_blends' else 'ipcc_gwp100' end as source_seed,
         gwp_source as source_document,
         'verified' as verification_status,
-        false as is_custom
+        false as is_custom,
+        null::varchar as gwp_set_of_source,
+        false as serves_earlier_years
     from {{ ref('int_gwp_values') }}
 
 ),
@@ -170,7 +192,9 @@ instruments as (
         null::varchar as source_seed,
         source_record_key as source_document,
         'group-supplied' as verification_status,
-        true as is_custom
+        true as is_custom,
+        null::varchar as gwp_set_of_source,
+        false as serves_earlier_years
     from {{ ref('stg_energy__renewable_instruments') }}
 
 ),
@@ -187,7 +211,7 @@ unioned as (
     -- Scope 3 (METHODS.md 4): shipped EPA spend factors, DESNZ activity
     -- factors, and factors of value-chain partners (supplier footprints, investees)
     union all select * from {{ ref('int_factors__epa_supply_chain') }}
-    union all select * from {{ ref('int_factors__desnz_2023') }}
+    union all select * from {{ ref('int_factors__desnz') }}
     union all select * from {{ ref('int_factors__value_chain_partners') }}
 
 ),
@@ -221,6 +245,8 @@ final as (
             as publisher,
         case when u.is_custom then 'the group''s own' else p.licence end as licence,
         u.verification_status,
+        u.gwp_set_of_source,
+        u.serves_earlier_years,
         '{{ var("factor_set_version", "2026.1") }}' as factor_set_version
     from unioned as u
     left join provenance as p

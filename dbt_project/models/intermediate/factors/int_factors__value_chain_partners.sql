@@ -49,7 +49,10 @@ supplier as (
         'Supplier product footprint, procurement/supplier_footprints (' || source_record_key || ')'
             as source_document,
         case when is_verified then 'verified' else 'unverified' end as verification_status,
-        false as is_custom
+        false as is_custom,
+        -- the footprint contract has no GWP set column
+        'not stated' as gwp_set_of_source,
+        false as serves_earlier_years
     from ranked_footprints
     where preference = 1
 
@@ -72,7 +75,10 @@ investee as (
         'GHG Protocol Technical Guidance for Calculating Scope 3 Emissions (2013), calculation formula 15.1'
             as source_document,
         'verified' as verification_status,
-        false as is_custom
+        false as is_custom,
+        -- the investee reports its own CO2e
+        'not stated' as gwp_set_of_source,
+        false as serves_earlier_years
 
 )
 

@@ -21,6 +21,15 @@
 --      for a return commute), so no further x 2. Car, taxi and motorbike in
 --      vehicle.km (one employee per vehicle), other modes in passenger.km
 --   any category through procurement/other_value_chain: quantity x factor_key
+-- Units a factor may be in (METHODS.md 5: a custom factor wins whenever its
+-- unit can be reached from the unit the source row states): a trip record and
+-- the commuting survey state passenger.km (travellers x km); for car, taxi
+-- and motorbike the documented unit is vehicle.km (unit_rank 1, the shipped
+-- DESNZ factors), and passenger.km is a second candidate (unit_rank 2), so a
+-- group factor per passenger.km is found and wins over the shipped one per
+-- vehicle.km (int_scope3_candidates_factored: custom before shipped, then
+-- key_rank, then unit_rank). Other modes have passenger.km only: vehicle.km
+-- cannot be reached without the vehicle's occupancy.
 {% set vehicle_modes = "('car', 'taxi')" %}
 {% set commute_vehicle_modes = "('car', 'taxi', 'motorbike', 'motorcycle')" %}
 with
@@ -286,17 +295,18 @@ travel_activities as (
         'km' as reported_unit,
         null::varchar as region_code,
         e.country_code,
-        case when t.is_vehicle_mode and t.valid_occupancy is null
+        case when u.unit = 'vehicle.km' and t.valid_occupancy is null
              then 'vehicle occupancy missing: 1 traveller per vehicle assumed' end as assumption_note,
-        case when t.is_vehicle_mode and t.valid_occupancy is null then 4 else 3 end as base_data_quality_score,
+        case when u.unit = 'vehicle.km' and t.valid_occupancy is null then 4 else 3 end as base_data_quality_score,
         k.key_rank,
+        u.unit_rank,
         'distance_based' as method,
         k.factor_key,
         case
-            when t.is_vehicle_mode then t.traveller_count / coalesce(t.valid_occupancy, 1) * t.distance_km
+            when u.unit = 'vehicle.km' then t.traveller_count / coalesce(t.valid_occupancy, 1) * t.distance_km
             else t.traveller_count * t.distance_km
         end as quantity,
-        case when t.is_vehicle_mode then 'vehicle.km' else 'passenger.km' end as unit,
+        u.unit,
         case when t.traveller_count is null or t.distance_km is null then 'no_quantity' else 'ready' end
             as candidate_status
     from travel_normalized as t
@@ -308,7 +318,13 @@ travel_activities as (
             (2, 'travel:' || t.travel_mode),
             (3, t.travel_mode)
     ) as k(key_rank, factor_key)
+    cross join lateral (
+        values
+            (1, case when t.is_vehicle_mode then 'vehicle.km' else 'passenger.km' end),
+            (2, case when t.is_vehicle_mode then 'passenger.km' end)
+    ) as u(unit_rank, unit)
     where k.factor_key is not null
+      and u.unit is not null
 
 ),
 
@@ -336,11 +352,13 @@ commuting_activities as (
         null::varchar as assumption_note,
         3 as base_data_quality_score,
         k.key_rank,
+        u.unit_rank,
         'average_data' as method,
         k.factor_key,
+        -- employee trips x km: passenger.km, and vehicle.km at one employee per vehicle
         c.employee_count * c.working_days * c.trips_per_day * c.mode_share_pct / 100.0 * c.one_way_km
             as quantity,
-        case when c.commute_mode in {{ commute_vehicle_modes }} then 'vehicle.km' else 'passenger.km' end as unit,
+        u.unit,
         case
             when c.employee_count is null or c.working_days is null or c.trips_per_day is null
               or c.mode_share_pct is null or c.one_way_km is null then 'no_quantity'
@@ -352,6 +370,12 @@ commuting_activities as (
     cross join lateral (
         values (1, 'commute:' || c.commute_mode), (2, c.commute_mode)
     ) as k(key_rank, factor_key)
+    cross join lateral (
+        values
+            (1, case when c.commute_mode in {{ commute_vehicle_modes }} then 'vehicle.km' else 'passenger.km' end),
+            (2, case when c.commute_mode in {{ commute_vehicle_modes }} then 'passenger.km' end)
+    ) as u(unit_rank, unit)
+    where u.unit is not null
 
 ),
 
@@ -416,9 +440,12 @@ final as (
 
     select
         activity_id,
-        activity_id || '#1.' || key_rank as candidate_id,
+        -- the documented unit keeps the plain id; a second unit adds it
+        activity_id || '#1.' || key_rank
+            || case when coalesce(unit_rank, 1) > 1 then '.' || unit else '' end as candidate_id,
         1 as method_rank,
         key_rank,
+        coalesce(unit_rank, 1) as unit_rank,
         method,
         factor_key,
         reporting_year as activity_year,

@@ -8,7 +8,10 @@
 --                     the lowest method_rank with a factor (supplier-specific
 --                     before average-data before spend-based), then a group
 --                     custom factor before a shipped one, then the lowest
---                     key_rank (the documented key before bare aliases)
+--                     key_rank (the documented key before bare aliases), then
+--                     the lowest unit_rank (the documented unit before another
+--                     unit the source row reaches: a custom factor per
+--                     passenger.km wins over a shipped one per vehicle.km)
 -- Factors come from the select_factors macro (custom before shipped, region,
 -- validity year, unit dimension). Spend-based candidates are then re-priced
 -- from the invoice year to the chosen factor's price year (its year_from)
@@ -176,7 +179,7 @@ ranked as (
         dense_rank() over (
             partition by activity_id
             order by case when candidate_status_final = 'ok' then 0 else 1 end,
-                     method_rank, is_custom desc nulls last, key_rank, candidate_id
+                     method_rank, is_custom desc nulls last, key_rank, coalesce(unit_rank, 1), candidate_id
         ) as candidate_preference
     from evaluated
 
@@ -189,6 +192,7 @@ final as (
         candidate_id,
         method_rank,
         key_rank,
+        coalesce(unit_rank, 1) as unit_rank,
         method,
         factor_key,
         activity_year,

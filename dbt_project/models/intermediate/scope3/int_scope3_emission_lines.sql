@@ -8,8 +8,9 @@
 -- unestimated and lives in int_scope3_unestimated). Activities reported per
 -- entity carry entity_id and no facility; fct_emissions takes
 -- coalesce(entity_id, the facility's entity).
--- CH4 of DESNZ transport, travel and electricity factors is fossil (CH4_FOSSIL
--- under AR6); other gases take their own GWP.
+-- CH4 of DESNZ transport, travel and electricity factors (every edition) is
+-- fossil (CH4_FOSSIL under AR6); other gases take their own GWP (the EPA
+-- supply-chain CH4, of mixed origin, the generic CH4 GWP).
 with
 
 chosen as (
@@ -42,7 +43,7 @@ factored_lines as (
         source_type,
         activity_code,
         gas,
-        case when gas = 'CH4' and factor_id like 'desnz_2023:%' then 'CH4_FOSSIL' else gas end as gwp_gas_key,
+        case when gas = 'CH4' and starts_with(factor_id, 'desnz_') then 'CH4_FOSSIL' else gas end as gwp_gas_key,
         gas_mass_t,
         false as is_biogenic,
         method,

@@ -30,8 +30,10 @@ per_candidate as (
         candidate_id,
         method_rank,
         key_rank,
+        unit_rank,
         method,
         factor_key,
+        candidate_unit,
         candidate_status
     from candidates
     where activity_id not in (select activity_id from candidates where is_chosen)
@@ -42,9 +44,11 @@ reasons as (
 
     select
         activity_id,
-        arg_max(candidate_status, method_rank * 1000 - key_rank) as reason_code,
-        string_agg(method || ' ' || coalesce(factor_key, '(no key)') || ': ' || candidate_status, '; '
-                   order by method_rank, key_rank, candidate_id) as reason_detail,
+        arg_max(candidate_status, method_rank * 1000 - key_rank * 10 - unit_rank) as reason_code,
+        string_agg(method || ' ' || coalesce(factor_key, '(no key)')
+                   || case when unit_rank > 1 then ' (' || candidate_unit || ')' else '' end
+                   || ': ' || candidate_status, '; '
+                   order by method_rank, key_rank, unit_rank, candidate_id) as reason_detail,
         string_agg(distinct method, ', ') as methods_tried
     from per_candidate
     group by activity_id
