@@ -542,9 +542,10 @@ def test_example_15_1_investments_outside_the_boundary(scope3_run):
         )
         == 0
     )
+    # investments are ISO 14064-1 category 5 (Annex B.5.4, use of the organisation's products), not 6
     assert (
         scope3_run.scalar("select distinct iso_category from marts.fct_emissions where scope3_category = 15")
-        == 6
+        == 5
     )
 
 
