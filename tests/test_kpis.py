@@ -154,7 +154,7 @@ def test_target_kpis_equal_fct_target_progress(sample_run):
 def _sheet_columns(topic: str) -> list[str]:
     """The documented columns of a sheet: the mart's key columns and those of the topic, in mart order."""
     docs = kpis.dictionary("CNY")
-    mart = kpis.TARGET_MART if topic == "targets" else kpis.KPI_MART
+    mart = next(t.mart for t in kpis.TOPICS if t.key == topic)
     return [c.name for c in docs[mart].values() if c.topic in ("key", topic)]
 
 
@@ -183,7 +183,14 @@ def test_kpis_xlsx_has_one_sheet_per_topic_with_documented_headers_and_the_marts
     assert proc.returncode == 0, proc.stderr
     assert "Finance KPIs 2023" in proc.stdout and out.is_file()
     sheets = pl.read_excel(out, sheet_id=0, infer_schema_length=None)
-    assert list(sheets) == ["Totals", "Intensities", "Targets", "Carbon position", "README 说明"]
+    assert list(sheets) == [
+        "Totals",
+        "Intensities",
+        "Targets",
+        "Carbon position",
+        "ISO categories",
+        "README 说明",
+    ]
     for topic in kpis.TOPICS:
         frame = sheets[topic.sheet]
         assert frame.columns == _sheet_columns(topic.key)
@@ -206,6 +213,24 @@ def test_kpis_xlsx_has_one_sheet_per_topic_with_documented_headers_and_the_marts
     cells = [tuple(r) for r in readme.rows()]
     assert ("reporting_currency 报告货币", "CNY", None, None, None) in cells
     assert ("gwp_set GWP 版本", "AR6", None, None, None) in cells
+    # METHODS.md 0: the pieces held outside the reporting years are named (the January 2025 tail)
+    held = next(r[1] for r in cells if str(r[0]).startswith("held_outside_reporting_years"))
+    assert "energy/meter_readings 2025" in held
+    # ISO 14064-1 category 1 holds the group's own removals on their own line, never netted (METHODS.md 4)
+    # every Scope 3 category without numbers says why (carbon.yml scope3_exclusions: 14 "no franchises...")
+    s3 = sheets["Scope 3 completeness"]
+    assert s3.height == 15
+    franchises = s3.filter(pl.col("scope3_category") == 14).row(0, named=True)
+    assert franchises["completeness_status"] == "excluded" and "franchise" in franchises["exclusion_reason"]
+    iso = sheets["ISO categories"]
+    removals = iso.filter(pl.col("line_kind") == "removals").row(0, named=True)
+    assert removals["iso_category"] == 1
+    assert removals["removals_t"] == pytest.approx(
+        sample_run.scalar(
+            "select removals_t from marts.fct_carbon_position where reporting_year = 2023 and is_group_total"
+        ),
+        rel=1e-12,
+    )
     dictionary = {(r[0], r[1]): r for r in cells if r[0] in {t.sheet for t in kpis.TOPICS}}
     for topic in kpis.TOPICS:
         for column in _sheet_columns(topic.key):

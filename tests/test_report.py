@@ -273,3 +273,23 @@ def test_unknown_year_or_missing_warehouse_is_one_sentence(sample_run, tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "no warehouse" in proc.stderr
     assert not list(tmp_path.glob("*.html")) and not list(tmp_path.glob("*.pdf"))
+
+
+def test_report_lists_held_pieces_iso_removals_and_scope3_reasons(sample_run, report_html):
+    """METHODS.md 0 and 4: the pieces of readings across New Year that fall in 2020 and 2025 are listed
+    as held (they are in no year's figures); ISO category 1 shows the own removals on their own line; every
+    Scope 3 category without numbers says why (carbon.yml scope3_exclusions, or not assessed)."""
+    held = sample_run.query(
+        "select reporting_year, count(*) from marts.fct_unestimated_activity "
+        "where reason_code = 'outside_reporting_period' group by 1 order by 1"
+    )
+    assert [y for y, _ in held] == [2020, 2025]
+    section = report_html.split("Activity held outside the reporting years")[1].split("</table>")[0]
+    for year, records in held:
+        assert f'<td class="n">{year}</td><td class="n">{records}</td>' in section
+    assert "Own removals (own line, never netted)" in report_html
+    reason = sample_run.scalar(
+        "select exclusion_reason from marts.fct_scope3_completeness where reporting_year = 2023 "
+        "and consolidation_approach = 'operational_control' and scope3_category = 14"
+    )
+    assert reason and reason in report_html

@@ -30,12 +30,14 @@ import duckdb
 import yaml
 
 from pipelines import __version__
+from pipelines.lib.warehouse import held_outside_reporting_years, held_text
 from pipelines.paths import DBT_PROJECT_DIR
 
 FORMATS = ("xlsx", "csv", "parquet", "json")
 KPI_MART = "fct_finance_kpis"
 TARGET_MART = "fct_finance_target_kpis"
 ISO_MART = "fct_finance_iso_categories"
+SCOPE3_MART = "fct_finance_scope3_completeness"
 MODELS_YML = DBT_PROJECT_DIR / "models" / "marts" / "finance" / "_finance__models.yml"
 
 
@@ -54,6 +56,7 @@ TOPICS = (
     Topic("targets", "Targets", "目标进展", TARGET_MART, "is_interim desc, target_name"),
     Topic("carbon_position", "Carbon position", "碳资产头寸", KPI_MART, "is_group_total desc, entity_id"),
     Topic("iso_categories", "ISO categories", "ISO 14064-1 类别", ISO_MART, "iso_category, line_kind"),
+    Topic("scope3_completeness", "Scope 3 completeness", "范围三完整性", SCOPE3_MART, "scope3_category"),
 )
 README_SHEET = "README 说明"
 
@@ -108,7 +111,7 @@ def open_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     except duckdb.Error as exc:
         raise KpiError(f"The warehouse {path} cannot be opened ({str(exc).splitlines()[0]}).") from None
     try:
-        missing = [m for m in (KPI_MART, TARGET_MART, ISO_MART) if not _exists(con, "marts", m)]
+        missing = [m for m in (KPI_MART, TARGET_MART, ISO_MART, SCOPE3_MART) if not _exists(con, "marts", m)]
         if missing:
             raise KpiError(f"The warehouse {path} has no finance KPI marts yet ({', '.join(missing)} missing); "
                            "run `carbon run` first.")  # fmt: skip
@@ -185,7 +188,11 @@ def read(con: duckdb.DuckDBPyConnection, year: int, warehouse: Path | None = Non
         ("primary_consolidation_approach 主要合并方法", approach),
         ("reporting_currency 报告货币", currency),
         ("gwp_set GWP 版本", gwp_set),
-        ("source 数据来源", f"marts.{KPI_MART}, marts.{TARGET_MART}, marts.{ISO_MART}"),
+        ("source 数据来源", ", ".join(f"marts.{m}" for m in (KPI_MART, TARGET_MART, ISO_MART, SCOPE3_MART))),
+        (
+            "held_outside_reporting_years 报告年度之外暂存（不计入任何年度）",
+            held_text(held_outside_reporting_years(con)),
+        ),
         ("carbon_ledger_version 软件版本", __version__),
     ]
     if warehouse is not None:

@@ -72,3 +72,38 @@ def reporting_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [
         r[0] for r in con.execute(f"select distinct reporting_year from {relation} order by 1").fetchall()
     ]
+
+
+def held_outside_reporting_years(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Calendarised pieces of years outside the reporting years (METHODS.md 0), held in
+    marts.fct_unestimated_activity with reason outside_reporting_period: dataset, year, records,
+    quantity and unit. Every annual output names them; none counts them."""
+    has_mart = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'fct_unestimated_activity'"
+    ).fetchone()[0]
+    if not has_mart:
+        return []
+    rows = con.execute(
+        """
+        select dataset_key, reporting_year, count(*) as records, sum(quantity) as quantity, unit
+        from marts.fct_unestimated_activity
+        where reason_code = 'outside_reporting_period'
+        group by all order by all
+        """
+    ).fetchall()
+    keys = ("dataset_key", "reporting_year", "records", "quantity", "unit")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def held_text(held: list[dict]) -> str:
+    """One line for a workbook or a summary: '9 records held outside the reporting years: ...'."""
+    if not held:
+        return "none 无"
+    parts = [
+        f"{h['dataset_key']} {h['reporting_year']}: {h['records']} record(s), {h['quantity']:,.4g} {h['unit']}"
+        for h in held
+    ]
+    return f"{sum(h['records'] for h in held)} record(s) (marts.fct_unestimated_activity): " + "; ".join(
+        parts
+    )

@@ -30,7 +30,9 @@ SCORECARD = dg.AssetKey(["marts", "fct_data_quality"])
 REPORT_DEPS = [
     dg.AssetKey(["marts", m]) for m in (*REQUIRED_MARTS, *OPTIONAL_MARTS) if m != "fct_data_quality"
 ]
-KPI_DEPS = [dg.AssetKey(["marts", m]) for m in (kpis.KPI_MART, kpis.TARGET_MART, kpis.ISO_MART)]
+KPI_DEPS = [
+    dg.AssetKey(["marts", m]) for m in (kpis.KPI_MART, kpis.TARGET_MART, kpis.ISO_MART, kpis.SCOPE3_MART)
+]
 
 
 def reporting_years(warehouse: Path) -> list[int]:

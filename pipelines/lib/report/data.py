@@ -21,6 +21,7 @@ import duckdb
 
 from pipelines import __version__
 from pipelines.lib.settings import APPROACHES, Settings
+from pipelines.lib.warehouse import held_outside_reporting_years
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 SCHEMA = "carbon-ledger/inventory-report/1"
@@ -156,6 +157,7 @@ def collect(
     data["facilities_top"] = _facilities(con, year, approach)
     data["exclusions"] = _exclusions(con, year, available)
     data["scope3_completeness"] = _scope3_completeness(con, year, approach, available)
+    data["held"] = held_outside_reporting_years(con)
     data["scope3_method_mix"] = (
         _dicts(
             con,
@@ -373,7 +375,9 @@ def _facilities(con, year: int, approach: str) -> dict[str, Any]:
     }
 
 
-def _scope3_completeness(con, year: int, approach: str, available: set[str]) -> dict[str, dict[str, Any]] | None:
+def _scope3_completeness(
+    con, year: int, approach: str, available: set[str]
+) -> dict[str, dict[str, Any]] | None:
     """Scope 3 category (as text) -> status and reason, primary approach (marts.fct_scope3_completeness):
     every category without numbers carries the justification of carbon.yml or 'not assessed'."""
     if "fct_scope3_completeness" not in available:
