@@ -285,7 +285,7 @@ def test_kpis_for_a_year_not_in_the_warehouse_is_one_sentence(sample_run, tmp_pa
                       "--out", str(tmp_path / "k.xlsx"))  # fmt: skip
     assert proc.returncode == 2
     assert proc.stderr.strip() == ("carbon: The warehouse has no finance KPIs for 2019; its reporting years are "
-                                   "2021–2025.")  # fmt: skip
+                                   "2021–2024.")  # fmt: skip
     assert not (tmp_path / "k.xlsx").exists()
     missing = run_carbon("kpis", "--year", "2023", "--warehouse", str(tmp_path / "none.duckdb"))
     assert missing.returncode == 2

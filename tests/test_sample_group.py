@@ -74,7 +74,8 @@ def test_scope1_natural_gas_matches_an_independent_calculation(sample_run):
         energy = qty * ncv if ncv is not None else qty * factor * 389.31
         expected += energy * (cc if cc is not None else 0.0153) * 0.99 * 44 / 12
     actual = sample_run.scalar(
-        "select sum(gas_mass_t) from marts.fct_emissions where activity_code = 'natural_gas' and gas = 'CO2'"
+        "select sum(gas_mass_t) from marts.fct_emissions where activity_code = 'natural_gas' and gas = 'CO2' "
+        "and scope = '1'"
     )
     assert actual == pytest.approx(expected, rel=1e-9)
 
@@ -244,14 +245,28 @@ def test_bundled_sample_is_exactly_what_the_generator_writes(tmp_path):
 
 
 def test_associate_is_category_15_only_where_not_consolidated(sample_run):
-    # A600 is a 30 % associate: consolidated under equity share (its Scope 1/2 weigh 0.3),
-    # not under the control approaches. Its category 15 line must count only under those.
+    # A600 is a 30 % associate whose plant (F13) reports activity: consolidated under equity share (its
+    # Scope 1/2 weigh 0.3), not under the control approaches. METHODS.md 4: category 15 comes from the
+    # entity tree with weight 0.3 - approach weight, so 0 under equity share and 0.3 under both control
+    # approaches, and its procurement/investments line is not counted again (the tree wins).
     rows = sample_run.query(
-        "select sum(weight_equity_share), sum(weight_operational_control), sum(weight_financial_control) "
-        "from marts.fct_emissions e where scope3_category = 15 and source_type = 'investment' "
-        "and exists (select 1 from raw.procurement__investments r where r.investee_id = 'A600' and "
-        "'procurement__investments:' || r._file_path || '#' || r._row_number = e.source_record_key)"
+        "select max(weight_equity_share), max(weight_operational_control), max(weight_financial_control), "
+        "sum(co2e_t * weight_operational_control) from marts.fct_emissions "
+        "where scope3_category = 15 and source_type = 'investee_entity_tree' and entity_id = 'A600' "
+        "and reporting_year = 2023"
     )
-    equity, operational, financial = rows[0]
+    equity, operational, financial, cat15 = rows[0]
     assert equity == 0
-    assert operational > 0 and financial > 0
+    assert operational == pytest.approx(0.3, abs=1e-12) and financial == pytest.approx(0.3, abs=1e-12)
+    scope12 = sample_run.scalar(
+        "select sum(co2e_t) from marts.fct_emissions where entity_id = 'A600' and reporting_year = 2023 "
+        "and (scope = '1' or (scope = '2' and scope2_method = 'location'))"
+    )
+    assert cat15 == pytest.approx(0.3 * scope12, rel=1e-12)
+    statuses = {
+        r[0]
+        for r in sample_run.query(
+            "select i.calc_status from intermediate.int_scope3_investments_apportioned i where investee_id = 'A600'"
+        )
+    }
+    assert statuses == {"counted_from_entity_tree"}

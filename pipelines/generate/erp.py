@@ -33,6 +33,8 @@ GB_T_32150 = {  # NCV, CC (tC/GJ), OF — to size allowances and investee footpr
     "bituminous_coal": (19.570, 0.0261, 0.93),
 }
 LIMESTONE_T_CO2_PER_T = 0.43971
+# S500's CCER retired for compliance, by compliance year (the credits file writes the same record)
+COMPLIANCE_CREDITS_T = {2023: 1200.0}
 
 
 def fuel_co2_t(fuel: str, quantity: float) -> float:
@@ -84,6 +86,7 @@ def write_facilities(land: Landing, extra: list[gc.Facility]) -> None:
             f.province,
             f.opened_on.isoformat() if f.opened_on else None,
             f.closed_on.isoformat() if f.closed_on else None,
+            {True: "true", False: "false"}.get(gc.ETS_INSTALLATIONS.get(f.facility_id)),
         )
 
     land.csv("erp/facilities", "facilities.csv", [row(f) for f in (*gc.FACILITIES, *extra)])
@@ -216,7 +219,17 @@ def write_process(land: Landing, series: dict[tuple[str, int, int], float]) -> N
         for (fid, y, m), q in sorted(series.items()):
             if y == year:
                 f = gc.FACILITY_BY_ID[fid]
-                by_entity[f.entity_id].append((fid, period(y, m), gc.PROCESS_LINES[fid][0], fmt(q, 1), "t"))
+                purity = gc.PROCESS_PURITY.get(fid)
+                by_entity[f.entity_id].append(
+                    (
+                        fid,
+                        period(y, m),
+                        gc.PROCESS_LINES[fid][0],
+                        fmt(q, 1),
+                        "t",
+                        None if purity is None else str(purity),
+                    )
+                )
         for entity_id, rows in sorted(by_entity.items()):
             land.csv("erp/process_activity", f"{entity_id}_{year}.csv", rows)
 
@@ -325,14 +338,21 @@ def write_financials(land: Landing) -> None:
 
 
 # ------------------------------------------------------------------ carbon assets
-def entity_scope1_t(series: FuelSeries, process: dict, entity_id: str, year: int) -> float:
+def entity_covered_co2_t(series: FuelSeries, process: dict, entity_id: str, year: int) -> float:
+    """What the entity's ETS compliance covers (METHODS.md 8): fossil CO2 of stationary combustion and
+    processes at its ETS installations (all its facilities when none is flagged); mobile sources never."""
+    flagged = [f for f in gc.FACILITIES if f.entity_id == entity_id and f.facility_id in gc.ETS_INSTALLATIONS]
+
+    def covered(fid: str) -> bool:
+        return gc.ETS_INSTALLATIONS.get(fid, False) if flagged else True
+
     total = 0.0
-    for (fid, fuel, _use), months in series.items():
-        if gc.FACILITY_BY_ID[fid].entity_id == entity_id:
+    for (fid, fuel, use), months in series.items():
+        if gc.FACILITY_BY_ID[fid].entity_id == entity_id and use == "stationary" and covered(fid):
             total += sum(fuel_co2_t(fuel, q) for (y, _m), q in months.items() if y == year)
     for (fid, y, _m), q in process.items():
-        if y == year and gc.FACILITY_BY_ID[fid].entity_id == entity_id:
-            total += q * LIMESTONE_T_CO2_PER_T
+        if y == year and gc.FACILITY_BY_ID[fid].entity_id == entity_id and covered(fid):
+            total += q * gc.PROCESS_PURITY.get(fid, 1.0) * LIMESTONE_T_CO2_PER_T
     return total
 
 
@@ -340,10 +360,12 @@ def write_allowances(land: Landing, series: FuelSeries, process: dict) -> None:
     """S500 (lime kiln) is the one entity covered by the ETS."""
     rows = []
     for i, year in enumerate((2021, 2022, 2023, 2024)):
-        covered = entity_scope1_t(series, process, "S500", year)
+        covered = entity_covered_co2_t(series, process, "S500", year)
         allocated = round(covered * (0.97 - 0.01 * i), -2)
         cancelled = {2023: 500.0, 2024: 800.0}.get(year, 0.0)
-        surrendered = round(covered)
+        # the CCER retired for compliance for 2023 (1,200 t, erp/carbon_credits) counts up to 5 % of covered
+        compliance = min(COMPLIANCE_CREDITS_T.get(year, 0.0), 0.05 * covered)
+        surrendered = round(covered - compliance)
         gap = surrendered + cancelled - allocated
         purchased = max(gap, 0.0) + (300.0 if year == 2022 else 0.0)
         sold = max(-gap, 0.0) + (300.0 if year == 2022 else 0.0)

@@ -36,11 +36,23 @@ KPI_DEPS = [
 
 
 def reporting_years(warehouse: Path) -> list[int]:
+    """The reporting years that have an inventory. A reporting year without any activity data (a gap
+    between complete years, METHODS.md 0) has no report; the run says so."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return warehouse_reporting_years(con)
+        years = warehouse_reporting_years(con)
+        with_inventory = {
+            r[0]
+            for r in con.execute("select distinct reporting_year from marts.rpt_group_inventory").fetchall()
+        }
     finally:
         con.close()
+    for year in years:
+        if year not in with_inventory:
+            say(
+                f"report   {year}: a reporting year without activity data, no inventory to report (see fct_data_quality)"
+            )
+    return [y for y in years if y in with_inventory]
 
 
 @dg.asset(

@@ -133,6 +133,12 @@ def collect(
     gwp_sets = [r[0] for r in con.execute(
         "select distinct gwp_set from marts.rpt_group_inventory where reporting_year = ? order by 1", [year]
     ).fetchall()]  # fmt: skip
+    if not gwp_sets:
+        raise ReportError(
+            f"{year} is a reporting year of {warehouse} (it lies between complete years, METHODS.md 0) but the "
+            "warehouse holds no activity data for it, so there is no inventory to report; its completeness "
+            "findings are in marts.fct_data_quality."
+        )
     if gwp_sets != [settings.gwp_set]:
         raise ReportError(
             f"The warehouse was built with GWP set {', '.join(map(str, gwp_sets))} but "

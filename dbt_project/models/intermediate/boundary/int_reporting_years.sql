@@ -5,9 +5,9 @@
 -- Rule: `reporting_years` in carbon.yml when given; otherwise every calendar
 -- year from the first to the last year whose twelve months all have activity
 -- data of the group (a month counts when any fuel, meter, energy-invoice or
--- purchase record's period overlaps it). The base years of carbon.yml (the
--- baseline and each target's) are inventory years too when they have activity:
--- a base cannot be recalculated from a year the warehouse does not hold.
+-- purchase record's period overlaps it). A configured base year outside them
+-- is no reporting year (no annual output shows it) but its emissions are
+-- kept for the baseline: int_inventory_years.
 -- A group without any of those four streams (process or refrigerant records
 -- only) takes the periods of its other activity instead.
 -- When the data holds no complete year at all (a first month of data, a test
@@ -16,10 +16,6 @@
 -- findings (fct_data_quality). Calendarised pieces of any other year are held
 -- with reason `outside_reporting_period` (fct_unestimated_activity).
 {% set configured = var('reporting_years', []) or [] %}
-{% set base_years = (var('base_years', []) or []) | list %}
-{% for target in var('targets', []) or [] %}
-    {% if target.get('base_year') %}{% do base_years.append(target['base_year']) %}{% endif %}
-{% endfor %}
 with
 
 fuel as (
@@ -123,24 +119,10 @@ chosen as (
 ),
 {% endif %}
 
-base_years as (
-
-    {% if base_years | length > 0 %}
-    select y.reporting_year, 'carbon.yml base year' as year_source
-    from activity_years as y
-    where y.reporting_year in ({{ base_years | unique | join(', ') }})
-    {% else %}
-    select null::integer as reporting_year, null::varchar as year_source where false
-    {% endif %}
-
-),
-
 years as (
 
-    -- a chosen year wins over the same year named as a base year
-    select reporting_year, min(year_source) filter (where year_source not like '%base year') as chosen_source,
-           min(year_source) as any_source
-    from (select * from chosen union all select * from base_years)
+    select reporting_year, min(year_source) as year_source
+    from chosen
     group by reporting_year
 
 ),
@@ -149,7 +131,7 @@ final as (
 
     select
         cast(y.reporting_year as integer) as reporting_year,
-        coalesce(y.chosen_source, y.any_source) as year_source,
+        y.year_source,
         cast(coalesce(a.months_with_activity, 0) as integer) as months_with_activity,
         coalesce(a.months_with_activity, 0) = 12 as is_complete
     from years as y

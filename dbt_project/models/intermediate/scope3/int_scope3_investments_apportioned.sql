@@ -8,7 +8,8 @@
 -- row. The weights under all three approaches are kept (is_consolidated_*) so
 -- the inventory can exclude per approach (see docs/decisions.md, "Scope 3").
 -- An investee of the boundary tree that carries equity there (equity-share
--- weight > 0) and whose own facilities report activity gets
+-- weight > 0), belongs to the group in the year and whose own facilities
+-- report Scope 1 or 2 activity in that year gets
 -- its category 15 from the tree instead (fct_emissions, source_type
 -- 'investee_entity_tree', METHODS.md 4: counted once, the tree wins): status
 -- 'counted_from_entity_tree', no line here.
@@ -29,11 +30,20 @@ weights as (
 
 ),
 
-investees_with_activity as (
+investee_years_with_activity as (
 
-    -- entities whose own facilities are in the landing data: their Scope 1 and 2
-    -- are computed from activity, so the tree gives their category 15
-    select distinct entity_id from {{ ref('stg_erp__facilities') }}
+    -- entity x year whose own facilities report Scope 1 or 2 activity: their
+    -- emissions are computed from activity, so the tree gives their category 15
+    select distinct f.entity_id, a.reporting_year
+    from {{ ref('stg_erp__facilities') }} as f
+    inner join (
+        select facility_id, reporting_year from {{ ref('stg_erp__fuel_consumption') }}
+        union all
+        select facility_id, reporting_year from {{ ref('int_energy_consumption_monthly') }}
+        union all
+        select facility_id, reporting_year from {{ ref('stg_erp__process_activity') }}
+    ) as a
+        on a.facility_id = f.facility_id
 
 ),
 
@@ -44,15 +54,20 @@ joined as (
         w.entity_id is not null as is_investee_in_boundary_tree,
         -- the tree carries its equity (a fixed asset investment weighs 0 there) and its
         -- activity is in the landing data
-        coalesce(w.weight_equity_share, 0) > 0 and a.entity_id is not null as is_counted_from_entity_tree,
+        -- in the group during the year
+        coalesce(w.weight_equity_share, 0) > 0 and a.entity_id is not null
+            and (w.in_group_from_date is null or w.in_group_from_date <= make_date(i.reporting_year, 12, 31))
+            and (w.in_group_to_date is null or w.in_group_to_date >= make_date(i.reporting_year, 1, 1))
+            as is_counted_from_entity_tree,
         coalesce(w.weight_equity_share, 0) > 0 as is_consolidated_equity_share,
         coalesce(w.weight_operational_control, 0) > 0 as is_consolidated_operational_control,
         coalesce(w.weight_financial_control, 0) > 0 as is_consolidated_financial_control
     from investments as i
     left join weights as w
         on w.entity_id = i.investee_id
-    left join investees_with_activity as a
+    left join investee_years_with_activity as a
         on a.entity_id = i.investee_id
+        and a.reporting_year = i.reporting_year
 
 ),
 

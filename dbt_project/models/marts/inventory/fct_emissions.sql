@@ -4,8 +4,10 @@
 -- approach times the share of the activity period inside the entity's time in
 -- the group (METHODS.md 6). source_record_key points at the raw row:
 -- '<raw table>:<landing file>#<row>'.
--- Only the reporting years (int_reporting_years, METHODS.md 0): a piece of any
--- other year is held in fct_unestimated_activity (reason outside_reporting_period).
+-- Only the inventory years (int_inventory_years: the reporting years of
+-- METHODS.md 0 and the configured base years): a piece of any other year is
+-- held in fct_unestimated_activity (reason outside_reporting_period). Annual
+-- marts above keep the reporting years only (macro in_reporting_years).
 -- Category 15 from the entity tree (METHODS.md 4; Scope 3 Standard table 5.9):
 -- an entity that carries equity but is not fully consolidated under an
 -- approach adds, under that approach, its Scope 1 and Scope 2 (location-based,
@@ -21,7 +23,7 @@ with
 lines as (
 
     select * from {{ ref('int_emission_lines') }}
-    where reporting_year in (select reporting_year from {{ ref('int_reporting_years') }})
+    where reporting_year in (select reporting_year from {{ ref('int_inventory_years') }})
 
 ),
 

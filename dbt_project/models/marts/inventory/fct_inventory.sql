@@ -4,7 +4,9 @@ with
 
 emissions as (
 
+    -- the reporting years only (a base year outside them serves the baseline only)
     select * from {{ ref('fct_emissions') }}
+    where {{ in_reporting_years('reporting_year') }}
 
 ),
 

@@ -10,7 +10,7 @@ with
 emissions as (
 
     select * from {{ ref('fct_emissions') }}
-    where scope = '3'
+    where scope = '3' and {{ in_reporting_years('reporting_year') }}
 
 ),
 

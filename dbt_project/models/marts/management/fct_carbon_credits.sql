@@ -86,7 +86,11 @@ final as (
             as compliance_retired_t,
         coalesce(
             not_counted_reason,
-            case when position_weight = 0 then 'holder_outside_boundary' end,
+            case
+                when retired_for_year is not null and not {{ in_reporting_years('retired_for_year') }}
+                    then 'outside_reporting_period'
+                when position_weight = 0 then 'holder_outside_boundary'
+            end,
             case
                 when retirement_purpose = 'compliance' then 'compliance_use_serves_ets'
                 when retirement_purpose is distinct from 'neutrality' then 'purpose_not_neutrality'

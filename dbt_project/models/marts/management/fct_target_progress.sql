@@ -214,7 +214,10 @@ scope_original_bases as (
         ts.scope2_method,
         case
             when bool_or(tb.is_configured_base) then any_value(b.original_base_t)
-            else coalesce(any_value(i.co2e_t), 0)
+            -- a base year the inventory holds: its figure (0 when the scope has none);
+            -- one it does not hold: unknown, never 0 (missing_reason no_base_value)
+            when bool_or(t.base_year in (select reporting_year from inventory_totals))
+                then coalesce(any_value(i.co2e_t), 0)
         end as original_base_t
     from target_scopes as ts
     inner join targets as t

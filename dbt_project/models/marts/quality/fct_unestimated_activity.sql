@@ -116,7 +116,8 @@ not_computed as (
 
 reporting_years as (
 
-    select reporting_year from {{ ref('int_reporting_years') }}
+    -- the years fct_emissions computes (reporting years and configured base years)
+    select reporting_year from {{ ref('int_inventory_years') }}
 
 ),
 
