@@ -189,6 +189,7 @@ def test_kpis_xlsx_has_one_sheet_per_topic_with_documented_headers_and_the_marts
         "Targets",
         "Carbon position",
         "ISO categories",
+        "Scope 3 completeness",
         "README 说明",
     ]
     for topic in kpis.TOPICS:
@@ -251,8 +252,8 @@ def test_kpis_csv_and_parquet_write_one_file_per_topic_equal_to_the_marts(sample
                           "--warehouse", str(sample_run.warehouse))  # fmt: skip
         assert proc.returncode == 0, proc.stderr
         names = {p.name for p in out.iterdir()}
-        assert names == {f"{n}.{fmt}" for n in ("totals", "intensities", "targets", "carbon_position", "columns",
-                                                "run_info")}  # fmt: skip
+        assert names == {f"{n}.{fmt}" for n in (*(t.key for t in kpis.TOPICS), "columns", "run_info")}
+        assert {"iso_categories", "scope3_completeness"} <= {t.key for t in kpis.TOPICS}
         for topic in kpis.TOPICS:
             path = out / f"{topic.key}.{fmt}"
             frame = pl.read_csv(path, infer_schema_length=None) if fmt == "csv" else pl.read_parquet(path)

@@ -247,7 +247,11 @@ def test_the_sample_configuration_gives_these_dbt_vars():
         "ets_offset_limit_pct": 5.0,
         "intensity_scopes": ["1", "2-location"],
         "reporting_years": [],
-        "scope3_exclusions": {"14": "no franchises: the group neither grants nor operates franchises"},
+        "scope3_exclusions": {
+            "8": "no upstream leased assets: every site of the group is owned, none is leased in",
+            "13": "no downstream leased assets: the group leases no assets out",
+            "14": "no franchises: the group neither grants nor operates franchises",
+        },
     }
 
 
