@@ -27,3 +27,11 @@
 {% macro in_reporting_years(year_column) -%}
     {{ year_column }} in (select reporting_year from {{ ref('int_reporting_years') }})
 {%- endmacro %}
+
+{#- The three consolidation approaches as rows (column consolidation_approach),
+    for a cross join that computes every approach side by side (METHODS.md 6). -#}
+{% macro consolidation_approaches() -%}
+    select 'equity_share' as consolidation_approach
+    union all select 'operational_control'
+    union all select 'financial_control'
+{%- endmacro %}

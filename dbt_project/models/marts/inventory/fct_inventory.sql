@@ -12,9 +12,7 @@ emissions as (
 
 approaches as (
 
-    select 'equity_share' as consolidation_approach
-    union all select 'operational_control'
-    union all select 'financial_control'
+    {{ consolidation_approaches() }}
 
 ),
 

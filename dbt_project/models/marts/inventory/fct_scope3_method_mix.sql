@@ -28,9 +28,7 @@ weights as (
 
 approaches as (
 
-    select 'equity_share' as consolidation_approach
-    union all select 'operational_control'
-    union all select 'financial_control'
+    {{ consolidation_approaches() }}
 
 ),
 
