@@ -49,7 +49,7 @@ reasons as (
                    || case when unit_rank > 1 then ' (' || candidate_unit || ')' else '' end
                    || ': ' || candidate_status, '; '
                    order by method_rank, key_rank, unit_rank, candidate_id) as reason_detail,
-        string_agg(distinct method, ', ') as methods_tried
+        string_agg(distinct method, ', ' order by method) as methods_tried
     from per_candidate
     group by activity_id
 
