@@ -30,7 +30,7 @@ import duckdb
 import yaml
 
 from pipelines import __version__
-from pipelines.lib.warehouse import held_outside_reporting_years, held_text
+from pipelines.lib.warehouse import held_outside_reporting_years
 from pipelines.paths import DBT_PROJECT_DIR
 
 FORMATS = ("xlsx", "csv", "parquet", "json")
@@ -191,7 +191,7 @@ def read(con: duckdb.DuckDBPyConnection, year: int, warehouse: Path | None = Non
         ("source 数据来源", ", ".join(f"marts.{m}" for m in (KPI_MART, TARGET_MART, ISO_MART, SCOPE3_MART))),
         (
             "held_outside_reporting_years 报告年度之外暂存（不计入任何年度）",
-            held_text(held_outside_reporting_years(con)),
+            _held_text(held_outside_reporting_years(con)),
         ),
         ("carbon_ledger_version 软件版本", __version__),
     ]
@@ -387,3 +387,16 @@ def _write_xlsx(extract: Extract, out: Path) -> Path:
     ws.set_column(4, 4, 50)
     wb.close()
     return out
+
+
+def _held_text(held: list[dict]) -> str:
+    """The README line naming the pieces held outside the reporting years ("none" when there are none)."""
+    if not held:
+        return "none 无"
+    parts = [
+        f"{h['dataset_key']} {h['reporting_year']}: {h['records']} record(s), {h['quantity']:,.4g} {h['unit']}"
+        for h in held
+    ]
+    return f"{sum(h['records'] for h in held)} record(s) (marts.fct_unestimated_activity): " + "; ".join(
+        parts
+    )

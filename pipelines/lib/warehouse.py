@@ -61,14 +61,18 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         con.close()
 
 
+def _has_mart(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = ?", [table]
+    ).fetchone()[0])  # fmt: skip
+
+
 def reporting_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     """The warehouse's reporting years (METHODS.md 0), from the one model that decides them
     (marts.dim_reporting_years); a warehouse built before that mart existed: the inventory's years."""
-    has_dim = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = 'dim_reporting_years'"
-    ).fetchone()[0]
-    relation = "marts.dim_reporting_years" if has_dim else "marts.rpt_group_inventory"
+    relation = (
+        "marts.dim_reporting_years" if _has_mart(con, "dim_reporting_years") else "marts.rpt_group_inventory"
+    )
     return [
         r[0] for r in con.execute(f"select distinct reporting_year from {relation} order by 1").fetchall()
     ]
@@ -78,11 +82,7 @@ def held_outside_reporting_years(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Calendarised pieces of years outside the reporting years (METHODS.md 0), held in
     marts.fct_unestimated_activity with reason outside_reporting_period: dataset, year, records,
     quantity and unit. Every annual output names them; none counts them."""
-    has_mart = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = 'fct_unestimated_activity'"
-    ).fetchone()[0]
-    if not has_mart:
+    if not _has_mart(con, "fct_unestimated_activity"):
         return []
     rows = con.execute(
         """
@@ -94,16 +94,3 @@ def held_outside_reporting_years(con: duckdb.DuckDBPyConnection) -> list[dict]:
     ).fetchall()
     keys = ("dataset_key", "reporting_year", "records", "quantity", "unit")
     return [dict(zip(keys, r, strict=True)) for r in rows]
-
-
-def held_text(held: list[dict]) -> str:
-    """One line for a workbook or a summary: '9 records held outside the reporting years: ...'."""
-    if not held:
-        return "none 无"
-    parts = [
-        f"{h['dataset_key']} {h['reporting_year']}: {h['records']} record(s), {h['quantity']:,.4g} {h['unit']}"
-        for h in held
-    ]
-    return f"{sum(h['records'] for h in held)} record(s) (marts.fct_unestimated_activity): " + "; ".join(
-        parts
-    )
