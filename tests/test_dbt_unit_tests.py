@@ -251,29 +251,38 @@ def test_unit_tests_pin_the_hand_calculations():
 def test_factor_edition_and_unit_reach_unit_tests_pin_the_hand_calculations():
     editions = unit_test(SCOPE3, "scope3_factor_edition_matches_the_activity_year")
     chosen = {r["candidate_id"]: r for r in editions["expect"]["rows"]}
-    # 100 t.km x 0.0001 t (edition 2023) or x 0.0002 t (edition 2024)
-    assert [chosen[c]["factor_id"] for c in ("f2021c", "f2023c", "f2024c", "f2025c")] == [
-        "ed2023",
-        "ed2023",
-        "ed2024",
-        "ed2024",
+    # the edition valid for the year (2023, 2024); 2021 the first edition, 2025 the latest earlier one
+    assert [chosen[c]["factor_year_from"] for c in ("f2021c", "f2023c", "f2024c", "f2025c")] == [
+        2023,
+        2023,
+        2024,
+        2024,
     ]
-    assert chosen["f2024c"]["gas_mass_t"] == pytest.approx(100 * 0.0002, rel=1e-12)
-    assert chosen["f2023c"]["gas_mass_t"] == pytest.approx(100 * 0.0001, rel=1e-12)
     assert [chosen[c]["is_factor_year_fallback"] for c in ("f2021c", "f2023c", "f2024c", "f2025c")] == [
         True,
         False,
         False,
         True,
     ]
-    assert chosen["latec"]["factor_id"] is None  # validity after the year, not a first edition: never used
+    assert chosen["latec"]["factor_year_from"] is None  # validity after the year, not a first edition: never used
 
     reach = unit_test(SCOPE3, "scope3_custom_factor_per_passenger_km_wins_over_shipped_per_vehicle_km")
     custom = expected_row(reach, candidate_id="c_custom_p")
-    assert (custom["is_chosen"], custom["factor_id"]) == (True, "custom_car")
-    assert custom["gas_mass_t"] == pytest.approx(21_150_000 * 0.1 / 1000, rel=1e-12)
+    assert (custom["is_chosen"], custom["factor_is_custom"], custom["factor_unit"]) == (True, True, "passenger.km")
     assert expected_row(reach, candidate_id="c_custom_v")["is_chosen"] is False
     assert expected_row(reach, candidate_id="c_shipped_v")["is_chosen"] is True
+
+    # the chosen version's gases, in tonnes: the custom passenger.km factor, and EPA per gas re-priced
+    gases = unit_test(SCOPE3, "scope3_chosen_version_expands_to_its_gases")
+    commute = expected_row(gases, source_record_key="c1")
+    assert (commute["factor_id"], commute["gas_mass_t"]) == ("custom_car", pytest.approx(21_150_000 * 0.1 / 1000))
+    spend = {r["gas"]: r["gas_mass_t"] for r in gases["expect"]["rows"] if r["source_record_key"] == "p2"}
+    usd_2022 = 1086.9565217391305 * 292.655 / 304.702
+    assert spend == {
+        "CO2": pytest.approx(usd_2022 * 0.4 / 1000, rel=1e-12),
+        "CH4": pytest.approx(usd_2022 * 0.002 / 1000, rel=1e-12),
+        "N2O": pytest.approx(usd_2022 * 0.0001 / 1000, rel=1e-12),
+    }
 
     desnz = unit_test(SCOPE3, "scope3_desnz_per_gas_values_become_gas_masses")
     shipped_2024 = {(r["factor_key"], r["gas"]): r for r in seed_rows("desnz_conversion_factors_2024_scope3")}

@@ -14,8 +14,13 @@
       dimensions); the quantity is converted within the dimension.
     activities must have: activity_id, factor_key, activity_year, quantity,
     unit, region_code (province code or null), country_code.
+    per_gas=false returns one row per activity instead: the chosen factor
+    version (factor_is_custom, factor_region, factor_year_from,
+    factor_year_to, factor_unit; join_factor_gases expands it to its gases
+    later), so a model that still has to choose among several candidates per
+    activity does not carry every gas of every candidate.
 #}
-{% macro select_factors(activities) -%}
+{% macro select_factors(activities, per_gas=true) -%}
 with
 
 acts as (
@@ -59,6 +64,8 @@ candidates as (
         f.year_from,
         f.year_to,
         f.activity_unit,
+        f.factor_id,
+        f.verification_status,
         au.factor_to_canonical / fu.factor_to_canonical as unit_ratio,
         case
             when f.region_code is null then 2
@@ -94,7 +101,7 @@ ranked as (
             order by is_custom desc, region_rank, year_position,
                      -- the newest validity among valid or earlier ones, the earliest among later ones
                      case when year_position = 2 then -year_from else coalesce(year_from, 0) end desc,
-                     coalesce(year_to, 9999) desc, activity_unit
+                     coalesce(year_to, 9999) desc, activity_unit, factor_id
         ) as preference
     from candidates
 
@@ -128,16 +135,17 @@ unmatched_keys as (
 
 ),
 
-matched as (
+versions as (
 
     select
         a.activity_id,
-        f.gas,
-        f.factor_id,
-        f.t_per_unit,
+        c.is_custom as factor_is_custom,
+        c.factor_region,
+        c.year_from as factor_year_from,
+        c.year_to as factor_year_to,
+        c.activity_unit as factor_unit,
+        c.verification_status as factor_verification_status,
         a.quantity * c.unit_ratio as factor_unit_quantity,
-        f.activity_unit as factor_unit,
-        a.quantity * c.unit_ratio * f.t_per_unit as gas_mass_t,
         c.year_position <> 0 as is_factor_year_fallback,
         concat_ws('; ',
             case when c.is_custom then 'group custom factor' else 'shipped factor' end,
@@ -149,17 +157,11 @@ matched as (
                 else 'first edition (' || c.year_from || ') for ' || a.activity_year || ', no earlier edition shipped'
             end
         ) as factor_selection_reason,
-        'ok' as factor_status
+        'ok' as factor_status,
+        c.factor_key
     from acts as a
     inner join chosen as c
         on {{ _same_selection_key('c', 'a') }}
-    inner join factors as f
-        on f.factor_key = c.factor_key
-        and f.is_custom = c.is_custom
-        and f.activity_unit = c.activity_unit
-        and f.region_code is not distinct from c.factor_region
-        and f.year_from is not distinct from c.year_from
-        and f.year_to is not distinct from c.year_to
 
 ),
 
@@ -167,24 +169,64 @@ missing as (
 
     select
         a.activity_id,
-        null::varchar as gas,
-        null::varchar as factor_id,
-        null::double as t_per_unit,
-        null::double as factor_unit_quantity,
+        null::boolean as factor_is_custom,
+        null::varchar as factor_region,
+        null::bigint as factor_year_from,
+        null::bigint as factor_year_to,
         null::varchar as factor_unit,
-        null::double as gas_mass_t,
+        null::varchar as factor_verification_status,
+        null::double as factor_unit_quantity,
         null::boolean as is_factor_year_fallback,
         null::varchar as factor_selection_reason,
-        u.factor_status
+        u.factor_status,
+        a.factor_key
     from acts as a
     inner join unmatched_keys as u
         on {{ _same_selection_key('u', 'a') }}
 
 )
 
-select * from matched
+{% if per_gas -%}
+,
+
+matched_gases as (
+
+    select
+        v.activity_id,
+        f.gas,
+        f.factor_id,
+        f.t_per_unit,
+        v.factor_unit_quantity,
+        v.factor_unit,
+        v.factor_unit_quantity * f.t_per_unit as gas_mass_t,
+        v.is_factor_year_fallback,
+        v.factor_selection_reason,
+        v.factor_status
+    from versions as v
+    inner join factors as f
+        on {{ join_factor_gases('v', 'f') }}
+
+)
+
+select * from matched_gases
 union all
-select * from missing
+select
+    activity_id,
+    null::varchar as gas,
+    null::varchar as factor_id,
+    null::double as t_per_unit,
+    factor_unit_quantity,
+    factor_unit,
+    null::double as gas_mass_t,
+    is_factor_year_fallback,
+    factor_selection_reason,
+    factor_status
+from missing
+{%- else -%}
+select * exclude (factor_key) from versions
+union all by name
+select * exclude (factor_key) from missing
+{%- endif %}
 {%- endmacro %}
 
 {# The columns the factor choice depends on, matched null-safely (a null region or year is a key too). #}
@@ -192,4 +234,15 @@ select * from missing
     {%- for column in ['factor_key', 'activity_year', 'unit', 'region_code', 'country_code'] %}
         {% if not loop.first %}and {% endif %}{{ left }}.{{ column }} is not distinct from {{ right }}.{{ column }}
     {%- endfor %}
+{%- endmacro %}
+
+{# The factor rows (one per gas) of a chosen version: `chosen` has factor_key and the
+   version columns of select_factors(per_gas=false), `registry` is int_factor_registry. #}
+{% macro join_factor_gases(chosen, registry) -%}
+    {{ registry }}.factor_key = {{ chosen }}.factor_key
+        and {{ registry }}.is_custom = {{ chosen }}.factor_is_custom
+        and {{ registry }}.activity_unit = {{ chosen }}.factor_unit
+        and {{ registry }}.region_code is not distinct from {{ chosen }}.factor_region
+        and {{ registry }}.year_from is not distinct from {{ chosen }}.factor_year_from
+        and {{ registry }}.year_to is not distinct from {{ chosen }}.factor_year_to
 {%- endmacro %}

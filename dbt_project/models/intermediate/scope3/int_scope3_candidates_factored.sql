@@ -1,6 +1,9 @@
 -- Factor selection for every Scope 3 candidate (METHODS.md 4 and 5), and the
--- choice of one candidate per activity. One row per candidate x gas of its
--- factor (or one row, gas null, when the candidate has no factor), with
+-- choice of one candidate per activity. One row per candidate, with its
+-- factor version (factor_is_custom, factor_region, factor_year_from,
+-- factor_year_to, factor_unit: the version's gases are joined to the chosen
+-- candidates only, in int_scope3_emission_lines, so a million spend lines
+-- with five gases each are not ranked as five million rows), and
 --   candidate_status  'ok' or why not: no_mapping, no_factor, no_factor_for_year,
 --                     no_factor_for_region, unit_mismatch, unknown_unit,
 --                     no_quantity, no_fx_rate, no_price_index, unknown_direction
@@ -70,7 +73,7 @@ to_select as (
 
 factored as (
 
-    {{ select_factors('to_select') }}
+    {{ select_factors('to_select', per_gas=false) }}
 
 ),
 
@@ -94,46 +97,29 @@ region_refined as (
 
 ),
 
-chosen_factor as (
-
-    -- one row per candidate with a factor: its version's attributes
-    select distinct on (x.activity_id)
-        x.activity_id as candidate_id,
-        r.is_custom,
-        r.year_from as factor_year_from,
-        r.verification_status as factor_verification_status
-    from region_refined as x
-    inner join registry as r
-        on r.factor_id = x.factor_id
-    where x.refined_status = 'ok'
-    order by x.activity_id
-
-),
-
 repriced as (
 
     select
         c.candidate_id,
-        f.is_custom,
-        f.factor_verification_status,
-        case when c.method = 'spend_based' then f.factor_year_from end as price_year,
+        case when c.method = 'spend_based' then x.factor_year_from end as price_year,
         case
             when c.method <> 'spend_based' then 1.0
-            when f.factor_year_from is null or f.factor_year_from = c.invoice_year then 1.0
+            when x.factor_year_from is null or x.factor_year_from = c.invoice_year then 1.0
             else pi_price.index_value / pi_invoice.index_value
         end as price_index_ratio,
-        case when c.method = 'spend_based' and f.factor_year_from is not null
-                  and f.factor_year_from <> c.invoice_year
+        case when c.method = 'spend_based' and x.factor_year_from is not null
+                  and x.factor_year_from <> c.invoice_year
              then pi_price.index_value end as price_index_price_year,
-        case when c.method = 'spend_based' and f.factor_year_from is not null
-                  and f.factor_year_from <> c.invoice_year
+        case when c.method = 'spend_based' and x.factor_year_from is not null
+                  and x.factor_year_from <> c.invoice_year
              then pi_invoice.index_value end as price_index_invoice_year
     from candidates as c
-    inner join chosen_factor as f
-        on f.candidate_id = c.candidate_id
+    inner join region_refined as x
+        on x.activity_id = c.candidate_id
+        and x.refined_status = 'ok'
     left join price_indices as pi_price
         on pi_price.currency_code = c.spend_currency
-        and pi_price.price_year = f.factor_year_from
+        and pi_price.price_year = x.factor_year_from
     left join price_indices as pi_invoice
         on pi_invoice.currency_code = c.spend_currency
         and pi_invoice.price_year = c.invoice_year
@@ -144,20 +130,19 @@ evaluated as (
 
     select
         c.*,
-        x.gas,
-        x.factor_id,
-        x.t_per_unit,
+        x.factor_is_custom,
+        x.factor_region,
+        x.factor_year_from,
+        x.factor_year_to,
         x.factor_unit,
         x.is_factor_year_fallback,
         x.factor_selection_reason,
-        p.is_custom,
-        p.factor_verification_status,
+        x.factor_verification_status,
         p.price_year,
         p.price_index_ratio,
         p.price_index_price_year,
         p.price_index_invoice_year,
         x.factor_unit_quantity * p.price_index_ratio as factor_unit_quantity,
-        x.gas_mass_t * p.price_index_ratio as gas_mass_t,
         case
             when c.candidate_status <> 'ready' then c.candidate_status
             when x.refined_status <> 'ok' then x.refined_status
@@ -179,7 +164,7 @@ ranked as (
         dense_rank() over (
             partition by activity_id
             order by case when candidate_status_final = 'ok' then 0 else 1 end,
-                     method_rank, is_custom desc nulls last, key_rank, coalesce(unit_rank, 1), candidate_id
+                     method_rank, factor_is_custom desc nulls last, key_rank, coalesce(unit_rank, 1), candidate_id
         ) as candidate_preference
     from evaluated
 
@@ -202,15 +187,14 @@ final as (
         country_code,
         candidate_status_final as candidate_status,
         candidate_status_final = 'ok' and candidate_preference = 1 as is_chosen,
-        gas,
-        factor_id,
-        t_per_unit,
-        factor_unit_quantity,
+        factor_is_custom,
+        factor_region,
+        factor_year_from,
+        factor_year_to,
         factor_unit,
-        gas_mass_t,
+        factor_unit_quantity,
         coalesce(is_factor_year_fallback, false) as is_factor_year_fallback,
         factor_selection_reason,
-        is_custom,
         factor_verification_status,
         case
             when method = 'supplier_specific' then case when factor_verification_status = 'verified' then 1 else 2 end

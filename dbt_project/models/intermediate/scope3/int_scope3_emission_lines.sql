@@ -13,10 +13,30 @@
 -- supply-chain CH4, of mixed origin, the generic CH4 GWP).
 with
 
-chosen as (
+chosen_candidates as (
 
     select * from {{ ref('int_scope3_candidates_factored') }}
     where is_chosen
+
+),
+
+registry as (
+
+    select * from {{ ref('int_factor_registry') }}
+
+),
+
+-- the chosen candidate's factor version, one row per gas
+chosen as (
+
+    select
+        c.*,
+        r.gas,
+        r.factor_id,
+        c.factor_unit_quantity * r.t_per_unit as gas_mass_t
+    from chosen_candidates as c
+    inner join registry as r
+        on {{ join_factor_gases('c', 'r') }}
 
 ),
 

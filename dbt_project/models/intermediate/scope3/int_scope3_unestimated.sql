@@ -25,7 +25,7 @@ investments as (
 
 per_candidate as (
 
-    select distinct
+    select
         activity_id,
         candidate_id,
         method_rank,
