@@ -146,3 +146,192 @@ def test_the_landing_contract_lists_every_dataset_key_and_its_rule():
         assert any(c.is_across_files for c in rules), f"{ds.key}: its key is judged within one file only"
         for c in rules:
             assert f"| `{ds.key}` | `{', '.join(c.columns)}` ({c.code}) |" in text, (ds.key, c.code)
+
+
+# ---------------------------------------------------------------- reading is exact or refuses
+FUEL_KEY = "erp/fuel_consumption"
+FUEL_COLUMNS = ["record_id", "facility_id", "period", "fuel", "quantity", "unit", "use"]
+
+
+def _fuel_line(record_id: str, quantity: str = "10", period: str = "2022-01") -> list[str]:
+    return [record_id, "F1", period, "diesel", quantity, "t", "stationary"]
+
+
+def _csv_text(rows: list[list[str]], header: list[str] = FUEL_COLUMNS) -> str:
+    return "\n".join(",".join(r) for r in [header, *rows]) + "\n"
+
+
+def _load_fuel(con, tmp_path, files: dict[str, bytes], mapping: str | None = None):
+    """Write ``files`` into the fuel folder of a one-facility group, load it; return
+    (file outcomes by name, quarantine rows, loaded (record_id, period, quantity))."""
+    land, load = _one_facility_group(con, tmp_path)
+    folder = land / FUEL_KEY
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    if mapping:
+        (folder / "_mapping.yml").write_text(mapping, encoding="utf-8")
+    result = load(dataset(FUEL_KEY))
+    outcomes = {f.file_path.rsplit("/", 1)[1]: f for f in result.files}
+    quarantine = con.execute(
+        "select file_path, row_number, column_name, check_code, message from ingest.quarantine "
+        "where dataset_key = ? order by file_path, row_number",
+        [FUEL_KEY],
+    ).fetchall()
+    loaded = con.execute(
+        "select record_id, period, quantity from raw.erp__fuel_consumption order by _file_path, _row_number"
+    ).fetchall()
+    # nothing lost: per file, rows read = loaded + quarantined
+    for name, f in outcomes.items():
+        assert f.rows_read == f.rows_loaded + f.rows_quarantined, name
+    return outcomes, quarantine, loaded
+
+
+@pytest.mark.parametrize(
+    ("cell", "words"),
+    [
+        ("NaN", "only finite numbers"),
+        ("inf", "only finite numbers"),
+        ("-Infinity", "only finite numbers"),
+        ("1234,5", "declare decimal: ','"),
+        ("1.234,5", "declare decimal: ','"),
+        ("12,34", "declare decimal: ','"),
+    ],
+)
+def test_a_number_that_is_not_exact_is_quarantined_with_file_row_and_field(con, tmp_path, cell, words):
+    text = _csv_text([_fuel_line("R1"), _fuel_line("R2", f'"{cell}"'), _fuel_line("R3", '"1,234.5"')])
+    _, quarantine, loaded = _load_fuel(con, tmp_path, {"a.csv": text.encode()})
+    [(path, row, column, code, message)] = quarantine
+    assert (path, row, column, code) == (f"{FUEL_KEY}/a.csv", 2, "quantity", "DQ-CONTRACT-003")
+    assert message.startswith(f"{FUEL_KEY}/a.csv, row 2, field 'quantity'") and words in message
+    assert loaded == [("R1", "2022-01", 10.0), ("R3", "2022-01", 1234.5)]  # 1,234.5: thousands, exact
+
+
+def test_decimal_commas_load_when_the_folder_declares_them(con, tmp_path):
+    text = _csv_text([_fuel_line("R1", '"1234,5"'), _fuel_line("R2", '"1.234,5"'), _fuel_line("R3", "7")])
+    _, quarantine, loaded = _load_fuel(con, tmp_path, {"a.csv": text.encode()}, mapping="decimal: ','\n")
+    assert quarantine == []
+    assert [q for _, _, q in loaded] == [1234.5, 1234.5, 7.0]
+
+
+def test_an_excel_number_as_period_is_refused_and_a_period_after_the_run_date_too(con, tmp_path):
+    text = _csv_text([
+        _fuel_line("R1", period="2018.1"),    # an Excel number cell: 2018-01 or 2018-10?
+        _fuel_line("R2", period="2018.10"),   # as text: October, unambiguous
+        _fuel_line("R3", period="2031-01"),   # typed for 2021
+        _fuel_line("R4", period="2022.03"),
+    ])  # fmt: skip
+    _, quarantine, loaded = _load_fuel(con, tmp_path, {"a.csv": text.encode()})
+    assert [(r, c, code) for _, r, c, code, _ in quarantine] == [
+        (1, "period", "DQ-CONTRACT-003"),
+        (3, "period", "DQ-CONTRACT-005"),
+    ]
+    assert "may mean 2018-01 or 2018-10" in quarantine[0][4]
+    assert "lies after the run date" in quarantine[1][4]
+    assert [(r, p) for r, p, _ in loaded] == [("R2", "2018-10"), ("R4", "2022-03")]
+
+
+def test_a_malformed_line_quarantines_that_line_only(con, tmp_path):
+    text = (
+        _csv_text([_fuel_line("R1")])
+        + "R2,F1,2022-02,diesel,11,t,stationary,EXTRA\n"  # an extra field
+        + 'R3,F1,2022-03,"diesel,12,t,stationary\n'  # an unbalanced quote
+        + "R4,F1,2022-04,diesel,13,t,stationary\n"
+    )
+    outcomes, quarantine, loaded = _load_fuel(con, tmp_path, {"a.csv": text.encode()})
+    assert [(r, code) for _, r, _, code, _ in quarantine] == [(2, "DQ-CONTRACT-004"), (3, "DQ-CONTRACT-004")]
+    assert "the line has 8 fields, the header 7" in quarantine[0][4]
+    assert [r for r, _, _ in loaded] == ["R1", "R4"]
+    assert (outcomes["a.csv"].rows_read, outcomes["a.csv"].rows_loaded) == (4, 2)
+
+
+def test_a_repeated_header_refuses_the_file_naming_it(con, tmp_path):
+    text = _csv_text([["R1", "F1", "2022-01", "diesel", "10", "t", "stationary", "99"]], FUEL_COLUMNS + ["quantity"])
+    outcomes, quarantine, loaded = _load_fuel(con, tmp_path, {"a.csv": text.encode()})
+    assert outcomes["a.csv"].status == "unreadable" and loaded == []
+    assert "the header 'quantity' appears more than once" in quarantine[0][4]
+
+
+def test_the_byte_order_mark_decides_the_encoding_before_the_mapping(con, tmp_path):
+    text = _csv_text([_fuel_line("R1"), _fuel_line("R2", "11")])
+    files = {
+        "bom.csv": b"\xef\xbb\xbf" + text.encode("utf-8"),  # in a folder mapped to GB18030
+        "utf16.csv": _csv_text([_fuel_line("R3", "12")]).encode("utf-16-le"),  # no BOM at all
+    }
+    _, quarantine, loaded = _load_fuel(con, tmp_path, files, mapping="encoding: gb18030\n")
+    assert quarantine == []
+    assert loaded == [("R1", "2022-01", 10.0), ("R2", "2022-01", 11.0), ("R3", "2022-01", 12.0)]
+
+
+def test_every_sheet_is_read_or_the_workbook_is_refused_naming_them(con, tmp_path):
+    import xlsxwriter
+
+    def workbook(path, sheets):
+        wb = xlsxwriter.Workbook(str(path))
+        for name, rows in sheets:
+            ws = wb.add_worksheet(name)
+            for i, row in enumerate(rows):
+                for j, v in enumerate(row):
+                    ws.write(i, j, v)
+        wb.close()
+        return path.read_bytes()
+
+    readme = ("README", [["This workbook holds the fuel issues of 2022."], ["Prepared by the site."]])
+    data = ("fuel", [FUEL_COLUMNS, _fuel_line("R1"), _fuel_line("R2", "11")])
+    more = ("fuel 2023", [FUEL_COLUMNS, _fuel_line("R3", "12", "2023-01")])
+    files = {
+        "readme_first.xlsx": workbook(tmp_path / "a.xlsx", [readme, data]),
+        "two_data_sheets.xlsx": workbook(tmp_path / "b.xlsx", [data, more]),
+    }
+    outcomes, quarantine, loaded = _load_fuel(con, tmp_path, files)
+    assert [r for r, _, _ in loaded] == ["R1", "R2"]  # from the data sheet behind the README
+    assert outcomes["two_data_sheets.xlsx"].status == "unreadable"
+    [(_, _, _, code, message)] = quarantine
+    assert code == "DQ-CONTRACT-000"
+    assert "'fuel', 'fuel 2023'" in message and "one data sheet per workbook" in message
+
+
+def test_files_the_loader_does_not_read_are_findings_not_silence(con, tmp_path):
+    text = _csv_text([_fuel_line("R1")])
+    files = {"a.csv": text.encode(), "b.tsv": text.replace(",", "\t").encode(), "c.xls": b"\xd0\xcf\x11\xe0"}
+    outcomes, quarantine, loaded = _load_fuel(con, tmp_path, files)
+    assert (outcomes["b.tsv"].status, outcomes["c.xls"].status) == ("unreadable", "unreadable")
+    assert [(p.rsplit("/", 1)[1], code) for p, _, _, code, _ in quarantine] == [
+        ("b.tsv", "DQ-CONTRACT-000"),
+        ("c.xls", "DQ-CONTRACT-000"),
+    ]
+    assert ".tsv files are not read" in quarantine[0][4]
+    assert len(loaded) == 1
+
+
+def test_a_nested_or_non_finite_parquet_column_is_named(con, tmp_path):
+    import polars as pl
+
+    base = {"record_id": ["R1", "R2"], "facility_id": ["F1", "F1"], "period": ["2022-01", "2022-02"],
+            "fuel": ["diesel", "diesel"], "unit": ["t", "t"], "use": ["stationary", "stationary"]}  # fmt: skip
+    pl.DataFrame({**base, "quantity": [[1.0], [2.0]]}).write_parquet(tmp_path / "list.parquet")
+    pl.DataFrame({**base, "record_id": ["R3", "R4"], "quantity": [float("nan"), 5.0]}).write_parquet(
+        tmp_path / "nan.parquet"
+    )
+    files = {n: (tmp_path / n).read_bytes() for n in ("list.parquet", "nan.parquet")}
+    outcomes, quarantine, loaded = _load_fuel(con, tmp_path, files)
+    assert outcomes["list.parquet"].status == "unreadable"
+    refused = {p.rsplit("/", 1)[1]: (r, c, code, m) for p, r, c, code, m in quarantine}
+    assert "column(s) quantity (List(Float64)) hold lists" in refused["list.parquet"][3]
+    assert refused["nan.parquet"][:3] == (1, "quantity", "DQ-CONTRACT-003")
+    assert loaded == [("R4", "2022-02", 5.0)]
+
+
+def test_a_link_leading_outside_the_landing_folder_is_refused(con, tmp_path):
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text(_csv_text([_fuel_line("R9", "999")]), encoding="utf-8")
+    land, load = _one_facility_group(con, tmp_path)
+    folder = land / FUEL_KEY
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text(_csv_text([_fuel_line("R1")]), encoding="utf-8")
+    (folder / "b.csv").symlink_to(outside)
+    result = load(dataset(FUEL_KEY))
+    assert {f.file_path.rsplit("/", 1)[1]: f.status for f in result.files} == {"a.csv": "loaded", "b.csv": "unreadable"}
+    [message] = [r[0] for r in con.execute("select message from ingest.quarantine").fetchall()]
+    assert "outside the landing folder" in message
+    assert con.execute("select record_id from raw.erp__fuel_consumption").fetchall() == [("R1",)]

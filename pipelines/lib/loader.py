@@ -24,8 +24,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib import contract
-from pipelines.lib.casting import FAILURE_SCHEMA, cast_to_contract
+from pipelines.lib import casting, contract
+from pipelines.lib import landing as landing_rules
+from pipelines.lib.casting import CODE_FUTURE, FAILURE_SCHEMA, cast_to_contract
 from pipelines.lib.contract import DATASETS, LINEAGE_COLUMNS, RAW_SQL_TYPES, Dataset
 from pipelines.lib.landing import LandingError, LandingFile, Mapping, discover, read_batch
 from pipelines.paths import SEEDS_DIR
@@ -174,7 +175,8 @@ def validation_version(extra: str = "") -> str:
     revised data quality plan), otherwise an unchanged file is skipped.
     """
     h = hashlib.sha256()
-    h.update(Path(contract.__file__).read_bytes())
+    for module in (contract, casting, landing_rules):  # the contract and the rules that read and cast to it
+        h.update(Path(module.__file__).read_bytes())
     for name in ("unit_synonyms.csv", "units.csv"):
         p = SEEDS_DIR / name
         if p.exists():
@@ -255,6 +257,16 @@ def load_dataset(
         revalidate: set[str] = set()
         if set(known) - present or not all(is_unchanged(f) for f in files):
             revalidate = _files_with_findings(con, ds, _across_file_codes(validator, ds))
+        # rows refused as dated after the run date are judged again on a later day
+        revalidate |= {
+            r[0]
+            for r in con.execute(
+                "select distinct q.file_path from ingest.quarantine as q inner join ingest.files as f "
+                "on f.dataset_key = q.dataset_key and f.file_path = q.file_path "
+                "where q.dataset_key = ? and q.check_code = ? and cast(f.loaded_at as date) < ?",
+                [ds.key, CODE_FUTURE, now.date()],
+            ).fetchall()
+        }
         for f in files:
             prev = known.get(f.relative_path)
             if is_unchanged(f) and f.relative_path not in revalidate:
@@ -304,7 +316,7 @@ def load_dataset(
             try:
                 if mapping_error:
                     raise LandingError(mapping_error)
-                frame = read_batch(f, mapping)
+                frame = read_batch(f, mapping, landing)
             except LandingError as exc:
                 reason = str(exc).rstrip(".")
                 con.execute(
@@ -317,7 +329,7 @@ def load_dataset(
                 )
                 outcomes.append(FileOutcome(f.relative_path, "unreadable", message=reason))
                 continue
-            cast = cast_to_contract(frame, ds, mapping)
+            cast = cast_to_contract(frame, ds, mapping, today=now.date())
             lineage = [
                 pl.lit(load_id).alias("_load_id"),
                 pl.lit(f.relative_path).alias("_file_path"),
@@ -489,11 +501,14 @@ def _write(
         con.execute(
             """insert into ingest.quarantine
                select dataset_key, _file_path, any_value(file_sha256), any_value(load_id), _row_number,
-                      arg_min(column_name, column_name), arg_min(raw_value, column_name),
-                      arg_min(check_code, column_name),
+                      arg_min(column_name, coalesce(column_name, '')),
+                      arg_min(raw_value, coalesce(column_name, '')),
+                      arg_min(check_code, coalesce(column_name, '')),
                       string_agg(coalesce(column_name || ': ', '') || reason, '; ' order by column_name, check_code),
-                      _file_path || ', row ' || _row_number || ', field ''' || arg_min(column_name, column_name)
-                        || ''': ' || rtrim(arg_min(reason, column_name), '.') || '.'
+                      -- a malformed line has no field: "file, row n: the line has 8 fields, ..."
+                      _file_path || ', row ' || _row_number
+                        || coalesce(', field ''' || arg_min(column_name, coalesce(column_name, '')) || '''', '')
+                        || ': ' || rtrim(arg_min(reason, coalesce(column_name, '')), '.') || '.'
                from _carbon_findings where is_quarantined
                group by dataset_key, _file_path, _row_number"""
         )

@@ -220,11 +220,12 @@ def render_plan(plan: Plan) -> str:
     w("")
     w(
         "每个数据流在装载时还须符合落地区数据契约（`docs/landing_zone.md`）：DQ-CONTRACT-000 文件无法读取、-001 缺少必需列、"
-        "-002 必需值为空、-003 类型错误。"
+        "-002 必需值为空、-003 类型错误（含 NaN/inf、有歧义的小数点）、-004 无法拆分的行（仅隔离该行）。"
     )
     w(
         "Every stream is also held to the landing-zone contract on load (`docs/landing_zone.md`): DQ-CONTRACT-000 "
-        "unreadable file, -001 required column missing, -002 required value empty, -003 value of the wrong type."
+        "unreadable file, -001 required column missing, -002 required value empty, -003 value of the wrong type (NaN/inf, an ambiguous decimal mark included), "
+        "-004 malformed line (only that line is quarantined)."
     )
     w("")
     meters = plan.meters
