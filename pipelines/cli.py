@@ -69,8 +69,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     say(f"run      warehouse={loc.warehouse}  config={loc.config}")
     from pipelines.lib.history import manifest as run_manifest
 
-    with _gx_context_lock(say):
+    with _warehouse_run_lock(loc.warehouse), _gx_context_lock(say):
         return _run(args, loc, settings, run_manifest, say)
+
+
+@contextlib.contextmanager
+def _warehouse_run_lock(warehouse: Path):
+    """One run at a time per warehouse, for the whole run: a run opens and closes the DuckDB file many
+    times (extraction, dbt, checks, reports), so DuckDB's own lock would let a second run slip in
+    between and fail one of them half-way with a raw lock error. The second run is refused at once."""
+    from filelock import FileLock, Timeout
+
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(warehouse.with_name(warehouse.name + ".run.lock")))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise UserError(
+            f"Another carbon run is writing to the warehouse {warehouse}; wait for it to finish, then run again "
+            f"(or give this run its own --warehouse)."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @contextlib.contextmanager

@@ -65,3 +65,19 @@ def test_blocking_check_stops_the_run_before_dbt(tmp_path):
     assert marts == 0
     # the summary is printed either way
     assert "Extraction" in result.stdout
+
+
+def test_a_second_run_on_a_warehouse_being_written_is_refused_in_one_sentence(tmp_path):
+    """One run at a time per warehouse, for the whole run (DuckDB's own lock is released between steps)."""
+    from filelock import FileLock
+
+    warehouse = tmp_path / "w.duckdb"
+    with FileLock(str(tmp_path / "w.duckdb.run.lock")):  # as a run in progress holds it
+        proc = run_carbon("run", "--warehouse", str(warehouse))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"carbon: Another carbon run is writing to the warehouse {warehouse}; wait for it to finish, "
+        "then run again (or give this run its own --warehouse)."
+    )
+    assert "Traceback" not in proc.stderr
+    assert not warehouse.exists()  # nothing was started
