@@ -335,3 +335,24 @@ def test_a_link_leading_outside_the_landing_folder_is_refused(con, tmp_path):
     [message] = [r[0] for r in con.execute("select message from ingest.quarantine").fetchall()]
     assert "outside the landing folder" in message
     assert con.execute("select record_id from raw.erp__fuel_consumption").fetchall() == [("R1",)]
+
+
+def test_a_quantity_no_facility_could_use_is_quarantined_naming_the_limit(con, tmp_path):
+    text = _csv_text([
+        _fuel_line("R1", "1e15"),  # a digit error: 10^15 t of diesel
+        ["R2", "F1", "2022-01", "natural_gas", "2000000", "10^4 Nm3", "stationary"],  # 2e10 m3
+        _fuel_line("R3", "250000"),  # a large but possible site
+        ["R4", "F1", "2022-01", "diesel", "1e15", "kg", "stationary"],  # 1e12 t
+        ["R5", "F1", "2022-01", "diesel", "1e9", "kg", "stationary"],  # 1e6 t: possible
+    ])  # fmt: skip
+    _, quarantine, loaded = _load_fuel(con, tmp_path, {"a.csv": text.encode()})
+    assert [(r, c, code) for _, r, c, code, _ in quarantine] == [
+        (1, "quantity", "DQ-VALID-059"),
+        (2, "quantity", "DQ-VALID-059"),
+        (4, "quantity", "DQ-VALID-059"),
+    ]
+    assert quarantine[1][4].endswith(
+        "field 'quantity': quantity 2e+06 10^4 Nm3 = 2e+10 m3 is above the largest plausible value for one row, "
+        "1e+10 m3: check the digits and the unit."
+    )
+    assert [r for r, _, _ in loaded] == ["R3", "R5"]

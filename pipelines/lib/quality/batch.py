@@ -267,7 +267,39 @@ def _derived_columns(
             status, why = _tree_status(check, frame, dataset_rows)
             extra[_tree_column(check)] = status
             reasons[check.code] = why
+        elif check.rule == "plausible_max" and all(c in frame.columns for c in check.columns):
+            status, why = _plausible_status(check, frame)
+            extra[_tree_column(check)] = status
+            reasons[check.code] = why
     return (frame.assign(**extra) if extra else frame), reasons
+
+
+def _plausible_status(check: Check, frame: pd.DataFrame) -> tuple[list[str], dict[int, str]]:
+    """Per row 'ok' or 'implausible': the quantity in its dimension's canonical unit against the
+    plan's largest plausible value for one row (units of other dimensions, or unknown, are not judged
+    here: the unit rules judge them)."""
+    from pipelines.lib.quality.plan import unit_table
+
+    units = unit_table()
+    limits = check.args["max"]
+    col, unit_col = check.args["column"], check.args["unit_column"]
+    unit_text = frame[unit_col].astype("string")
+    factor = unit_text.map({u: float(r["factor_to_canonical"]) for u, r in units.items()}).astype("float64")
+    limit = unit_text.map({u: limits.get(r["dimension"]) for u, r in units.items()}).astype("float64")
+    canonical = pd.to_numeric(frame[col], errors="coerce").abs() * factor
+    bad = (canonical > limit).fillna(False).to_numpy()  # vectorised: 10 M readings in a second
+    status = ["ok"] * len(frame)
+    why: dict[int, str] = {}
+    for pos in bad.nonzero()[0].tolist():
+        value, unit = frame[col].iat[pos], _text_value(unit_text.iat[pos])
+        spec = units[unit]
+        status[pos] = "implausible"
+        shown = f"{_num(float(value))} {unit}" + (
+            f" = {_num(float(canonical.iat[pos]))} {spec['canonical_unit']}" if spec["canonical_unit"] != unit else ""
+        )
+        why[pos] = (f"{col} {shown} is above the largest plausible value for one row, "
+                    f"{_num(float(limit.iat[pos]))} {spec['canonical_unit']}: check the digits and the unit.")  # fmt: skip
+    return status, why
 
 
 def _tree_status(
@@ -369,7 +401,7 @@ def _expectations(gx: Any, check: Check) -> list[Any]:
                 **common([col, than]),
             )
         ]  # fmt: skip
-    if check.rule in ("one_root", "no_cycles"):
+    if check.has_status_column:
         meta = common(check.columns)
         meta["meta"] = {**meta["meta"], "derived": _tree_column(check)}
         return [E.ExpectColumnValuesToBeInSet(column=_tree_column(check), value_set=["ok"], **meta)]
@@ -397,6 +429,8 @@ def _rule_text(check: Check, column: str) -> str:
         return f"exactly one row with an empty {a['column']}"
     if check.rule == "no_cycles":
         return f"no {a['id_column']} is its own ancestor through {a['column']}"
+    if check.rule == "plausible_max":
+        return f"{a['column']} per row ≤ " + ", ".join(f"{_num(v)} ({d})" for d, v in a["max"].items())
     return f"{column} unique {'across all loaded files' if check.is_across_files else 'in the batch'}"
 
 
@@ -523,6 +557,13 @@ def _row_failures(
             shown = key[0] if len(cols) == 1 else " | ".join(key)
             # No row number in the sentence: callers map positions to file rows.
             out.append(failure(pos, shown, f"Duplicate {what} {shown!r}: it occurs earlier in the batch."))
+        return out
+
+    if check.rule == "plausible_max":
+        col = check.args["column"]
+        for pos in positions:
+            out.append(failure(pos, _text_value(frame[col].iat[pos]), tree_reasons.get(pos, "Implausible value."),
+                               column=col))  # fmt: skip
         return out
 
     if check.rule in ("one_root", "no_cycles"):

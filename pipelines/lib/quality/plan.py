@@ -74,6 +74,7 @@ RULES: dict[str, RuleSpec] = {
     "greater_than": _spec("load", ("column", "than"), ("or_equal",)),
     "one_root": _spec("load", ("column",)),
     "no_cycles": _spec("load", ("column", "id_column")),
+    "plausible_max": _spec("load", ("column", "unit_column", "max")),
     # raw: a blocking gate before dbt
     "has_rows": _spec("raw", (), ("min_rows",)),
     # warehouse: GX on the dbt measures after dbt
@@ -125,6 +126,21 @@ _METER_KEYS = {
 SCORE_WEIGHTS = ("completeness", "checks", "measured")
 
 
+def unit_dimensions() -> dict[str, str]:
+    """Dimension -> its canonical unit, from seeds/units.csv."""
+    return {u["dimension"]: u["canonical_unit"] for u in unit_table().values()}
+
+
+def unit_table() -> dict[str, dict[str, str]]:
+    """seeds/units.csv by unit code."""
+    import csv as _csv
+
+    from pipelines.paths import SEEDS_DIR
+
+    with (SEEDS_DIR / "units.csv").open(encoding="utf-8") as f:
+        return {r["unit"]: r for r in _csv.DictReader(f)}
+
+
 class PlanError(ValueError):
     """The plan file is malformed; the message names the entry at fault."""
 
@@ -171,7 +187,7 @@ class Check:
         if "columns" in self.args:
             return list(self.args["columns"])
         cols = [self.args["column"]] if "column" in self.args else []
-        return cols + [self.args[k] for k in ("than", "id_column") if k in self.args]
+        return cols + [self.args[k] for k in ("than", "id_column", "unit_column") if k in self.args]
 
     @property
     def reference_key(self) -> str | None:
@@ -186,6 +202,11 @@ class Check:
     def is_across_files(self) -> bool:
         """A unique check judged against everything already loaded, not only the batch."""
         return self.rule == "unique" and bool(self.args.get("across_files"))
+
+    @property
+    def has_status_column(self) -> bool:
+        """Rules judged in Python into a per-row status column that GX then checks ('ok')."""
+        return self.rule in ("one_root", "no_cycles", "plausible_max")
 
     @property
     def needs_whole_dataset(self) -> bool:
@@ -653,6 +674,17 @@ def _parse_check(
             raise PlanError(f"{where}: column and than are the same column")
     elif rule == "no_cycles":
         args["id_column"] = column_of(entry["id_column"], "id_column")
+    elif rule == "plausible_max":
+        args["unit_column"] = column_of(entry["unit_column"], "unit_column")
+        limits = entry["max"]
+        if not isinstance(limits, Mapping) or not limits:
+            raise PlanError(f"{where}: `max` must map unit dimensions to a largest plausible value, e.g. {{mass: 2.0e7}}")
+        known = unit_dimensions()
+        args["max"] = {}
+        for dim, value in sorted(limits.items()):
+            if dim not in known:
+                raise PlanError(f"{where}: {dim!r} is not a unit dimension of seeds/units.csv ({', '.join(sorted(known))})")
+            args["max"][str(dim)] = _number(value, f"{where}: max of {dim}")
     elif spec.stage != "load":
         for k in sorted(spec.required | spec.optional):
             default = _NUMBERS[k]
@@ -685,6 +717,7 @@ def _default_description(rule: str, args: Mapping[str, Any]) -> str:
         "greater_than": f"{cols} {'≥' if args.get('or_equal') else '>'} {args.get('than')}",
         "one_root": "exactly one root",
         "no_cycles": "no cycles",
+        "plausible_max": f"{cols} within a plausible maximum per unit dimension",
     }.get(rule, rule.replace("_", " "))
 
 

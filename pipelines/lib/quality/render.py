@@ -62,6 +62,11 @@ RULE_CATALOGUE: dict[str, tuple[str, str, str]] = {
     ),
     "one_root": ("实体树有且仅有一个根节点", "the tree has exactly one root", "column"),
     "no_cycles": ("实体不是自身的上级（无循环）", "no entity is its own ancestor", "column, id_column"),
+    "plausible_max": (
+        "单行数量（折算为该量纲的标准单位）不超过合理上限",
+        "one row's quantity, in its dimension's canonical unit, is not above a plausible maximum",
+        "column, unit_column, max: {dimension: value}",
+    ),
     "has_rows": ("必需的数据流已提供", "a required stream is present", "min_rows"),
     "complete_periods": (
         "边界内每个报告主体在首末报告期之间每期均有数据（设施×月×数据流）",
@@ -160,6 +165,13 @@ def rule_text(check: Check) -> tuple[str, str]:
     if check.rule == "greater_than":
         op = "≥" if a["or_equal"] else ">"
         return f"`{a['column']}` {op} `{a['than']}`", f"`{a['column']}` {op} `{a['than']}`"
+    if check.rule == "plausible_max":
+        from pipelines.lib.quality.plan import unit_dimensions
+
+        canonical = unit_dimensions()
+        limits = ", ".join(f"{v:g} {canonical[d]} ({d})" for d, v in a["max"].items())
+        return (f"`{a['column']}`（按 `{a['unit_column']}` 折算）每行 ≤ {limits}",
+                f"`{a['column']}` (by `{a['unit_column']}`) per row ≤ {limits}")  # fmt: skip
     numbers = {k: v for k, v in a.items() if isinstance(v, float)}
     zh, en, _args = RULE_CATALOGUE[check.rule]
     if numbers:
