@@ -203,6 +203,8 @@ def _failed_steps(result) -> list[str]:
             err = event.event_specific_data.error
             while err is not None and err.cause is not None:  # the innermost cause says what went wrong
                 err = err.cause
+            if err is not None and err.cls_name == "DagsterAssetCheckFailedError":
+                continue  # the blocking check itself is listed (ASSET_CHECK_EVALUATION), in words
             msg = (err.message if err else "failed").strip().splitlines()[0]
             lines.append(f"{event.step_key}: {msg}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
@@ -211,6 +213,9 @@ def _failed_steps(result) -> list[str]:
                 summary = data.metadata.get("summary")
                 text = summary.value if summary is not None else "failed"
                 lines.append(f"{data.asset_key.to_user_string()} {data.check_name}: {text}")
+    if any(" DQ_" in line for line in lines):
+        lines.append("the reports and KPI workbooks were not written: a blocking check of the data quality plan "
+                     "failed / 数据质量计划的阻断性检查未通过，未生成报告")  # fmt: skip
     return lines or ["see the messages above"]
 
 

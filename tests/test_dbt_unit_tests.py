@@ -264,18 +264,27 @@ def test_factor_edition_and_unit_reach_unit_tests_pin_the_hand_calculations():
         False,
         True,
     ]
-    assert chosen["latec"]["factor_year_from"] is None  # validity after the year, not a first edition: never used
+    assert (
+        chosen["latec"]["factor_year_from"] is None
+    )  # validity after the year, not a first edition: never used
 
     reach = unit_test(SCOPE3, "scope3_custom_factor_per_passenger_km_wins_over_shipped_per_vehicle_km")
     custom = expected_row(reach, candidate_id="c_custom_p")
-    assert (custom["is_chosen"], custom["factor_is_custom"], custom["factor_unit"]) == (True, True, "passenger.km")
+    assert (custom["is_chosen"], custom["factor_is_custom"], custom["factor_unit"]) == (
+        True,
+        True,
+        "passenger.km",
+    )
     assert expected_row(reach, candidate_id="c_custom_v")["is_chosen"] is False
     assert expected_row(reach, candidate_id="c_shipped_v")["is_chosen"] is True
 
     # the chosen version's gases, in tonnes: the custom passenger.km factor, and EPA per gas re-priced
     gases = unit_test(SCOPE3, "scope3_chosen_version_expands_to_its_gases")
     commute = expected_row(gases, source_record_key="c1")
-    assert (commute["factor_id"], commute["gas_mass_t"]) == ("custom_car", pytest.approx(21_150_000 * 0.1 / 1000))
+    assert (commute["factor_id"], commute["gas_mass_t"]) == (
+        "custom_car",
+        pytest.approx(21_150_000 * 0.1 / 1000),
+    )
     spend = {r["gas"]: r["gas_mass_t"] for r in gases["expect"]["rows"] if r["source_record_key"] == "p2"}
     usd_2022 = 1086.9565217391305 * 292.655 / 304.702
     assert spend == {

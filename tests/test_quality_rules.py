@@ -231,6 +231,13 @@ WAREHOUSE_CASES = {
                    "next_month_factor": None, "deviation_factor": 1.0},
                   {"quantity": 50.0, "month_on_month_factor": 5.0, "year_on_year_factor": 4.0, "deviation_factor": 4.0},
                   "5.0× the previous month, 4.0× the same month a year earlier"),
+    "annual_jump": ("erp/fuel_consumption", {"max_factor": 10.0},
+                    {"subject_type": "facility", "subject_id": "F02", "activity": "diesel, mobile", "unit": "t",
+                     "reporting_year": 2023, "period": "2023", "months_reported": 12, "monthly_average": 1600.0,
+                     "previous_monthly_average": 1520.0, "jump_factor": 1.05, "is_acknowledged": False},
+                    {"monthly_average": 834726.6666666666, "jump_factor": 549.16},
+                    "Facility F02 diesel, mobile 2023: 834,726.667 t a reported month on average (12 months), "
+                    "549.2× above 2022 (1,520.000 t)"),
     "intensity_outlier": ("erp/fuel_consumption", {"max_factor": 2.0},
                           {"subject_type": "facility", "subject_id": "F1", "activity": "gas", "unit": "t",
                            "production_unit": "t", "period": "2024-03", "intensity": 0.01, "median_intensity": 0.01,

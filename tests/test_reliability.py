@@ -79,7 +79,10 @@ def test_a_row_re_sent_in_a_later_file_is_quarantined_naming_its_first_copy(con,
     land, load = _one_facility_group(con, tmp_path)
     folder = land / key
     write_csv(folder / "a_2022.csv", header(key), [_row(key, first)])
-    assert (load(ds).rows_loaded, con.execute("select count(*) from ingest.quarantine").fetchone()[0]) == (1, 0)
+    assert (load(ds).rows_loaded, con.execute("select count(*) from ingest.quarantine").fetchone()[0]) == (
+        1,
+        0,
+    )
 
     # the next month's export repeats the row (with another value) and brings a new one
     other_key = dict(first, period="2022-02") if "period" in first else dict(first, year=2023)
@@ -246,7 +249,9 @@ def test_a_malformed_line_quarantines_that_line_only(con, tmp_path):
 
 
 def test_a_repeated_header_refuses_the_file_naming_it(con, tmp_path):
-    text = _csv_text([["R1", "F1", "2022-01", "diesel", "10", "t", "stationary", "99"]], FUEL_COLUMNS + ["quantity"])
+    text = _csv_text(
+        [["R1", "F1", "2022-01", "diesel", "10", "t", "stationary", "99"]], FUEL_COLUMNS + ["quantity"]
+    )
     outcomes, quarantine, loaded = _load_fuel(con, tmp_path, {"a.csv": text.encode()})
     assert outcomes["a.csv"].status == "unreadable" and loaded == []
     assert "the header 'quantity' appears more than once" in quarantine[0][4]
@@ -331,7 +336,10 @@ def test_a_link_leading_outside_the_landing_folder_is_refused(con, tmp_path):
     (folder / "a.csv").write_text(_csv_text([_fuel_line("R1")]), encoding="utf-8")
     (folder / "b.csv").symlink_to(outside)
     result = load(dataset(FUEL_KEY))
-    assert {f.file_path.rsplit("/", 1)[1]: f.status for f in result.files} == {"a.csv": "loaded", "b.csv": "unreadable"}
+    assert {f.file_path.rsplit("/", 1)[1]: f.status for f in result.files} == {
+        "a.csv": "loaded",
+        "b.csv": "unreadable",
+    }
     [message] = [r[0] for r in con.execute("select message from ingest.quarantine").fetchall()]
     assert "outside the landing folder" in message
     assert con.execute("select record_id from raw.erp__fuel_consumption").fetchall() == [("R1",)]

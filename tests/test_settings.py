@@ -223,6 +223,7 @@ def test_the_sample_configuration_gives_these_dbt_vars():
     vars_ = load_settings(SAMPLE_CONFIG).dbt_vars()
     vars_.pop("dq_score_weights")  # from data_quality/plan.yml, not carbon.yml
     assert vars_ == {
+        "acknowledged_jumps": [],
         "group_root": "G001",
         "consolidation": "operational_control",
         "reporting_currency": "CNY",

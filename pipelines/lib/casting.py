@@ -175,7 +175,9 @@ def _cast_column(df: pl.DataFrame, col: Column, mapping: Mapping) -> tuple[pl.Ex
         if col.type == "timestamp" and dtype.time_zone is not None:  # type: ignore[union-attr]
             return raw, pl.col(col.name).dt.replace_time_zone(None).cast(target)
         if col.type == "decimal" and dtype.is_float():  # NaN and inf in a typed file are refused too
-            return raw, pl.when(pl.col(col.name).is_finite()).then(pl.col(col.name)).otherwise(None).cast(target)
+            return raw, pl.when(pl.col(col.name).is_finite()).then(pl.col(col.name)).otherwise(None).cast(
+                target
+            )
         return raw, pl.col(col.name).cast(target)
     raw = _clean_text(pl.col(col.name))
     s = raw
@@ -302,7 +304,9 @@ def cast_to_contract(
     if malformed is not None and malformed.null_count() < len(malformed):
         bad = df.select("_row_number", malformed.alias("reason")).filter(pl.col("reason").is_not_null())
         # a malformed line fails for that reason alone (its fields are unknown, not empty)
-        failure_frames = [f.join(bad.select("_row_number"), on="_row_number", how="anti") for f in failure_frames]
+        failure_frames = [
+            f.join(bad.select("_row_number"), on="_row_number", how="anti") for f in failure_frames
+        ]
         failure_frames.append(
             bad.select(
                 "_row_number",

@@ -93,7 +93,9 @@ def discover(landing: Path, dataset: Dataset) -> list[LandingFile]:
     folder = landing / dataset.source / dataset.name
     if not folder.is_dir():
         return []
-    files = sorted(p for p in folder.iterdir() if not p.name.startswith(("_", ".")) and (p.is_file() or p.is_symlink()))
+    files = sorted(
+        p for p in folder.iterdir() if not p.name.startswith(("_", ".")) and (p.is_file() or p.is_symlink())
+    )
     return [
         LandingFile(dataset.key, p, p.relative_to(landing).as_posix(), _sha256_or_empty(p, landing))
         for p in files
@@ -188,6 +190,12 @@ def read_batch(file: LandingFile, mapping: Mapping, landing: Path | None = None)
                 df = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
             except Exception:  # a malformed line: read line by line, quarantine only the bad lines
                 df = _read_csv_lines(text)
+            else:
+                # Counted apart from the reader: a reader that returns fewer or more rows than the
+                # records a second parser finds is not trusted; the file is read line by line instead,
+                # so no line is lost unseen.
+                if df.height != _data_lines(text):
+                    df = _read_csv_lines(text)
         elif suffix == ".xlsx":
             df = _read_workbook(file, mapping)
         else:
@@ -220,6 +228,12 @@ MALFORMED_COLUMN = "_malformed"  # why a line could not be split into the header
 SOURCE_ROW_COLUMN = "_source_row"  # the data row number (line - 1) when read line by line
 
 
+def _data_lines(text: str) -> int:
+    """Records after the header, counted by Python's csv module (a second parser, independent of the
+    fast reader; quoted line breaks stay inside their record), blank lines not counted."""
+    return max(0, sum(1 for record in csv.reader(io.StringIO(text)) if any(f.strip() for f in record)) - 1)
+
+
 def _read_csv_lines(text: str) -> pl.DataFrame:
     """A CSV that the fast reader refuses (a line with an extra field, an unbalanced quote), read one
     physical line at a time: lines that split into the header's number of fields are rows, every
@@ -236,7 +250,9 @@ def _read_csv_lines(text: str) -> pl.DataFrame:
             continue
         try:
             fields = next(csv.reader([line], strict=True))
-            problem = None if len(fields) == width else f"the line has {len(fields)} fields, the header {width}"
+            problem = (
+                None if len(fields) == width else f"the line has {len(fields)} fields, the header {width}"
+            )
         except csv.Error as exc:
             fields, problem = [], f"the line cannot be split into fields ({exc})"
         rows.append(number)
@@ -269,7 +285,9 @@ def _read_workbook(file: LandingFile, mapping: Mapping) -> pl.DataFrame:
     from pipelines.lib.contract import dataset as contract_dataset
 
     contract = set(contract_dataset(file.dataset_key).column_names)
-    sheets = pl.read_excel(file.path, engine="calamine", sheet_id=0, infer_schema_length=0, raise_if_empty=False)
+    sheets = pl.read_excel(
+        file.path, engine="calamine", sheet_id=0, infer_schema_length=0, raise_if_empty=False
+    )
     data: list[tuple[str, pl.DataFrame]] = []
     for name, sheet in sheets.items():
         headers = [mapping.columns.get(str(c).strip(), str(c).strip()) for c in sheet.columns]

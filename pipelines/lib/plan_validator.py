@@ -184,6 +184,7 @@ class PlanValidator:
                 check_code=f.check_code,
                 severity="error" if f.check_code in quarantining else "warning",
                 reason=f.reason,
+                first_index=f.first_index,
             )
             for f in result.row_failures
         ]

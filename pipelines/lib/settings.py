@@ -50,8 +50,12 @@ TOP_LEVEL_KEYS = (
     "intensity",
     "reporting_years",
     "scope3_exclusions",
+    "acknowledged_jumps",
     "report",
 )
+# An acknowledged year-on-year jump (data quality plan rule annual_jump): which series and year, and why.
+ACKNOWLEDGED_JUMP_KEYS = ("dataset", "subject", "activity", "year", "reason")
+JUMP_DATASETS = ("erp/fuel_consumption", "erp/process_activity", "erp/production", "energy/meter_readings")
 SCOPE2_KEYS = ("location_factor", "location_family")
 TARGET_KEYS = ("name", "kind", "scopes", "base_year", "target_year", "reduction_pct", "denominator")
 NEUTRALITY_KEYS = ("year", "scopes")
@@ -84,6 +88,8 @@ class Settings:
     reporting_years: tuple[int, ...] = ()
     # Scope 3 category (1..15) -> why it has no numbers (METHODS.md 4, ISO 14064-1 5.2.3).
     scope3_exclusions: dict[int, str] = field(default_factory=dict)
+    # Year-on-year jumps a person has checked: the plan's annual_jump check lets them pass.
+    acknowledged_jumps: tuple[dict, ...] = ()
     # The report's organisation block; not a dbt var (it changes no number).
     report: dict[str, str] = field(default_factory=dict)
     source_path: str = ""
@@ -105,6 +111,7 @@ class Settings:
             "intensity_scopes": list(self.intensity_scopes),
             "reporting_years": list(self.reporting_years),
             "scope3_exclusions": {str(c): reason for c, reason in sorted(self.scope3_exclusions.items())},
+            "acknowledged_jumps": list(self.acknowledged_jumps),
             # The scorecard weights of the data quality plan (fct_data_quality). Every dbt
             # invocation of a run gets the same vars, so the second one reuses the first's parse.
             "dq_score_weights": _plan_score_weights(),
@@ -469,6 +476,39 @@ def _scope3_exclusions(data: dict, where: str) -> dict[int, str]:
     return dict(sorted(exclusions.items()))
 
 
+def _acknowledged_jumps(data: dict, where: str) -> tuple[dict, ...]:
+    """Jumps the annual_jump checks of the plan let pass: {dataset, subject, year, activity?, reason}."""
+    value = data.get("acknowledged_jumps")
+    if value is None or value == []:
+        return ()
+    example = "[{dataset: erp/fuel_consumption, subject: F02, year: 2023, reason: new kiln line}]"
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: 'acknowledged_jumps' must be a list such as {example}, not {value!r}.")
+    out: list[dict] = []
+    for i, entry in enumerate(value, start=1):
+        at = f"acknowledged_jumps[{i}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: '{at}' must be a mapping such as {example[1:-1]}, not {entry!r}.")
+        _keys(entry, ACKNOWLEDGED_JUMP_KEYS, at, where)
+        missing = [k for k in ("dataset", "subject", "year", "reason") if k not in entry]
+        if missing:
+            raise ConfigError(f"{where}: '{at}' needs {', '.join(missing)} (e.g. {example[1:-1]}).")
+        dataset = _choice(entry["dataset"], f"{at}.dataset", JUMP_DATASETS, where)
+        jump = {
+            "dataset": dataset,
+            "subject": _text(str(entry["subject"]) if isinstance(entry["subject"], int) else entry["subject"],
+                             f"{at}.subject", where, what="a facility or meter id"),
+            "year": _year(entry["year"], f"{at}.year", where),
+            "reason": _text(entry["reason"], f"{at}.reason", where, what="a reason (who checked the figure, and why it holds)"),
+        }  # fmt: skip
+        if entry.get("activity") is not None:
+            jump["activity"] = _text(
+                entry["activity"], f"{at}.activity", where, what="an activity such as 'diesel, mobile'"
+            )
+        out.append(dict(sorted(jump.items())))
+    return tuple(out)
+
+
 def _report(data: dict, where: str) -> dict[str, str]:
     raw = _mapping(data.get("report"), "report", "{responsible_person: 张三, organisation_name: ...}", where)
     _keys(raw, REPORT_KEYS, "report", where)
@@ -512,6 +552,7 @@ def load_settings(path: Path) -> Settings:
         intensity_scopes=intensity_scopes,
         reporting_years=_reporting_years(data, where),
         scope3_exclusions=_scope3_exclusions(data, where),
+        acknowledged_jumps=_acknowledged_jumps(data, where),
         report=_report(data, where),
         source_path=where,
     )

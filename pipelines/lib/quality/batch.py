@@ -47,6 +47,8 @@ class RowFailure:
     check_code: str
     severity: str
     reason: str  # one human sentence
+    # a duplicate within the batch: the position of its first copy (the caller names its file and row)
+    first_index: int | None = None
 
 
 @dataclass
@@ -295,7 +297,9 @@ def _plausible_status(check: Check, frame: pd.DataFrame) -> tuple[list[str], dic
         spec = units[unit]
         status[pos] = "implausible"
         shown = f"{_num(float(value))} {unit}" + (
-            f" = {_num(float(canonical.iat[pos]))} {spec['canonical_unit']}" if spec["canonical_unit"] != unit else ""
+            f" = {_num(float(canonical.iat[pos]))} {spec['canonical_unit']}"
+            if spec["canonical_unit"] != unit
+            else ""
         )
         why[pos] = (f"{col} {shown} is above the largest plausible value for one row, "
                     f"{_num(float(limit.iat[pos]))} {spec['canonical_unit']}: check the digits and the unit.")  # fmt: skip
@@ -548,15 +552,17 @@ def _row_failures(
             return out
         # GX marks every member of a duplicate group; the first occurrence is the
         # one kept, so only the later ones fail.
-        seen: set[tuple[str, ...]] = set()
+        first: dict[tuple[str, ...], int] = {}
         for pos in positions:
             key = tuple(_text_value(values[c][pos]) for c in cols)
-            if key not in seen:
-                seen.add(key)
+            if key not in first:
+                first[key] = pos
                 continue
             shown = key[0] if len(cols) == 1 else " | ".join(key)
-            # No row number in the sentence: callers map positions to file rows.
-            out.append(failure(pos, shown, f"Duplicate {what} {shown!r}: it occurs earlier in the batch."))
+            # No row number in the sentence: callers map positions to file rows (first_index).
+            f = failure(pos, shown, f"Duplicate {what} {shown!r}: it occurs earlier in the batch.")
+            f.first_index = first[key]
+            out.append(f)
         return out
 
     if check.rule == "plausible_max":

@@ -83,6 +83,7 @@ RULES: dict[str, RuleSpec] = {
     "readings_do_not_overlap": _spec("warehouse", (), ("max_coverage_pct",), ("energy/meter_readings",)),
     "calibration_current": _spec("warehouse", (), ("max_days_overdue",), ("energy/meters",)),
     "deviation": _spec("warehouse", ("max_factor",), (), _SERIES),
+    "annual_jump": _spec("warehouse", ("max_factor",), (), _SERIES),
     "intensity_outlier": _spec(
         "warehouse",
         ("max_factor",),
@@ -678,12 +679,16 @@ def _parse_check(
         args["unit_column"] = column_of(entry["unit_column"], "unit_column")
         limits = entry["max"]
         if not isinstance(limits, Mapping) or not limits:
-            raise PlanError(f"{where}: `max` must map unit dimensions to a largest plausible value, e.g. {{mass: 2.0e7}}")
+            raise PlanError(
+                f"{where}: `max` must map unit dimensions to a largest plausible value, e.g. {{mass: 2.0e7}}"
+            )
         known = unit_dimensions()
         args["max"] = {}
         for dim, value in sorted(limits.items()):
             if dim not in known:
-                raise PlanError(f"{where}: {dim!r} is not a unit dimension of seeds/units.csv ({', '.join(sorted(known))})")
+                raise PlanError(
+                    f"{where}: {dim!r} is not a unit dimension of seeds/units.csv ({', '.join(sorted(known))})"
+                )
             args["max"][str(dim)] = _number(value, f"{where}: max of {dim}")
     elif spec.stage != "load":
         for k in sorted(spec.required | spec.optional):

@@ -95,6 +95,12 @@ RULE_CATALOGUE: dict[str, tuple[str, str, str]] = {
         "both the previous month and the same month a year earlier (9.1.1 b)",
         "max_factor",
     ),
+    "annual_jump": (
+        "年度跳变：活动序列每报告月的平均量与上一年相比不超过 max_factor 倍（双向），除非 carbon.yml 已确认",
+        "year on year: an activity series' average per reported month stays within max_factor of the "
+        "previous year's (both ways), unless acknowledged in carbon.yml",
+        "max_factor",
+    ),
     "intensity_outlier": (
         "强度异常：单位产品活动量偏离中位数超过阈值倍数",
         "intensity outlier: activity per unit of production beyond the factor from its median",

@@ -148,6 +148,16 @@ def _deviation_message(row: Mapping[str, Any], check: Check) -> str:
             f"{', '.join(parts)} (the plan flags beyond {_fmt(check.args['max_factor'])}× both).")  # fmt: skip
 
 
+def _jump_message(row: Mapping[str, Any], check: Check) -> str:
+    direction = "above" if row["monthly_average"] > row["previous_monthly_average"] else "below"
+    return (f"{_subject(row)} {row['activity']} {int(row['reporting_year'])}: {_fmt(row['monthly_average'], 3)} "
+            f"{row['unit']} a reported month on average ({int(row['months_reported'])} months), "
+            f"{_fmt(row['jump_factor'])}× {direction} {int(row['reporting_year']) - 1} "
+            f"({_fmt(row['previous_monthly_average'], 3)} {row['unit']}); the plan stops the reports beyond "
+            f"{_fmt(check.args['max_factor'])}× until the figure is corrected or acknowledged in carbon.yml "
+            f"(acknowledged_jumps).")  # fmt: skip
+
+
 def _intensity_message(row: Mapping[str, Any], check: Check) -> str:
     return (f"{_subject(row)} {row['activity']} per {row['production_unit']} produced in {row['period']} is "
             f"{_fmt(row['intensity_factor'])}× away from its median ({row['intensity']:.4g} vs "
@@ -230,6 +240,10 @@ MEASURES: dict[str, Measure] = {
     "deviation": Measure(
         "deviations", _relation("int_quality__deviations"), "deviation_factor", upper="max_factor",
         message=_deviation_message,
+    ),
+    "annual_jump": Measure(
+        "annual_jumps", _relation("int_quality__annual_jumps"), "jump_factor", upper="max_factor",
+        condition="is_acknowledged == False", message=_jump_message,
     ),
     "intensity_outlier": Measure(
         "intensity_outliers", _relation("int_quality__intensity_outliers"), "intensity_factor",
