@@ -203,6 +203,13 @@ def _damage_files(landing: Path) -> list[Case]:
             out.append(
                 Case(f"file:{name}:{n}", fuel, f"{fuel}/{name}", n, "DQ-UNIQ-001", "already loaded from")
             )
+    # hostile names and values: a quote and SQL in the file name and in a key; data, never SQL text
+    hostile = "zz_o'brien; drop table raw.erp__facilities; --.csv"
+    bad_id = "F13'; delete from raw.erp__fuel_consumption; --"
+    (folder / hostile).write_text(
+        ",".join(header) + "\n" + ",".join(["HOSTILE-1", bad_id, *rows[0][2:]]) + "\n", encoding="utf-8"
+    )
+    out.append(Case("file:hostile-names", fuel, f"{fuel}/{hostile}", 1, "DQ-REF-001", bad_id))
     outside = landing.parent / "outside.csv"
     outside.write_text(text.replace("A600-FC", "OUT-FC"), encoding="utf-8")
     (folder / "corpus_link.csv").symlink_to(outside)

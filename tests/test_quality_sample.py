@@ -127,11 +127,12 @@ def test_the_scorecard_has_a_row_per_stream_and_year(sample_run):
     plan = load_plan()
     assert {s for s, _p in rows} == {s.id for s in plan.streams}
     assert {p for s, p in rows if s == "fuel_consumption"} == {"2021", "2022", "2023", "2024"}
-    # D1: 191 of the 192 facility-months expected in 2023, one check failed of 12
+    # D1: 191 of the 192 facility-months expected in 2023, one check failed of 15 (the plan's fuel checks
+    # with a result per year: 12 before issue 14, plus DQ-UNIQ-028, DQ-VALID-059 and DQ-DEV-007)
     run_, failed, complete, est, score = rows[("fuel_consumption", "2023")]
-    assert (run_, failed, est) == (12, 1, 0.0)
+    assert (run_, failed, est) == (15, 1, 0.0)
     assert complete == pytest.approx(100 * 191 / 192)
-    assert score == round(100 * (0.4 * 191 / 192 + 0.4 * 11 / 12 + 0.2), 1) == 96.5
+    assert score == round(100 * (0.4 * 191 / 192 + 0.4 * 14 / 15 + 0.2), 1) == 97.1
     assert rows[("fuel_consumption", "2021")][1:] == (0, 100.0, 0.0, 100.0)
     # D3 and D5 count where their rows belong: the 2022 invoice, the 2023 reading
     assert sample_run.query(

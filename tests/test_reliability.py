@@ -364,3 +364,50 @@ def test_a_quantity_no_facility_could_use_is_quarantined_naming_the_limit(con, t
         "1e+10 m3: check the digits and the unit."
     )
     assert [r for r, _, _ in loaded] == ["R3", "R5"]
+
+
+# ---------------------------------------------------------------- a run killed at any point
+def _run_until(warehouse, marker: str):
+    """Start `carbon run` on the sample into ``warehouse`` and kill -9 its whole process group as soon
+    as ``marker`` appears in its progress (stderr). Returns the lines seen."""
+    import os
+    import signal
+    import subprocess
+
+    from conftest import CARBON, REPO, SAMPLE_LANDING
+
+    proc = subprocess.Popen(
+        [CARBON, "run", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    seen: list[str] = []
+    try:
+        for line in proc.stderr:
+            seen.append(line)
+            if marker in line:
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+    finally:
+        proc.wait(timeout=600)
+    assert proc.returncode == -signal.SIGKILL, f"the run ended before {marker!r}: {''.join(seen)[-2000:]}"
+    return seen
+
+
+def test_a_run_killed_during_extraction_and_then_during_dbt_recovers_to_identical_marts(sample_run, tmp_path):
+    """kill -9 in the middle of loading the meter readings, then in the middle of dbt; the next run
+    completes with the same marts as an uninterrupted run, and both killed runs are on record."""
+    from conftest import SAMPLE_LANDING, run_pipeline
+
+    warehouse = tmp_path / "carbon.duckdb"
+    _run_until(warehouse, "extract  energy/energy_invoices")  # the next dataset is being loaded
+    _run_until(warehouse, "dbt      50 models and seeds built")
+    final = run_pipeline(SAMPLE_LANDING, warehouse)
+    assert final.returncode == 0, final.stderr[-3000:]
+    for table in ("rpt_group_inventory", "fct_carbon_position", "fct_target_progress"):
+        sql = f"select * from marts.{table} order by all"
+        assert final.query(sql) == sample_run.query(sql), table
+    assert final.query("select count(*), sum(rows_loaded) from ingest.files") == sample_run.query(
+        "select count(*), sum(rows_loaded) from ingest.files"
+    )
+    statuses = [r[0] for r in final.query("select status from history.runs order by started_at")]
+    assert statuses == ["interrupted", "interrupted", "success"]
