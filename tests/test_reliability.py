@@ -149,6 +149,9 @@ def test_the_landing_contract_lists_every_dataset_key_and_its_rule():
         assert any(c.is_across_files for c in rules), f"{ds.key}: its key is judged within one file only"
         for c in rules:
             assert f"| `{ds.key}` | `{', '.join(c.columns)}` ({c.code}) |" in text, (ds.key, c.code)
+        for c in (c for c in plan.checks if c.dataset_key == ds.key):  # and each plausibility range
+            if c.rule in ("plausible_max", "annual_jump"):
+                assert f"| `{ds.key}` | {c.code} " in text, (ds.key, c.code)
 
 
 # ---------------------------------------------------------------- reading is exact or refuses
