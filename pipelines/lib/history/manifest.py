@@ -243,19 +243,21 @@ def public_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: str) -> tuple[int, str]:
-    """(rows, sha256) of a mart: its columns and types, then the sorted hashes of its rows as JSON.
+    """(rows, sha256) of a mart: its columns and types, then the sum of its rows' hashes.
 
-    Sorting the row hashes makes the fingerprint independent of row order (a
-    table has none); duplicates count. DuckDB writes a double in its shortest
-    round-trip form, so equal fingerprints mean equal bits.
+    Each row is hashed whole by DuckDB's own ``hash`` (64 bits, over the values' bits, so equal
+    fingerprints mean equal bits), and the hashes are summed as a 128-bit integer: independent of
+    row order (a table has none), duplicates count. Serialising every row as JSON and hashing the
+    text, as before, took 9 s for the 3.3 M emission rows of scale M; this takes 0.2 s. The hash is
+    DuckDB's, so fingerprints compare runs under the same DuckDB version (pinned in
+    constraints.txt); a new version is a code change anyway (the run recomputes).
     """
     columns = con.execute(
         "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
         "from information_schema.columns where table_schema = 'marts' and table_name = ?", [mart]
     ).fetchone()[0]  # fmt: skip
     rows, rows_hash = con.execute(
-        f"select count(*), sha256(coalesce(string_agg(h, '' order by h), '')) "
-        f'from (select md5(to_json(t)::varchar) as h from marts."{mart}" as t)'
+        f'select count(*), coalesce(sum(hash(t)::hugeint), 0)::varchar from marts."{mart}" as t'
     ).fetchone()
     return int(rows), hashlib.sha256(f"{columns}\n{rows_hash}".encode()).hexdigest()
 

@@ -544,7 +544,8 @@ _ROWS_READ = {
 
 
 def _mart_checksum(con, table: str, year: int) -> dict[str, Any]:
-    """md5 over the sorted md5s of the text of the rows the report read."""
+    """The sum of DuckDB's row hashes over the rows the report read (order independent; duplicates
+    count). Hashing each row's text with md5 and sorting, as before, took 3 s a year at scale M."""
     if table in _ROWS_READ:
         condition = _ROWS_READ[table].format(year=int(year))
     elif "reporting_year" in _columns(con, table):
@@ -553,10 +554,9 @@ def _mart_checksum(con, table: str, year: int) -> dict[str, Any]:
         condition = None
     where = f"where {condition}" if condition else ""
     n, digest = con.execute(
-        f"select count(*), md5(coalesce(string_agg(h, '' order by h), '')) "
-        f"from (select md5(cast(r as varchar)) as h from marts.{table} r {where})"
+        f"select count(*), coalesce(sum(hash(r)::hugeint), 0)::varchar from marts.{table} r {where}"
     ).fetchone()
-    return {"mart": table, "rows_hashed": condition or "all", "rows": n, "md5": digest}
+    return {"mart": table, "rows_hashed": condition or "all", "rows": n, "checksum": digest}
 
 
 def _document_control(
