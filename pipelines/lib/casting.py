@@ -221,9 +221,16 @@ def _after_today(value: pl.Expr, type_: str, today: date) -> pl.Expr:
 
 
 def cast_to_contract(
-    df: pl.DataFrame, dataset: Dataset, mapping: Mapping, today: date | None = None
+    df: pl.DataFrame,
+    dataset: Dataset,
+    mapping: Mapping,
+    today: date | None = None,
+    carry: tuple[str, ...] = (),
 ) -> CastResult:
-    """Cast ``df`` to the contract of ``dataset``; ``today`` (the run date) bounds activity dates."""
+    """Cast ``df`` to the contract of ``dataset``; ``today`` (the run date) bounds activity dates.
+
+    ``carry`` names columns passed through unchanged to the frame and to every failure (the loader
+    casts many files at once and carries each row's file), so a row is ``(*carry, _row_number)``."""
     today = today or date.today()
     n = df.height
     if SOURCE_ROW_COLUMN in df.columns:  # read line by line: rows keep their line's number
@@ -232,7 +239,12 @@ def cast_to_contract(
         df = df.with_row_index("_row_number", offset=1).with_columns(pl.col("_row_number").cast(pl.Int64))
     malformed = df.get_column(MALFORMED_COLUMN) if MALFORMED_COLUMN in df.columns else None
     contract_names = set(dataset.column_names)
-    extras = [c for c in df.columns if c not in contract_names and c not in ("_row_number", MALFORMED_COLUMN)]
+    extras = [
+        c
+        for c in df.columns
+        if c not in contract_names and c not in ("_row_number", MALFORMED_COLUMN, *carry)
+    ]
+    row_key = ["_row_number", *carry]
 
     typed: list[pl.Expr] = []
     failure_frames: list[pl.DataFrame] = []
@@ -244,7 +256,7 @@ def cast_to_contract(
             if col.required and n:
                 failure_frames.append(
                     df.select(
-                        "_row_number",
+                        *row_key,
                         pl.lit(col.name).alias("column_name"),
                         pl.lit(None, dtype=pl.String).alias("raw_value"),
                         pl.lit(CODE_MISSING_COLUMN).alias("check_code"),
@@ -296,38 +308,37 @@ def cast_to_contract(
             )
 
     if checks:
-        fails = df.select("_row_number", *checks)
+        fails = df.select(*row_key, *checks)
         # one pass says which checks failed anywhere; a clean file (the common case) stops here
-        failed = fails.select(pl.all().exclude("_row_number").is_not_null().any()).row(0, named=True)
+        failed = fails.select(pl.all().exclude(*row_key).is_not_null().any()).row(0, named=True)
         for name in [c for c, any_failed in failed.items() if any_failed]:
             failure_frames.append(
-                fails.select("_row_number", name).filter(pl.col(name).is_not_null()).unnest(name)
+                fails.select(*row_key, name).filter(pl.col(name).is_not_null()).unnest(name)
             )
     if malformed is not None and malformed.null_count() < len(malformed):
-        bad = df.select("_row_number", malformed.alias("reason")).filter(pl.col("reason").is_not_null())
+        bad = df.select(*row_key, malformed.alias("reason")).filter(pl.col("reason").is_not_null())
         # a malformed line fails for that reason alone (its fields are unknown, not empty)
-        failure_frames = [
-            f.join(bad.select("_row_number"), on="_row_number", how="anti") for f in failure_frames
-        ]
+        failure_frames = [f.join(bad.select(row_key), on=row_key, how="anti") for f in failure_frames]
         failure_frames.append(
             bad.select(
-                "_row_number",
+                *row_key,
                 pl.lit(None, dtype=pl.String).alias("column_name"),
                 pl.lit(None, dtype=pl.String).alias("raw_value"),
                 pl.lit(CODE_MALFORMED_LINE).alias("check_code"),
                 "reason",
             )
         )
+    carried = {c: df.schema[c] for c in carry}
     failures = (
-        pl.concat([f.select(list(FAILURE_SCHEMA)).cast(FAILURE_SCHEMA) for f in failure_frames])
+        pl.concat([f.select(*carry, *FAILURE_SCHEMA).cast(FAILURE_SCHEMA | carried) for f in failure_frames])
         if failure_frames
-        else pl.DataFrame(schema=FAILURE_SCHEMA)
-    ).sort("_row_number", "column_name")
+        else pl.DataFrame(schema=carried | FAILURE_SCHEMA)
+    ).sort(*carry, "_row_number", "column_name")
 
     extra_json = (
         pl.struct([pl.col(c).cast(pl.String) for c in extras]).struct.json_encode()
         if extras
         else pl.lit(None, dtype=pl.String)
     )
-    frame = df.select("_row_number", *typed, extra_json.alias("_extra_json"))
+    frame = df.select("_row_number", *carry, *typed, extra_json.alias("_extra_json"))
     return CastResult(frame=frame, failures=failures)

@@ -28,10 +28,12 @@ from pipelines.lib import casting, contract
 from pipelines.lib import landing as landing_rules
 from pipelines.lib.casting import CODE_FUTURE, FAILURE_SCHEMA, cast_to_contract
 from pipelines.lib.contract import DATASETS, LINEAGE_COLUMNS, RAW_SQL_TYPES, Dataset
-from pipelines.lib.landing import LandingError, LandingFile, Mapping, discover, read_batch
+from pipelines.lib.landing import SOURCE_ROW_COLUMN, LandingError, LandingFile, Mapping, discover, read_batch
 from pipelines.paths import SEEDS_DIR
 
 CODE_UNREADABLE = "DQ-CONTRACT-000"
+# The lineage columns each read file brings to the batch cast, carried to its rows and failures.
+LINEAGE_CARRY = ("_file_path", "_load_id", "_file_sha256")
 
 INGEST_DDL = """
 create schema if not exists raw;
@@ -295,6 +297,25 @@ def load_dataset(
             quarantine_frames.clear()
             file_meta.clear()
 
+        pending: list[pl.DataFrame] = []  # files read, not yet cast
+
+        def cast_pending() -> None:
+            """Cast the files read so far, all files of one column layout at once (casting file by file
+            cost 30 ms a file: 9 s for the 289 files of scale M's readings)."""
+            layouts: dict[tuple, list[pl.DataFrame]] = {}
+            for frame in pending:
+                layouts.setdefault(tuple(frame.schema.items()), []).append(frame)
+            for frames in layouts.values():
+                cast = cast_to_contract(
+                    pl.concat(frames, how="vertical"), ds, mapping, today=now.date(), carry=LINEAGE_CARRY
+                )
+                batches.append(
+                    cast.frame.with_columns(pl.lit(now).cast(pl.Datetime("us")).alias("_loaded_at"))
+                )
+                if cast.failures.height:
+                    quarantine_frames.append(cast.failures.with_columns(pl.lit("error").alias("severity")))
+            pending.clear()
+
         for f in to_load:
             load_id = load_id_for(ds, f)
             if f.relative_path not in known:
@@ -330,25 +351,22 @@ def load_dataset(
                 )
                 outcomes.append(FileOutcome(f.relative_path, "unreadable", message=reason))
                 continue
-            cast = cast_to_contract(frame, ds, mapping, today=now.date())
-            lineage = [
-                pl.lit(load_id).alias("_load_id"),
-                pl.lit(f.relative_path).alias("_file_path"),
-                pl.lit(f.sha256).alias("_file_sha256"),
-                pl.lit(now).cast(pl.Datetime("us")).alias("_loaded_at"),
-            ]
-            batches.append(cast.frame.with_columns(lineage))
-            if cast.failures.height:
-                quarantine_frames.append(
-                    cast.failures.with_columns(
-                        pl.lit(f.relative_path).alias("_file_path"),
-                        pl.lit("error").alias("severity"),
-                    )
+            if SOURCE_ROW_COLUMN not in frame.columns:  # rows numbered per file (line mode numbers its own)
+                frame = frame.with_row_index(SOURCE_ROW_COLUMN, offset=1)
+            pending.append(
+                frame.with_columns(
+                    pl.col(SOURCE_ROW_COLUMN).cast(pl.Int64),
+                    pl.lit(load_id).alias("_load_id"),
+                    pl.lit(f.relative_path).alias("_file_path"),
+                    pl.lit(f.sha256).alias("_file_sha256"),
                 )
+            )
             file_meta[f.relative_path] = (f, load_id, status)
-            if sum(b.height for b in batches) >= BATCH_ROWS:
+            if sum(p.height for p in pending) >= BATCH_ROWS:
+                cast_pending()
                 flush()
 
+        cast_pending()
         flush()
         con.commit()
     except Exception:
@@ -375,7 +393,11 @@ def _load_batch(
         if quarantine_frames
         else pl.DataFrame(schema={"_file_path": pl.String, "_row_number": pl.Int64})
     )
-    candidates = batch.join(contract_bad, on=["_file_path", "_row_number"], how="anti")
+    candidates = (
+        batch.join(contract_bad, on=["_file_path", "_row_number"], how="anti")
+        if contract_bad.height
+        else batch
+    )
     plan_frames, check_rows = _run_validator(validator, ds, candidates, con)
     findings = (
         pl.concat(
@@ -477,7 +499,7 @@ def _write(
         if findings is not None
         else pl.DataFrame(schema={"_file_path": pl.String, "_row_number": pl.Int64})
     )
-    good = batch.join(errors, on=["_file_path", "_row_number"], how="anti")
+    good = batch.join(errors, on=["_file_path", "_row_number"], how="anti") if errors.height else batch
     good = good.select(
         *ds.column_names,
         "_load_id",

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipelines.lib.contract import Dataset
@@ -144,7 +145,7 @@ def validate_batch(
     frame = _prepare_frame(ds, df)
     if not checks:
         return BatchValidation(dataset_key, [], [])
-    frame, tree_reasons = _derived_columns(frame, checks, dataset_rows)
+    frame, tree_reasons = _derived_columns(frame, checks, dataset_rows, loaded_keys)
 
     gxc = gx_context(context_root)
     with gxc.lock:
@@ -256,7 +257,10 @@ def _tree_column(check: Check) -> str:
 
 
 def _derived_columns(
-    frame: pd.DataFrame, checks: tuple[Check, ...], dataset_rows: pd.DataFrame | None
+    frame: pd.DataFrame,
+    checks: tuple[Check, ...],
+    dataset_rows: pd.DataFrame | None,
+    loaded_keys: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
     """Add the key columns of across-files unique checks and the status columns of
     the tree rules; return the frame and, per tree check, the reason of each failing row."""
@@ -264,7 +268,12 @@ def _derived_columns(
     reasons: dict[str, dict[int, str]] = {}
     for check in checks:
         if check.is_across_files and all(c in frame.columns for c in check.columns):
-            extra[_key_column(check)] = key_texts(frame[list(check.columns)])
+            if (loaded_keys or {}).get(check.code):
+                extra[_key_column(check)] = key_texts(frame[list(check.columns)])
+            else:  # no key of the batch is loaded from another file: nothing to match, no texts to build
+                extra[_key_column(check)] = pd.Categorical.from_codes(
+                    np.zeros(len(frame), dtype="int8"), categories=["(none loaded)"]
+                )
         elif check.needs_whole_dataset and all(c in frame.columns for c in check.columns):
             status, why = _tree_status(check, frame, dataset_rows)
             extra[_tree_column(check)] = status
