@@ -414,3 +414,44 @@ def test_a_run_killed_during_extraction_and_then_during_dbt_recovers_to_identica
     )
     statuses = [r[0] for r in final.query("select status from history.runs order by started_at")]
     assert statuses == ["interrupted", "interrupted", "success"]
+
+
+def test_overlapping_validity_windows_of_a_custom_factor_are_held_back(con, tmp_path):
+    """Two windows of one key sharing 2022-2023 would switch the factor silently (the issue's steel x4.6)."""
+    key = "reference/custom_factors"
+    land, load = _one_facility_group(con, tmp_path)
+    head = header(key)
+
+    def row(kg, year_from, year_to, region=""):
+        values = {"factor_key": "naics:331110", "unit": "USD", "gas": "CO2e", "kg_per_unit": kg,
+                  "region": region, "year_from": year_from, "year_to": year_to, "source": "supplier study"}  # fmt: skip
+        return [values.get(c, "") for c in head]
+
+    write_csv(land / key / "a.csv", head, [row(2.1, 2020, 2023)])
+    write_csv(
+        land / key / "b.csv",
+        head,
+        [row(9.6, 2022, 2025), row(2.0, 2024, 2025), row(9.6, 2022, 2025, "CN-32")],
+    )
+    result = load(dataset(key))
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    [(path, number, code, message)] = con.execute(
+        "select file_path, row_number, check_code, message from ingest.quarantine"
+    ).fetchall()
+    assert (path, number, code) == (f"{key}/b.csv", 1, "DQ-UNIQ-029")
+    assert "naics:331110 | USD | CO2e | ∅ valid 2022–2025 overlaps the same key valid 2020–2023" in message
+    # another region is another key; 2024-2025 starts after 2023 ends
+    assert con.execute(
+        "select year_from, year_to, region from raw.reference__custom_factors order by _file_path, _row_number"
+    ).fetchall() == [(2020, 2023, None), (2024, 2025, None), (2022, 2025, "CN-32")]
+
+    # the first window goes: the held-back one is judged again and loads
+    (land / key / "a.csv").unlink()
+    again = load(dataset(key))
+    assert {f.file_path.rsplit("/", 1)[1]: f.status for f in again.files} == {
+        "a.csv": "removed",
+        "b.csv": "revalidated",
+    }
+    assert (
+        con.execute("select count(*) from ingest.quarantine").fetchone()[0] == 1
+    )  # now 2024-2025 overlaps 2022-2025

@@ -103,7 +103,7 @@ class PlanValidator:
     def across_file_codes(self, ds: Dataset) -> set[str]:
         """The codes of the dataset's ``unique`` checks across files (the loader re-judges their findings
         when another file of the dataset goes or changes)."""
-        return {c.code for c in self.plan.checks_for(ds.key) if c.is_across_files}
+        return {c.code for c in self.plan.checks_for(ds.key) if c.is_across_files or c.needs_whole_dataset}
 
     def loaded_keys(
         self, ds: Dataset, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection

@@ -315,10 +315,52 @@ def _plausible_status(check: Check, frame: pd.DataFrame) -> tuple[pd.Categorical
     return status, why
 
 
+def _window_status(
+    check: Check, frame: pd.DataFrame, dataset_rows: pd.DataFrame | None
+) -> tuple[list[str], dict[int, str]]:
+    """Per batch row 'ok' or 'overlap': a validity window [from, to] (empty = open) that overlaps the
+    window of a row with the same key loaded from another file or earlier in the batch. The first
+    window stays; the later one is held back (which factor applies in the shared years would be
+    ambiguous, and the choice would switch silently)."""
+    key_cols, lo_col, hi_col = check.args["columns"], check.args["from_column"], check.args["to_column"]
+
+    def bound(value: Any, default: float) -> float:
+        text = _text_value(value)
+        return float(text) if text else default
+
+    def window(row: Mapping[str, Any]) -> tuple[float, float]:
+        return bound(row.get(lo_col), -math.inf), bound(row.get(hi_col), math.inf)
+
+    seen: dict[tuple[str, ...], list[tuple[float, float]]] = {}
+    if dataset_rows is not None:
+        for row in dataset_rows.to_dict("records"):
+            seen.setdefault(tuple(_text_value(row.get(c)) for c in key_cols), []).append(window(row))
+    status = ["ok"] * len(frame)
+    why: dict[int, str] = {}
+    for pos, row in enumerate(frame[list(check.columns)].to_dict("records")):
+        key = tuple(_text_value(row.get(c)) for c in key_cols)
+        lo, hi = window(row)
+        clash = next(((a, b) for a, b in seen.get(key, []) if a <= hi and lo <= b), None)
+        if clash is None:
+            seen.setdefault(key, []).append((lo, hi))
+            continue
+
+        def shown(a: float, b: float) -> str:
+            return f"{'…' if a == -math.inf else int(a)}–{'…' if b == math.inf else int(b)}"
+
+        status[pos] = "overlap"
+        why[pos] = (f"{' | '.join(k or '∅' for k in key)} valid {shown(lo, hi)} overlaps the same key valid "
+                    f"{shown(*clash)}: which applies in the shared years would be ambiguous; end one window "
+                    "before the other starts.")  # fmt: skip
+    return status, why
+
+
 def _tree_status(
     check: Check, frame: pd.DataFrame, dataset_rows: pd.DataFrame | None
 ) -> tuple[list[str], dict[int, str]]:
     """Per batch row 'ok' or the name of the tree defect, judged over batch + loaded rows."""
+    if check.rule == "windows_disjoint":
+        return _window_status(check, frame, dataset_rows)
     parent_col = check.args["column"]
     id_col = check.args.get("id_column") or "entity_id"
     batch_ids = [_text_value(v) for v in frame.get(id_col, pd.Series([None] * len(frame)))]
@@ -442,6 +484,8 @@ def _rule_text(check: Check, column: str) -> str:
         return f"exactly one row with an empty {a['column']}"
     if check.rule == "no_cycles":
         return f"no {a['id_column']} is its own ancestor through {a['column']}"
+    if check.rule == "windows_disjoint":
+        return f"[{a['from_column']}, {a['to_column']}] of one ({', '.join(a['columns'])}) disjoint"
     if check.rule == "plausible_max":
         return f"{a['column']} per row ≤ " + ", ".join(f"{_num(v)} ({d})" for d, v in a["max"].items())
     return f"{column} unique {'across all loaded files' if check.is_across_files else 'in the batch'}"
@@ -572,6 +616,13 @@ def _row_failures(
             f = failure(pos, shown, f"Duplicate {what} {shown!r}: it occurs earlier in the batch.")
             f.first_index = first[key]
             out.append(f)
+        return out
+
+    if check.rule == "windows_disjoint":
+        col = check.args["from_column"]
+        for pos in positions:
+            out.append(failure(pos, _text_value(frame[col].iat[pos]), tree_reasons.get(pos, "Overlapping window."),
+                               column=col))  # fmt: skip
         return out
 
     if check.rule == "plausible_max":

@@ -75,6 +75,7 @@ RULES: dict[str, RuleSpec] = {
     "one_root": _spec("load", ("column",)),
     "no_cycles": _spec("load", ("column", "id_column")),
     "plausible_max": _spec("load", ("column", "unit_column", "max")),
+    "windows_disjoint": _spec("load", ("columns", "from_column", "to_column")),
     # raw: a blocking gate before dbt
     "has_rows": _spec("raw", (), ("min_rows",)),
     # warehouse: GX on the dbt measures after dbt
@@ -186,7 +187,9 @@ class Check:
     def columns(self) -> list[str]:
         """The columns of the validated dataset that a load check reads."""
         if "columns" in self.args:
-            return list(self.args["columns"])
+            return list(self.args["columns"]) + [
+                self.args[k] for k in ("from_column", "to_column") if k in self.args
+            ]
         cols = [self.args["column"]] if "column" in self.args else []
         return cols + [self.args[k] for k in ("than", "id_column", "unit_column") if k in self.args]
 
@@ -207,12 +210,12 @@ class Check:
     @property
     def has_status_column(self) -> bool:
         """Rules judged in Python into a per-row status column that GX then checks ('ok')."""
-        return self.rule in ("one_root", "no_cycles", "plausible_max")
+        return self.rule in ("one_root", "no_cycles", "plausible_max", "windows_disjoint")
 
     @property
     def needs_whole_dataset(self) -> bool:
         """Tree rules judge the batch together with the rows already loaded from other files."""
-        return self.rule in ("one_root", "no_cycles")
+        return self.rule in ("one_root", "no_cycles", "windows_disjoint")
 
 
 @dataclass(frozen=True)
@@ -675,6 +678,9 @@ def _parse_check(
             raise PlanError(f"{where}: column and than are the same column")
     elif rule == "no_cycles":
         args["id_column"] = column_of(entry["id_column"], "id_column")
+    elif rule == "windows_disjoint":
+        args["from_column"] = column_of(entry["from_column"], "from_column")
+        args["to_column"] = column_of(entry["to_column"], "to_column")
     elif rule == "plausible_max":
         args["unit_column"] = column_of(entry["unit_column"], "unit_column")
         limits = entry["max"]
@@ -723,6 +729,7 @@ def _default_description(rule: str, args: Mapping[str, Any]) -> str:
         "one_root": "exactly one root",
         "no_cycles": "no cycles",
         "plausible_max": f"{cols} within a plausible maximum per unit dimension",
+        "windows_disjoint": f"validity windows of one {cols} do not overlap",
     }.get(rule, rule.replace("_", " "))
 
 

@@ -62,6 +62,11 @@ RULE_CATALOGUE: dict[str, tuple[str, str, str]] = {
     ),
     "one_root": ("实体树有且仅有一个根节点", "the tree has exactly one root", "column"),
     "no_cycles": ("实体不是自身的上级（无循环）", "no entity is its own ancestor", "column, id_column"),
+    "windows_disjoint": (
+        "同一键的有效期区间互不重叠（本批次与已装载文件）",
+        "the validity windows of one key do not overlap (the batch and every loaded file)",
+        "columns, from_column, to_column",
+    ),
     "plausible_max": (
         "单行数量（折算为该量纲的标准单位）不超过合理上限",
         "one row's quantity, in its dimension's canonical unit, is not above a plausible maximum",
@@ -171,6 +176,9 @@ def rule_text(check: Check) -> tuple[str, str]:
     if check.rule == "greater_than":
         op = "≥" if a["or_equal"] else ">"
         return f"`{a['column']}` {op} `{a['than']}`", f"`{a['column']}` {op} `{a['than']}`"
+    if check.rule == "windows_disjoint":
+        span = f"[`{a['from_column']}`, `{a['to_column']}`]"
+        return f"{cols} 的有效期 {span} 互不重叠", f"{span} of one {cols} do not overlap"
     if check.rule == "plausible_max":
         from pipelines.lib.quality.plan import unit_dimensions
 
