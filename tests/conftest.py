@@ -171,3 +171,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return _LONG_FIRST.index(name) if name in _LONG_FIRST else len(_LONG_FIRST)
 
     items.sort(key=rank)  # stable: the order inside a file is kept
+
+
+@pytest.fixture
+def con(tmp_path):
+    """An empty warehouse with the loader's schemas (raw, ingest), for extraction tests."""
+    from pipelines.lib.loader import ensure_schema
+
+    c = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schema(c)
+    yield c
+    c.close()

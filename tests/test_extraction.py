@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import polars as pl
 import pytest
 from conftest import header, write_csv
@@ -12,20 +11,12 @@ from conftest import header, write_csv
 from pipelines.lib.casting import CODE_BAD_TYPE, CODE_MISSING_COLUMN, CODE_REQUIRED_EMPTY, cast_to_contract
 from pipelines.lib.contract import DATASETS, dataset
 from pipelines.lib.landing import Mapping, decode_csv_bytes
-from pipelines.lib.loader import ensure_schema, load_dataset
+from pipelines.lib.loader import load_dataset
 from pipelines.lib.plan_validator import PlanValidator
 
 FUEL = dataset("erp/fuel_consumption")
 READINGS = dataset("energy/meter_readings")
 FUEL_HEADER = ["record_id", "facility_id", "period", "fuel", "quantity", "unit", "use"]
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_schema(c)
-    yield c
-    c.close()
 
 
 def fuel_file(path, rows):

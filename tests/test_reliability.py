@@ -124,18 +124,6 @@ def test_a_fuel_line_without_record_id_sent_twice_is_counted_once(con, tmp_path)
     assert con.execute("select sum(quantity) from raw.erp__fuel_consumption").fetchone()[0] == 21
 
 
-@pytest.fixture
-def con(tmp_path):
-    import duckdb
-
-    from pipelines.lib.loader import ensure_schema
-
-    c = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_schema(c)
-    yield c
-    c.close()
-
-
 def test_the_landing_contract_lists_every_dataset_key_and_its_rule():
     from pipelines.lib.contract import DATASETS
     from pipelines.lib.quality.plan import load_plan

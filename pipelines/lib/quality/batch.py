@@ -618,17 +618,10 @@ def _row_failures(
             out.append(f)
         return out
 
-    if check.rule == "windows_disjoint":
-        col = check.args["from_column"]
+    if check.rule in ("windows_disjoint", "plausible_max"):  # the reason was written with the status
+        col = check.args["from_column"] if check.rule == "windows_disjoint" else check.args["column"]
         for pos in positions:
-            out.append(failure(pos, _text_value(frame[col].iat[pos]), tree_reasons.get(pos, "Overlapping window."),
-                               column=col))  # fmt: skip
-        return out
-
-    if check.rule == "plausible_max":
-        col = check.args["column"]
-        for pos in positions:
-            out.append(failure(pos, _text_value(frame[col].iat[pos]), tree_reasons.get(pos, "Implausible value."),
+            out.append(failure(pos, _text_value(frame[col].iat[pos]), tree_reasons.get(pos, check.description),
                                column=col))  # fmt: skip
         return out
 
