@@ -89,6 +89,21 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable], encoding:
     return path
 
 
+def write_workbook(path: Path, sheets: list[tuple[str, list[list]]]) -> Path:
+    """An .xlsx with the given sheets (name, rows), in that order."""
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets:
+        ws = wb.add_worksheet(name)
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                ws.write(i, j, value)
+    wb.close()
+    return path
+
+
 def write_config(path: Path, **overrides) -> Path:
     import yaml
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import SAMPLE_LANDING, run_pipeline
+from conftest import SAMPLE_LANDING, run_pipeline, write_workbook
 from golden.figures import GOLDEN, read
 
 from pipelines.lib.contract import dataset
@@ -174,8 +174,6 @@ def _damage_dataset(landing: Path, key: str, spec: Spec) -> list[Case]:
 
 def _damage_files(landing: Path) -> list[Case]:
     """Files a reader could lose silently; each refused with a reason, or read and judged."""
-    import xlsxwriter
-
     fuel = "erp/fuel_consumption"
     mapping, header, rows = _read_template(landing, fuel, "A600_2021.csv")
     text = "\n".join(",".join(r) for r in [header, *rows]) + "\n"
@@ -233,21 +231,14 @@ def _damage_files(landing: Path) -> list[Case]:
     frame = pl.read_excel(sorted((landing / fin).glob("*.xlsx"))[0], infer_schema_length=0)
     head, body = list(frame.columns), [list(r) for r in frame.head(2).iter_rows()]
 
-    def workbook(name: str, sheets: list[tuple[str, list[list]]]) -> None:
-        wb = xlsxwriter.Workbook(str(landing / fin / name))
-        for sheet, table in sheets:
-            ws = wb.add_worksheet(sheet)
-            for i, r in enumerate(table):
-                for j, v in enumerate(r):
-                    ws.write(i, j, v)
-        wb.close()
-
-    workbook("zz_corpus_readme_first.xlsx", [("README", [["Financials of 2021, re-sent for the audit."]]),
+    write_workbook(landing / fin / "zz_corpus_readme_first.xlsx", [("README", [["Financials of 2021, re-sent for the audit."]]),
                                           ("data", [head, *body])])  # fmt: skip
     for n in (1, 2):  # read behind the README sheet: recognised as re-sent rows
         out.append(Case(f"file:readme-first:{n}", fin, f"{fin}/zz_corpus_readme_first.xlsx", n, "DQ-UNIQ-023",
                         "already loaded from"))  # fmt: skip
-    workbook("zz_corpus_two_sheets.xlsx", [("2021", [head, *body]), ("2022", [head, *body])])
+    write_workbook(
+        landing / fin / "zz_corpus_two_sheets.xlsx", [("2021", [head, *body]), ("2022", [head, *body])]
+    )
     out.append(Case("file:two-data-sheets", fin, f"{fin}/zz_corpus_two_sheets.xlsx", None, "DQ-CONTRACT-000",
                     "one data sheet per workbook"))  # fmt: skip
     return out
@@ -282,24 +273,15 @@ def test_the_corpus_has_over_a_hundred_damaged_inputs(corpus):
 def test_every_damaged_row_is_quarantined_with_its_rule_and_every_bad_file_refused(corpus):
     cases, result, _landing = corpus
     assert "Traceback" not in result.stdout + result.stderr
-    con = duckdb.connect(str(result.warehouse), read_only=True)
-    try:
-        findings = {}
-        for path, row, code in con.execute(
-            "select file_path, row_number, check_code from ingest.row_findings where is_quarantined"
-        ).fetchall():
-            findings.setdefault((path, row), set()).add(code)
-        messages = {
-            (p, r): m
-            for p, r, m in con.execute(
-                "select file_path, row_number, message from ingest.quarantine"
-            ).fetchall()
-        }
-        refused = dict(
-            con.execute("select file_path, message from ingest.files where status = 'unreadable'").fetchall()
-        )
-    finally:
-        con.close()
+    findings: dict[tuple[str, int], set[str]] = {}
+    for path, row, code in result.query(
+        "select file_path, row_number, check_code from ingest.row_findings where is_quarantined"
+    ):
+        findings.setdefault((path, row), set()).add(code)
+    messages = {
+        (p, r): m for p, r, m in result.query("select file_path, row_number, message from ingest.quarantine")
+    }
+    refused = dict(result.query("select file_path, message from ingest.files where status = 'unreadable'"))
     wrong = []
     for case in cases:
         if case.row is None:
@@ -322,16 +304,10 @@ def test_every_damaged_row_is_quarantined_with_its_rule_and_every_bad_file_refus
 
 def test_no_row_is_lost_per_file_by_an_independent_count(corpus):
     _cases, result, landing = corpus
-    con = duckdb.connect(str(result.warehouse), read_only=True)
-    try:
-        files = con.execute(
-            "select dataset_key, file_path, status, rows_read, rows_loaded, rows_quarantined from ingest.files"
-        ).fetchall()
-        quarantined = dict(
-            con.execute("select file_path, count(*) from ingest.quarantine group by 1").fetchall()
-        )
-    finally:
-        con.close()
+    files = result.query(
+        "select dataset_key, file_path, status, rows_read, rows_loaded, rows_quarantined from ingest.files"
+    )
+    quarantined = dict(result.query("select file_path, count(*) from ingest.quarantine group by 1"))
     assert files
     for key, path, status, read_, loaded, held in files:
         if status in ("unreadable", "duplicate"):
@@ -374,9 +350,5 @@ def test_a_keying_error_stops_the_reports_with_a_finding_naming_it(corpus):
             "111,311.2× above 2022 (7.487 t)") in result.stdout  # fmt: skip
     assert "the reports and KPI workbooks were not written" in result.stdout + result.stderr
     assert not list((result.warehouse.parent / "reports").glob("*.pdf"))
-    con = duckdb.connect(str(result.warehouse), read_only=True)
-    try:
-        [(status,)] = con.execute("select status from history.runs").fetchall()
-    finally:
-        con.close()
+    [(status,)] = result.query("select status from history.runs")
     assert status == "failed"  # blocked by the plan: recorded, not published

@@ -8,7 +8,7 @@ rule's code and the file and row of its first copy; the first copy stays loaded.
 from __future__ import annotations
 
 import pytest
-from conftest import header, write_csv
+from conftest import header, write_csv, write_workbook
 from test_extraction import _one_facility_group
 
 from pipelines.lib.contract import dataset
@@ -260,24 +260,12 @@ def test_the_byte_order_mark_decides_the_encoding_before_the_mapping(con, tmp_pa
 
 
 def test_every_sheet_is_read_or_the_workbook_is_refused_naming_them(con, tmp_path):
-    import xlsxwriter
-
-    def workbook(path, sheets):
-        wb = xlsxwriter.Workbook(str(path))
-        for name, rows in sheets:
-            ws = wb.add_worksheet(name)
-            for i, row in enumerate(rows):
-                for j, v in enumerate(row):
-                    ws.write(i, j, v)
-        wb.close()
-        return path.read_bytes()
-
     readme = ("README", [["This workbook holds the fuel issues of 2022."], ["Prepared by the site."]])
     data = ("fuel", [FUEL_COLUMNS, _fuel_line("R1"), _fuel_line("R2", "11")])
     more = ("fuel 2023", [FUEL_COLUMNS, _fuel_line("R3", "12", "2023-01")])
     files = {
-        "readme_first.xlsx": workbook(tmp_path / "a.xlsx", [readme, data]),
-        "two_data_sheets.xlsx": workbook(tmp_path / "b.xlsx", [data, more]),
+        "readme_first.xlsx": write_workbook(tmp_path / "a.xlsx", [readme, data]).read_bytes(),
+        "two_data_sheets.xlsx": write_workbook(tmp_path / "b.xlsx", [data, more]).read_bytes(),
     }
     outcomes, quarantine, loaded = _load_fuel(con, tmp_path, files)
     assert [r for r, _, _ in loaded] == ["R1", "R2"]  # from the data sheet behind the README

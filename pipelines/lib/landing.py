@@ -18,10 +18,13 @@ import polars as pl
 import yaml
 
 from pipelines.lib.contract import Dataset
+from pipelines.lib.contract import dataset as contract_dataset
 from pipelines.paths import SEEDS_DIR
 
 BATCH_SUFFIXES = (".csv", ".xlsx", ".parquet")
 MAPPING_FILE = "_mapping.yml"
+MALFORMED_COLUMN = "_malformed"  # why a line could not be split into the header's fields
+SOURCE_ROW_COLUMN = "_source_row"  # a row's number in its file, set by the reader or the loader
 
 
 class LandingError(Exception):
@@ -97,14 +100,14 @@ def discover(landing: Path, dataset: Dataset) -> list[LandingFile]:
         p for p in folder.iterdir() if not p.name.startswith(("_", ".")) and (p.is_file() or p.is_symlink())
     )
     return [
-        LandingFile(dataset.key, p, p.relative_to(landing).as_posix(), _sha256_or_empty(p, landing))
+        LandingFile(dataset.key, p, p.relative_to(landing).as_posix(), _sha256_or_link(p, landing))
         for p in files
     ]
 
 
-def _sha256_or_empty(path: Path, landing: Path) -> str:
-    """The file's sha256; for a link outside the landing folder or a broken link, the hash of its
-    target's name (the file is refused unread, but a changed link is still a change)."""
+def _sha256_or_link(path: Path, landing: Path) -> str:
+    """The file's sha256; for a link leading outside the landing folder (or a broken one), the sha256
+    of where it points (the file is refused unread, but a changed link is still a change)."""
     if outside_landing(path, landing) or not path.is_file():
         return hashlib.sha256(("link:" + str(path.resolve())).encode()).hexdigest()
     return sha256_of(path)
@@ -194,7 +197,7 @@ def read_batch(file: LandingFile, mapping: Mapping, landing: Path | None = None)
                 # Counted apart from the reader: a reader that returns fewer or more rows than the
                 # records a second parser finds is not trusted; the file is read line by line instead,
                 # so no line is lost unseen.
-                if df.height != _data_lines(text):
+                if df.height != _csv_records(text):
                     df = _read_csv_lines(text)
         elif suffix == ".xlsx":
             df = _read_workbook(file, mapping)
@@ -224,11 +227,7 @@ def read_batch(file: LandingFile, mapping: Mapping, landing: Path | None = None)
     return df
 
 
-MALFORMED_COLUMN = "_malformed"  # why a line could not be split into the header's fields
-SOURCE_ROW_COLUMN = "_source_row"  # the data row number (line - 1) when read line by line
-
-
-def _data_lines(text: str) -> int:
+def _csv_records(text: str) -> int:
     """Records after the header, counted by Python's csv module (a second parser, independent of the
     fast reader; quoted line breaks stay inside their record), blank lines not counted."""
     return max(0, sum(1 for record in csv.reader(io.StringIO(text)) if any(f.strip() for f in record)) - 1)
@@ -282,8 +281,6 @@ def _read_workbook(file: LandingFile, mapping: Mapping) -> pl.DataFrame:
     """The one data sheet of a workbook, as text. A sheet is a data sheet when its header row names
     a column of the dataset's contract (after the column mapping); sheets without one (a README,
     a chart) are not data. More than one data sheet, or none, refuses the file naming the sheets."""
-    from pipelines.lib.contract import dataset as contract_dataset
-
     contract = set(contract_dataset(file.dataset_key).column_names)
     sheets = pl.read_excel(
         file.path, engine="calamine", sheet_id=0, infer_schema_length=0, raise_if_empty=False

@@ -101,7 +101,6 @@ class RowFailure:
     check_code: str
     severity: str  # error | warning
     reason: str
-    first_index: int | None = None  # a duplicate within the batch: where its first copy is
 
 
 @dataclass
@@ -438,15 +437,6 @@ def _run_validator(
     if result.row_failures:
         idx = pl.Series([rf.row_index for rf in result.row_failures], dtype=pl.Int64)
         located = candidates.select("_file_path", "_row_number")[idx]
-        for (
-            rf
-        ) in result.row_failures:  # a duplicate within the batch names the file and row of its first copy
-            if rf.first_index is not None:
-                first = candidates.row(rf.first_index, named=True)
-                where = f"{first['_file_path']}, row {first['_row_number']}"
-                rf.reason = rf.reason.replace(
-                    "it occurs earlier in the batch.", f"it is already loaded from {where}."
-                )
         frames.append(
             located.with_columns(
                 pl.Series("column_name", [rf.column for rf in result.row_failures], dtype=pl.String),

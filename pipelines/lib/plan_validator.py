@@ -183,12 +183,20 @@ class PlanValidator:
                 value=f.value or None,
                 check_code=f.check_code,
                 severity="error" if f.check_code in quarantining else "warning",
-                reason=f.reason,
-                first_index=f.first_index,
+                reason=self._where_first(f, frame),
             )
             for f in result.row_failures
         ]
         return Validation(checks, failures)
+
+    @staticmethod
+    def _where_first(failure: quality.RowFailure, frame: pl.DataFrame) -> str:
+        """A duplicate within the batch names the file and row of its first copy (GX saw positions only)."""
+        if failure.first_index is None:
+            return failure.reason
+        first = frame.row(failure.first_index, named=True)
+        where = f"{first['_file_path']}, row {first['_row_number']}"
+        return failure.reason.replace(quality.EARLIER_IN_BATCH, f"it is already loaded from {where}.")
 
     def _record_context(
         self, ds: Dataset, frame: pl.DataFrame, positions: list[int], con: duckdb.DuckDBPyConnection

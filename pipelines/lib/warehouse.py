@@ -94,3 +94,15 @@ def held_outside_reporting_years(con: duckdb.DuckDBPyConnection) -> list[dict]:
     ).fetchall()
     keys = ("dataset_key", "reporting_year", "records", "quantity", "unit")
     return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def rows_checksum(con: duckdb.DuckDBPyConnection, relation: str, where: str = "") -> tuple[int, str]:
+    """(rows, checksum) of ``relation`` (a trusted name) and its rows matching ``where``: DuckDB's
+    64-bit hash of each whole row (over the values' bits), summed as a 128-bit integer — independent
+    of row order, duplicates count, 0.2 s for the 3.3 M emission rows of scale M (md5s of each row's
+    text took 9 s). Reproducible with the same DuckDB version: ``select sum(hash(r)::hugeint) ...``."""
+    rows, checksum = con.execute(
+        f"select count(*), coalesce(sum(hash(r)::hugeint), 0)::varchar from {relation} as r "
+        + (f"where {where}" if where else "")
+    ).fetchone()
+    return int(rows), checksum

@@ -31,7 +31,7 @@ import yaml
 from pipelines import __version__
 from pipelines.lib.history.schema import ensure_history_schema
 from pipelines.lib.settings import Settings
-from pipelines.lib.warehouse import Locations, connect
+from pipelines.lib.warehouse import Locations, connect, rows_checksum
 from pipelines.paths import DATA_QUALITY_DIR, DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR
 
 # Marts that record the warehouse's history rather than a calculation from the
@@ -243,23 +243,16 @@ def public_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: str) -> tuple[int, str]:
-    """(rows, sha256) of a mart: its columns and types, then the sum of its rows' hashes.
-
-    Each row is hashed whole by DuckDB's own ``hash`` (64 bits, over the values' bits, so equal
-    fingerprints mean equal bits), and the hashes are summed as a 128-bit integer: independent of
-    row order (a table has none), duplicates count. Serialising every row as JSON and hashing the
-    text, as before, took 9 s for the 3.3 M emission rows of scale M; this takes 0.2 s. The hash is
-    DuckDB's, so fingerprints compare runs under the same DuckDB version (pinned in
-    constraints.txt); a new version is a code change anyway (the run recomputes).
-    """
+    """(rows, sha256) of a mart: its columns and types, then its rows' checksum
+    (:func:`pipelines.lib.warehouse.rows_checksum`: order independent, duplicates count, equal bits).
+    The checksum is DuckDB's hash, so fingerprints compare runs under one DuckDB version (pinned in
+    constraints.txt); a new version is a code change anyway (the run recomputes)."""
     columns = con.execute(
         "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
         "from information_schema.columns where table_schema = 'marts' and table_name = ?", [mart]
     ).fetchone()[0]  # fmt: skip
-    rows, rows_hash = con.execute(
-        f'select count(*), coalesce(sum(hash(t)::hugeint), 0)::varchar from marts."{mart}" as t'
-    ).fetchone()
-    return int(rows), hashlib.sha256(f"{columns}\n{rows_hash}".encode()).hexdigest()
+    rows, rows_hash = rows_checksum(con, f'marts."{mart}"')
+    return rows, hashlib.sha256(f"{columns}\n{rows_hash}".encode()).hexdigest()
 
 
 def mart_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:

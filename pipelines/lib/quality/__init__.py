@@ -19,6 +19,7 @@ Docs. :func:`render_plan` writes the plan as a bilingual document.
 """
 
 from pipelines.lib.quality.batch import (
+    EARLIER_IN_BATCH,
     BatchValidation,
     CheckResult,
     RowFailure,
@@ -62,6 +63,7 @@ __all__ = [
     "PlanMeter",
     "Revision",
     "RowFailure",
+    "EARLIER_IN_BATCH",
     "Stream",
     "build_data_docs",
     "key_text",

@@ -39,6 +39,11 @@ from pipelines.paths import GX_DIR
 # --------------------------------------------------------------------------- results
 
 
+# The end of a within-batch duplicate's reason; the loader, which knows files and rows, replaces it
+# with where the first copy is (RowFailure.first_index).
+EARLIER_IN_BATCH = "it occurs earlier in the batch."
+
+
 @dataclass
 class RowFailure:
     dataset_key: str
@@ -145,7 +150,7 @@ def validate_batch(
     frame = _prepare_frame(ds, df)
     if not checks:
         return BatchValidation(dataset_key, [], [])
-    frame, tree_reasons = _derived_columns(frame, checks, dataset_rows, loaded_keys)
+    frame, status_reasons = _derived_columns(frame, checks, dataset_rows, loaded_keys)
 
     gxc = gx_context(context_root)
     with gxc.lock:
@@ -162,7 +167,7 @@ def validate_batch(
             _loaded_parameter(c): sorted(loaded_keys.get(c.code, {})) for c in checks if c.is_across_files
         }
         suite_result = gxc.run(checkpoint, frame, params, update_data_docs=update_data_docs)
-    return _to_batch_validation(ds, checks, frame, suite_result.results, loaded_keys, tree_reasons)
+    return _to_batch_validation(ds, checks, frame, suite_result.results, loaded_keys, status_reasons)
 
 
 def key_text(values: Iterable[Any]) -> str | None:
@@ -252,7 +257,7 @@ def _key_column(check: Check) -> str:
     return "__key__" + check.check_name
 
 
-def _tree_column(check: Check) -> str:
+def _status_column(check: Check) -> str:
     return "__tree__" + check.check_name
 
 
@@ -262,8 +267,9 @@ def _derived_columns(
     dataset_rows: pd.DataFrame | None,
     loaded_keys: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
-    """Add the key columns of across-files unique checks and the status columns of
-    the tree rules; return the frame and, per tree check, the reason of each failing row."""
+    """Add the key columns of across-files unique checks and the status columns of the rules judged
+    in Python (tree, validity windows, plausibility); return the frame and, per such check, the
+    reason of each failing row."""
     extra: dict[str, Any] = {}
     reasons: dict[str, dict[int, str]] = {}
     for check in checks:
@@ -274,13 +280,14 @@ def _derived_columns(
                 extra[_key_column(check)] = pd.Categorical.from_codes(
                     np.zeros(len(frame), dtype="int8"), categories=["(none loaded)"]
                 )
-        elif check.needs_whole_dataset and all(c in frame.columns for c in check.columns):
-            status, why = _tree_status(check, frame, dataset_rows)
-            extra[_tree_column(check)] = status
-            reasons[check.code] = why
-        elif check.rule == "plausible_max" and all(c in frame.columns for c in check.columns):
-            status, why = _plausible_status(check, frame)
-            extra[_tree_column(check)] = status
+        elif check.has_status_column and all(c in frame.columns for c in check.columns):
+            if check.rule == "plausible_max":
+                status, why = _plausible_status(check, frame)
+            elif check.rule == "windows_disjoint":
+                status, why = _window_status(check, frame, dataset_rows)
+            else:
+                status, why = _tree_status(check, frame, dataset_rows)
+            extra[_status_column(check)] = status
             reasons[check.code] = why
     return (frame.assign(**extra) if extra else frame), reasons
 
@@ -359,8 +366,6 @@ def _tree_status(
     check: Check, frame: pd.DataFrame, dataset_rows: pd.DataFrame | None
 ) -> tuple[list[str], dict[int, str]]:
     """Per batch row 'ok' or the name of the tree defect, judged over batch + loaded rows."""
-    if check.rule == "windows_disjoint":
-        return _window_status(check, frame, dataset_rows)
     parent_col = check.args["column"]
     id_col = check.args.get("id_column") or "entity_id"
     batch_ids = [_text_value(v) for v in frame.get(id_col, pd.Series([None] * len(frame)))]
@@ -458,8 +463,8 @@ def _expectations(gx: Any, check: Check) -> list[Any]:
         ]  # fmt: skip
     if check.has_status_column:
         meta = common(check.columns)
-        meta["meta"] = {**meta["meta"], "derived": _tree_column(check)}
-        return [E.ExpectColumnValuesToBeInSet(column=_tree_column(check), value_set=["ok"], **meta)]
+        meta["meta"] = {**meta["meta"], "derived": _status_column(check)}
+        return [E.ExpectColumnValuesToBeInSet(column=_status_column(check), value_set=["ok"], **meta)]
     raise AssertionError(check.rule)  # parse_plan admits only load rules here
 
 
@@ -519,7 +524,7 @@ def _to_batch_validation(
     frame: pd.DataFrame,
     gx_results: list[Any],
     loaded_keys: Mapping[str, Mapping[str, str]],
-    tree_reasons: Mapping[str, Mapping[int, str]],
+    status_reasons: Mapping[str, Mapping[int, str]],
 ) -> BatchValidation:
     by_code = {c.code: c for c in checks}
     success = {c.code: True for c in checks}
@@ -544,7 +549,7 @@ def _to_batch_validation(
         derived = meta.get("derived")
         failures[check.code] += _row_failures(
             ds.key, check, cols, frame, positions, derived, loaded_keys.get(check.code, {}),
-            tree_reasons.get(check.code, {}),
+            status_reasons.get(check.code, {}),
         )  # fmt: skip
     for code, fs in failures.items():  # one failure per row and check (within + across files)
         seen: set[int] = set()
@@ -582,7 +587,7 @@ def _row_failures(
     positions: list[int],
     derived: str | None,
     loaded: Mapping[str, str],
-    tree_reasons: Mapping[int, str],
+    status_reasons: Mapping[int, str],
 ) -> list[RowFailure]:
     if not positions:
         return []
@@ -613,7 +618,7 @@ def _row_failures(
                 continue
             shown = key[0] if len(cols) == 1 else " | ".join(key)
             # No row number in the sentence: callers map positions to file rows (first_index).
-            f = failure(pos, shown, f"Duplicate {what} {shown!r}: it occurs earlier in the batch.")
+            f = failure(pos, shown, f"Duplicate {what} {shown!r}: {EARLIER_IN_BATCH}")
             f.first_index = first[key]
             out.append(f)
         return out
@@ -621,7 +626,7 @@ def _row_failures(
     if check.rule in ("windows_disjoint", "plausible_max"):  # the reason was written with the status
         col = check.args["from_column"] if check.rule == "windows_disjoint" else check.args["column"]
         for pos in positions:
-            out.append(failure(pos, _text_value(frame[col].iat[pos]), tree_reasons.get(pos, check.description),
+            out.append(failure(pos, _text_value(frame[col].iat[pos]), status_reasons.get(pos, check.description),
                                column=col))  # fmt: skip
         return out
 
@@ -629,7 +634,7 @@ def _row_failures(
         id_col = check.args.get("id_column") or "entity_id"
         for pos in positions:
             entity = _text_value(frame[id_col].iat[pos]) if id_col in frame.columns else ""
-            out.append(failure(pos, entity, tree_reasons.get(pos, "The entity tree is not consistent."),
+            out.append(failure(pos, entity, status_reasons.get(pos, "The entity tree is not consistent."),
                                column=check.args["column"]))  # fmt: skip
         return out
 
