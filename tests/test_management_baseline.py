@@ -21,8 +21,10 @@ The tree (every facility reports a process quantity in tonnes = tCO2):
 
 from __future__ import annotations
 
+import csv
+
 import pytest
-from conftest import header, run_carbon, run_pipeline, write_config, write_csv
+from conftest import SAMPLE_LANDING, header, run_carbon, run_pipeline, write_config, write_csv
 
 ENTITY_HEADER = header("erp/entities")
 FACILITY_HEADER = header("erp/facilities")
@@ -279,10 +281,40 @@ def test_method_change_and_error_correction_since_a_locked_base_year(baseline_ru
 def test_sample_group_acquisition_and_divestment_recalculate_its_base_year(sample_run):
     # Huayuan: S300 acquired 2023-07-01 (its 2021 data is in the landing zone),
     # S400 divested 2022-09-30; base year 2021, threshold 5 %.
+    # and methods changed since 2021 (METHODS.md 7): the residual mix first published for 2022 replaces
+    # the location fallback, suppliers V010001 (2023) and V030001 (2024) send product footprints, the
+    # DESNZ 2024 edition replaces 2023 in categories 3-9 (one 2021 commuting record in passenger.km has
+    # no 2024 counterpart: a finding, kept as reported)
     triggers = sample_run.query(
         "select distinct trigger_id, trigger_status from marts.fct_baseline_recalculation_log"
     )
-    assert set(triggers) == {("acquisition:S300", "recalculated"), ("divestment:S400", "recalculated")}
+    editions = {
+        (f"factor_edition:scope3:cat{n}:{source}:desnz_2023>desnz_2024", "recalculated")
+        for n, source in ((3, "fuel_wtt"), (4, "upstream_transport"), (5, "waste"), (6, "business_travel"),
+                          (9, "downstream_transport"))
+    }
+    assert set(triggers) == {
+        ("acquisition:S300", "recalculated"),
+        ("divestment:S400", "recalculated"),
+        ("factor_published:scope2:market:purchased_electricity:cn_grid>cn_grid", "recalculated"),
+        ("supplier_specific_data:V010001", "recalculated"),
+        ("supplier_specific_data:V030001", "recalculated"),
+        ("factor_edition:scope3:cat7:employee_commuting:desnz_2023>desnz_2024", "partly_recalculated"),
+    } | editions
+    # by hand from the landing files: V010001's 2021 hot-rolled coil (t) priced at its 2023 footprint,
+    # 1,980 kg/t (supplier_footprints.csv), instead of the group's 2021 average factor, 2,150 kg/t
+    # (custom_factors.csv); every buying entity is 100 % controlled today
+    with (SAMPLE_LANDING / "procurement" / "purchases" / "purchases_2021.csv").open(encoding="utf-8") as f:
+        coil_t = sum(
+            float(r["quantity"]) for r in csv.DictReader(f)
+            if r["supplier_id"] == "V010001" and r["category_code"] == "RM-STL-HRC"
+        )
+    supplier_effect = sample_run.scalar(
+        "select effect_t from marts.fct_baseline_recalculation_log where trigger_id = "
+        "'supplier_specific_data:V010001' and consolidation_approach = 'operational_control'"
+    )
+    assert supplier_effect == pytest.approx(coil_t * (1.980 - 2.150), rel=1e-9)
+    assert supplier_effect == pytest.approx(-13_570.564, abs=1e-3)
     rows = sample_run.query(
         "select scope, scope2_method, original_base_t, recalculated_base_t, applied_base_t, is_recalculated "
         "from marts.fct_baseline where consolidation_approach = 'operational_control'"

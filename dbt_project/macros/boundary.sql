@@ -35,3 +35,13 @@
     union all select 'operational_control'
     union all select 'financial_control'
 {%- endmacro %}
+
+{#- 1.0 when the entity belongs to the group on the last day of the year, else
+    0.0: today's boundary of a base-year recalculation (METHODS.md 7). -#}
+{% macro in_group_at_year_end(from_date, to_date, year) -%}
+    case
+        when ({{ from_date }} is null or {{ from_date }} <= make_date(({{ year }})::int, 12, 31))
+         and ({{ to_date }} is null or {{ to_date }} >= make_date(({{ year }})::int, 12, 31))
+        then 1.0 else 0.0
+    end
+{%- endmacro %}

@@ -43,13 +43,7 @@ current_boundary as (
         w.weight_equity_share,
         w.weight_operational_control,
         w.weight_financial_control,
-        case
-            when (w.in_group_from_date is null
-                  or w.in_group_from_date <= make_date(c.current_year::int, 12, 31))
-             and (w.in_group_to_date is null
-                  or w.in_group_to_date >= make_date(c.current_year::int, 12, 31))
-            then 1.0 else 0.0
-        end as current_membership
+        {{ in_group_at_year_end('w.in_group_from_date', 'w.in_group_to_date', 'c.current_year') }} as current_membership
     from weights as w
     cross join current_year as c
 

@@ -67,11 +67,7 @@ memberships as (
             least(make_date(b.base_year::int, 12, 31), coalesce(w.in_group_to_date, make_date(b.base_year::int, 12, 31)))) + 1)::double
             / (datediff('day', make_date(b.base_year::int, 1, 1), make_date(b.base_year::int, 12, 31)) + 1)
             as base_year_membership,
-        case
-            when (w.in_group_from_date is null or w.in_group_from_date <= make_date(c.current_year::int, 12, 31))
-             and (w.in_group_to_date is null or w.in_group_to_date >= make_date(c.current_year::int, 12, 31))
-            then 1.0 else 0.0
-        end as current_membership
+        {{ in_group_at_year_end('w.in_group_from_date', 'w.in_group_to_date', 'c.current_year') }} as current_membership
     from weights as w
     cross join base_years as b
     cross join current_year as c

@@ -6,6 +6,10 @@
 -- reported inventory keeps that (fct_emissions weights).
 --   pro_forma_t(Y, X) = sum over rows of year X of co2e_t x chain_weight_<approach>
 --                       x [entity in the group on 31 Dec Y]
+--                       + for X a base year: the effects of the methods and
+--                       factors year Y uses and the base year did not
+--                       (int_baseline__method_triggers, METHODS.md 7), so a
+--                       year's actual and its base use the same methods.
 -- (fct_emissions.chain_weight_*: a consolidated investee's category 15 line
 -- keeps weighing 0; a category 15 line from the entity tree weighs equity
 -- share - approach weight). Boundary years are the
@@ -65,23 +69,38 @@ end_of_year_members as (
     select y.boundary_year, w.entity_id
     from weights as w
     cross join boundary_years as y
-    where (w.in_group_from_date is null or w.in_group_from_date <= make_date(y.boundary_year::int, 12, 31))
-      and (w.in_group_to_date is null or w.in_group_to_date >= make_date(y.boundary_year::int, 12, 31))
+    where {{ in_group_at_year_end('w.in_group_from_date', 'w.in_group_to_date', 'y.boundary_year') }} = 1
+
+),
+
+method_changes as (
+
+    -- the base year repriced with the methods and factors of year Y
+    -- (int_baseline__method_triggers, already on the boundary at the end of Y)
+    select boundary_year, base_year as activity_year, consolidation_approach, scope, scope2_method, effect_t
+    from {{ ref('int_baseline__method_triggers') }}
+    where effect_t is not null
 
 ),
 
 final as (
 
     select
-        w.boundary_year::bigint as boundary_year,
-        t.activity_year::bigint as activity_year,
-        t.consolidation_approach,
-        t.scope,
-        t.scope2_method,
-        {{ exact_sum('t.weighted_t') }} as pro_forma_t
-    from entity_totals as t
-    inner join end_of_year_members as w
-        on w.entity_id = t.entity_id
+        boundary_year::bigint as boundary_year,
+        activity_year::bigint as activity_year,
+        consolidation_approach,
+        scope,
+        scope2_method,
+        {{ exact_sum('weighted_t') }} as pro_forma_t
+    from (
+        select w.boundary_year, t.activity_year, t.consolidation_approach, t.scope, t.scope2_method, t.weighted_t
+        from entity_totals as t
+        inner join end_of_year_members as w
+            on w.entity_id = t.entity_id
+        union all
+        select boundary_year, activity_year, consolidation_approach, scope, scope2_method, effect_t
+        from method_changes
+    )
     group by all
 
 )

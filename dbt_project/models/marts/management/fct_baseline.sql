@@ -2,8 +2,8 @@
 -- consolidation approach x scope x Scope 2 method.
 --   original_base_t:     the base year as reported under the boundary of its
 --                        time (average over the years of var('base_years'));
---   recalculated_base_t: today's boundary applied to the base-year activity
---                        data = original + the effects in
+--   recalculated_base_t: today's boundary, methods and factors applied to the
+--                        base-year activity data = original + the effects in
 --                        fct_baseline_recalculation_log;
 --   applied_base_t:      the recalculated base when the cumulative change is at
 --                        least var('recalculation_threshold_pct') % of the
@@ -22,6 +22,14 @@ entity_years as (
 locked_changes as (
 
     select * from {{ ref('int_baseline__locked_base_years') }}
+
+),
+
+method_changes as (
+
+    select * from {{ ref('int_baseline__method_triggers') }}
+    where effect_t is not null
+      and boundary_year = current_year
 
 ),
 
@@ -48,6 +56,10 @@ bases as (
         union all
         select consolidation_approach, scope, scope2_method, -effect_t, 0.0, 0
         from locked_changes
+        union all
+        -- today's methods and factors applied to the base-year activity data
+        select consolidation_approach, scope, scope2_method, 0.0, effect_t, 0
+        from method_changes
     )
     group by all
 

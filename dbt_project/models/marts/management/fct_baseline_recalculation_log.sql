@@ -2,8 +2,12 @@
 -- trigger x consolidation approach x scope x Scope 2 method, with the
 -- trigger's own effect on the base year and the cumulative effect of all
 -- triggers up to and including it (ordered by event date), as a share of the
--- original base. A trigger whose base-year activity data is missing is a
--- finding (trigger_status 'missing_base_year_data', effect null), not a guess.
+-- original base. Triggers: acquisitions and divestments
+-- (int_baseline__structural_triggers), methods and factors changed since the
+-- base year (int_baseline__method_triggers) and changes since a locked base
+-- year (int_baseline__locked_base_years). A trigger whose base-year activity
+-- data is missing is a finding (trigger_status 'missing_base_year_data',
+-- effect null), not a guess.
 {% set base_years = var('base_years', [2021]) %}
 {% set n_years = base_years | length %}
 with
@@ -23,6 +27,13 @@ entity_years as (
 locked_changes as (
 
     select * from {{ ref('int_baseline__locked_base_years') }}
+
+),
+
+method_changes as (
+
+    select * from {{ ref('int_baseline__method_triggers') }}
+    where boundary_year = current_year
 
 ),
 
@@ -92,6 +103,33 @@ restated as (
 
 ),
 
+changed_methods as (
+
+    -- methods and factors changed between the base year and the current year
+    -- (one trigger over all base years; a record the new method cannot price
+    -- in any base year makes it a finding)
+    select
+        trigger_id,
+        any_value(trigger_type) as trigger_type,
+        null::varchar as entity_id,
+        null::varchar as entity_name,
+        min(event_date) as event_date,
+        case
+            when bool_and(trigger_status = 'not_recalculable') then 'not_recalculable'
+            when bool_or(trigger_status <> 'recalculated') then 'partly_recalculated'
+            else 'recalculated'
+        end as trigger_status,
+        null::varchar as years_missing_data,
+        string_agg(distinct cause_detail, ' | ' order by cause_detail) as cause_detail,
+        consolidation_approach,
+        scope,
+        scope2_method,
+        sum(effect_t) / {{ n_years }} as effect_t
+    from method_changes
+    group by trigger_id, consolidation_approach, scope, scope2_method
+
+),
+
 effects as (
 
     select
@@ -145,6 +183,8 @@ log_rows as (
     select * from rows_without_effect
     union all by name
     select * from restated
+    union all by name
+    select * from changed_methods
 
 ),
 
@@ -161,7 +201,7 @@ final as (
         l.scope,
         l.scope2_method,
         l.trigger_status,
-        l.trigger_status = 'missing_base_year_data' as is_finding,
+        l.trigger_status in ('missing_base_year_data', 'partly_recalculated', 'not_recalculable') as is_finding,
         l.years_missing_data,
         l.cause_detail,
         l.effect_t,
@@ -173,7 +213,21 @@ final as (
         o.original_base_t,
         case when o.original_base_t <> 0 then l.effect_t / o.original_base_t * 100 end as effect_pct,
         {{ var('recalculation_threshold_pct', 5) }}::double as threshold_pct,
-        case l.trigger_status
+        case
+            when l.trigger_type in ('factor_published', 'supplier_specific_data', 'factor_edition') then
+                case l.trigger_status
+                    when 'recalculated' then ''
+                    else 'Finding: not every base-year record can be recalculated. 发现项：部分基准年记录无法按新方法重新计算。 '
+                end
+                || case l.trigger_type
+                    when 'factor_published' then 'Factor published since the base year (' || l.cause_detail
+                        || '): the base year is restated with it. 基准年后发布的因子：按新因子重新计算基准年。'
+                    when 'supplier_specific_data' then 'Supplier-specific data since the base year (' || l.cause_detail
+                        || '): the base year is restated with the supplier''s factor. 供应商特定数据：按供应商因子重新计算基准年。'
+                    else 'New factor edition (' || l.cause_detail
+                        || '): the base year is restated with it. 因子版本更新：按新版因子重新计算基准年。'
+                end
+        else case l.trigger_status
             when 'recalculated' then
                 case l.trigger_type
                     when 'method_change' then 'Method change since the base year was locked (' || l.cause_detail
@@ -194,7 +248,7 @@ final as (
             else
                 l.trigger_type || ' of ' || l.entity_id || ': every facility opened after the base year, nothing to recalculate. '
                 || '设施均在基准年之后投运，无需重新计算。'
-        end as description
+        end end as description
     from log_rows as l
     left join originals as o
         on o.consolidation_approach = l.consolidation_approach
