@@ -290,23 +290,33 @@ def test_sample_group_acquisition_and_divestment_recalculate_its_base_year(sampl
     )
     editions = {
         (f"factor_edition:scope3:cat{n}:{source}:desnz_2023>desnz_2024", "recalculated")
-        for n, source in ((3, "fuel_wtt"), (4, "upstream_transport"), (5, "waste"), (6, "business_travel"),
-                          (9, "downstream_transport"))
+        for n, source in (
+            (3, "fuel_wtt"),
+            (4, "upstream_transport"),
+            (5, "waste"),
+            (6, "business_travel"),
+            (9, "downstream_transport"),
+        )
     }
-    assert set(triggers) == {
-        ("acquisition:S300", "recalculated"),
-        ("divestment:S400", "recalculated"),
-        ("factor_published:scope2:market:purchased_electricity:cn_grid>cn_grid", "recalculated"),
-        ("supplier_specific_data:V010001", "recalculated"),
-        ("supplier_specific_data:V030001", "recalculated"),
-        ("factor_edition:scope3:cat7:employee_commuting:desnz_2023>desnz_2024", "partly_recalculated"),
-    } | editions
+    assert (
+        set(triggers)
+        == {
+            ("acquisition:S300", "recalculated"),
+            ("divestment:S400", "recalculated"),
+            ("factor_published:scope2:market:purchased_electricity:cn_grid>cn_grid", "recalculated"),
+            ("supplier_specific_data:V010001", "recalculated"),
+            ("supplier_specific_data:V030001", "recalculated"),
+            ("factor_edition:scope3:cat7:employee_commuting:desnz_2023>desnz_2024", "partly_recalculated"),
+        }
+        | editions
+    )
     # by hand from the landing files: V010001's 2021 hot-rolled coil (t) priced at its 2023 footprint,
     # 1,980 kg/t (supplier_footprints.csv), instead of the group's 2021 average factor, 2,150 kg/t
     # (custom_factors.csv); every buying entity is 100 % controlled today
     with (SAMPLE_LANDING / "procurement" / "purchases" / "purchases_2021.csv").open(encoding="utf-8") as f:
         coil_t = sum(
-            float(r["quantity"]) for r in csv.DictReader(f)
+            float(r["quantity"])
+            for r in csv.DictReader(f)
             if r["supplier_id"] == "V010001" and r["category_code"] == "RM-STL-HRC"
         )
     supplier_effect = sample_run.scalar(

@@ -52,12 +52,15 @@ DEFECTS = [
     # DQ-PLAN-002 and DQ-TIME-002: a meter the plan does not list, which never reported
     "insert into raw.energy__meters (meter_id, facility_id, energy_type, supply, unit, _file_path, _row_number) "
     "values ('EM-NEW', 'F01', 'electricity', 'onsite_renewable', 'kWh', 'energy/meters/x.csv', 1)",
+    # DQ-VALID-063: F16's 2023 limestone keyed 1.5 times too high: 1.07 t CO2 per t of quicklime (max 0.7848)
+    "update raw.erp__process_activity set quantity = quantity * 1.5 where facility_id = 'F16' and period like '2023-%'",
     # DQ-PLAN-004 and DQ-CALIB-001: EM-F01 is now on a 6-month interval: due 2024-08-20
     "update raw.energy__meters set calibration_interval_months = 6 where meter_id = 'EM-F01'",
 ]
 # DQ-TREE-003: carbon.yml names S100 the group root, so the rest of the tree is outside the boundary.
 GROUP_ROOT = "S100"
-REBUILT = ("int_energy_consumption_monthly int_entity_weights int_fuel_combustion fct_unestimated_activity "
+REBUILT = ("int_energy_consumption_monthly int_entity_weights int_fuel_combustion int_process_activity_factored "
+           "fct_unestimated_activity "
            "path:models/intermediate/quality")  # fmt: skip
 
 
@@ -144,6 +147,9 @@ def test_a_blocking_warehouse_check_stops_the_scorecard(defected):
         ("DQ-TREE-003", [(e, None) for e in sorted(["A600", "G001", "I700", "J210", "S200", "S220", "S300", "S400",
                                                     "S500"])], "not reachable from the group root S100"),
         ("DQ-FACTOR-001", [("F01", "2023")], "unobtainium"),
+        # 12,670.7 t x 1.5 = 19,006.1 t of CO2 over 17,786.2 t of quicklime = 1.0686 t/t
+        ("DQ-VALID-063", [("F16", "2023")], "19,006.1 t CO2 over 17,786.2 t of quicklime = 1.0686 t CO2 per t, "
+                                            "above the stoichiometric maximum 0.7848 (CaCO3 -> CaO + CO2)"),
         ("DQ-PLAN-001", [("scada/trends", None)], "is not a dataset of the landing-zone contract"),
         ("DQ-PLAN-002", [("EM-NEW", None)], "in the meter register but not in the plan"),
         ("DQ-PLAN-004", [("EM-F01", None)], "every 6 months in the register but every 12 months in the plan"),
@@ -161,7 +167,7 @@ def test_the_rules_without_a_defect_still_pass(defected):
     passed = dict(run.query("select check_code, success from quality.check_results"))
     for code in ("DQ-COMPL-011", "DQ-COMPL-012", "DQ-COMPL-013", "DQ-COMPL-014", "DQ-COMPL-015", "DQ-COMPL-016",
                  "DQ-TIME-003", "DQ-TIME-004", "DQ-TIME-005", "DQ-DEV-003", "DQ-DEV-004", "DQ-DEV-005",
-                 "DQ-DEV-006", "DQ-PLAN-003"):  # fmt: skip
+                 "DQ-DEV-006", "DQ-PLAN-003", "DQ-DEV-008"):  # fmt: skip
         assert passed[code] is True, code
 
 

@@ -35,7 +35,7 @@ FINDINGS = dg.AssetKey(["quality", "findings"])
 MEASURE_MODELS = (
     "int_quality__reporting_periods", "int_quality__reporting_lag", "int_quality__meter_calibration",
     "int_quality__deviations", "int_quality__annual_jumps", "int_quality__intensity_outliers", "int_quality__meter_invoice_reconciliation",
-    "int_quality__stream_years", "int_quality__credit_serial_blocks", "int_quality__entity_boundary",
+    "int_quality__process_stoichiometry", "int_quality__stream_years", "int_quality__credit_serial_blocks", "int_quality__entity_boundary",
 )  # fmt: skip
 MEASURE_DEPS = [dg.AssetKey(["intermediate", m]) for m in MEASURE_MODELS] + [
     dg.AssetKey(["marts", "fct_unestimated_activity"])

@@ -91,6 +91,7 @@ RULES: dict[str, RuleSpec] = {
         (),
         ("erp/fuel_consumption", "erp/process_activity", "energy/meter_readings"),
     ),
+    "stoichiometric_max": _spec("warehouse", (), (), ("erp/process_activity",)),
     "reconciliation": _spec("warehouse", ("tolerance_pct",), (), ("energy/energy_invoices",)),
     "estimated_share": _spec("warehouse", ("max_pct",), (), tuple(DATASETS_BY_KEY)),
     "serial_blocks_disjoint": _spec("warehouse", (), (), ("erp/carbon_credits",)),

@@ -111,6 +111,12 @@ RULE_CATALOGUE: dict[str, tuple[str, str, str]] = {
         "intensity outlier: activity per unit of production beyond the factor from its median",
         "max_factor",
     ),
+    "stoichiometric_max": (
+        "化学计量上限：单位产品的过程排放 CO2 不超过反应的化学计量最大值（如石灰 0.785 tCO2/t CaO）",
+        "stoichiometric maximum: process CO2 per tonne of product stays within what the reaction can "
+        "release (e.g. 0.785 t CO2 per t CaO for lime)",
+        "",
+    ),
     "reconciliation": (
         "计量与发票核对，差异在容差内",
         "meters reconciled to invoices within the tolerance",

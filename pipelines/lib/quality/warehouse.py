@@ -165,6 +165,13 @@ def _intensity_message(row: Mapping[str, Any], check: Check) -> str:
             f"{_fmt(check.args['max_factor'])}×).")  # fmt: skip
 
 
+def _stoichiometry_message(row: Mapping[str, Any], check: Check) -> str:
+    return (f"{_subject(row)} {row['process_key']} {int(row['reporting_year'])}: {_fmt(row['process_co2_t'], 1)} t CO2 "
+            f"over {_fmt(row['product_t'], 1)} t of {row['product']} = {row['co2_t_per_t']:.4f} t CO2 per t, above the "
+            f"stoichiometric maximum {row['max_co2_t_per_t']:.4f} ({row['reaction']}): the input quantity, its "
+            f"purity, the factor or the production figure is wrong.")  # fmt: skip
+
+
 def _reconciliation_message(row: Mapping[str, Any], check: Check) -> str:
     return (f"Facility {row['facility_id']} {row['energy_type']} {row['period']}: meters {_fmt(row['metered_gj'], 0)} GJ, "
             f"invoices {_fmt(row['invoiced_gj'], 0)} GJ ({row['difference_pct']:+.1f} %; tolerance "
@@ -248,6 +255,10 @@ MEASURES: dict[str, Measure] = {
     "intensity_outlier": Measure(
         "intensity_outliers", _relation("int_quality__intensity_outliers"), "intensity_factor",
         upper="max_factor", message=_intensity_message,
+    ),
+    "stoichiometric_max": Measure(
+        "process_stoichiometry", _relation("int_quality__process_stoichiometry"), "share_of_maximum",
+        upper=1.0, message=_stoichiometry_message,
     ),
     "reconciliation": Measure(
         "meter_invoice_reconciliation", _relation("int_quality__meter_invoice_reconciliation"),
