@@ -109,6 +109,18 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category("CX-IT", 2, "334111", None, "服务器与电脑 servers and computers", "信息", 300_000, None, 0.20),
     Category("CX-TRUCK", 2, "336120", None, "重型卡车 heavy trucks", "汽车", 800_000, None),
+    # S300's motors are 0.75 kW (about 10 kg each: ~7 kg of electrical steel laminations, ~3 kg of die-cast
+    # aluminium, copper windings bought as electrical components): its metal is priced as steel per t.
+    Category(
+        "RM-STL-ELEC",
+        1,
+        "331110",
+        "steel_hot_rolled_coil",
+        "硅钢片 electrical steel laminations",
+        "电工钢",
+        150_000,
+        7_500,
+    ),
 )
 _CAT_INDEX = {c.code: i for i, c in enumerate(CATEGORIES)}
 
@@ -145,7 +157,10 @@ BUYERS: dict[str, tuple[float, dict[str, float]]] = {
     ),
     "J210": (6, {"RM-PAINT": 3, "RM-RES-PP": 2, "PK-BOX": 2, "MRO-LUB": 1}),
     "S220": (2, {"SV-IT": 2, "SV-CONS": 1, "CX-IT": 1}),
-    "S300": (15, {"RM-STL-SEC": 3, "RM-ALU": 5, "CP-ELEC": 6, "CP-FAST": 2, "PK-BOX": 2, "CX-MACH": 0.5}),
+    # about 42,000 motors of 0.75 kW a year: ~300 t of electrical steel (12 lines of ~25 t) and ~120 t of
+    # aluminium (2-3 lines), i.e. ~10 kg of metal a motor, consistent with its use-phase assumption
+    # (procurement/other_value_chain, category 11)
+    "S300": (15, {"RM-STL-ELEC": 0.6, "RM-ALU": 0.12, "CP-ELEC": 6, "CP-FAST": 2, "PK-BOX": 2, "CX-MACH": 0.5}),
     "S400": (4, {"MRO-LUB": 3, "CX-TRUCK": 0.5, "SV-CLEAN": 1}),
     "S500": (8, {"RM-LIME": 2, "MRO-LUB": 2, "CX-CONV": 0.5, "CX-MACH": 0.5, "SV-CLEAN": 1}),
 }
@@ -619,7 +634,7 @@ def write_other_value_chain(land: Landing, production: dict[tuple[str, int, int]
                 "use_electric_motor_0_75kw_lifetime",
                 total("electric_motor", year, "S300"),
                 "pcs",
-                "Lifetime electricity use of 0.75 kW motors sold (2,000 h/yr, 10 years)",
+                "Lifetime electricity use of 0.75 kW motors sold (about 10 kg each; 2,000 h/yr, 10 years)",
             ),
         )
         for j, (ent, cat, key, q, unit, desc) in enumerate(items, start=1):
