@@ -10,12 +10,13 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from pipelines import __version__
+from pipelines.lib import dagster_home
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 
@@ -133,19 +134,22 @@ def _run(args, loc, settings, run_manifest, say) -> int:
         run_manifest.begin(started)
     except run_manifest.ManifestError as exc:
         raise UserError(str(exc)) from None
-    import dagster as dg
 
     from pipelines.definitions import build_definitions
 
     defs = build_definitions(loc)
     job = defs.resolve_implicit_global_asset_job_def()
-    with tempfile.TemporaryDirectory(prefix="carbon-dagster-") as home:
-        instance = dg.DagsterInstance.ephemeral(tempdir=home)
+    # The warehouse's own Dagster instance: `carbon ui` shows this run, its steps, materializations and
+    # checks beside the earlier ones (pipelines/lib/dagster_home.py)
+    home = dagster_home.dagster_home(loc.warehouse, getattr(args, "dagster_home", None))
+    with dagster_home.open_instance(home) as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        )
+            tags={"carbon/landing": str(loc.landing), "carbon/warehouse": str(loc.warehouse),
+                  "carbon/config": str(loc.config)},
+        )  # fmt: skip
         failures = _failed_steps(result)
         steps = run_manifest.step_timings(instance, result.run_id)
     try:  # after the job, whose connections are closed: the manifest, then restatements of locked years
@@ -237,16 +241,50 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    """The Dagster UI on the warehouse's own instance: every `carbon run` with its steps, logs,
+    materializations and check results. Ctrl-C or SIGTERM stops the UI and every process it started."""
     loc, _settings = _resolve(args)
     loc.export()
-    dagster = Path(sys.executable).parent / "dagster"
-    home = Path(tempfile.mkdtemp(prefix="carbon-dagster-home-"))
+    home = dagster_home.prepare(dagster_home.dagster_home(loc.warehouse, args.dagster_home))
     env = dict(os.environ, DAGSTER_HOME=str(home))
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C to stop)")
-    return subprocess.call(
-        [str(dagster), "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(args.port)], env=env
-    )
+    env[dagster_home.ENV_DAGSTER_HOME] = str(home)
+    dagster = Path(sys.executable).parent / "dagster"
+    command = [str(dagster), "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(args.port)]
+    print(f"Dagster UI on http://127.0.0.1:{args.port} (instance {home}; Ctrl-C to stop)", flush=True)
+    # its own process group: stopping `carbon ui` stops dagster dev, its webserver, daemon and code server
+    proc = subprocess.Popen(command, env=env, start_new_session=True)
+
+    def stop(_signum=None, _frame=None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        _stop_process_group(proc)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if proc.poll() is None:
+            _stop_process_group(proc)
+
+
+def _stop_process_group(proc: subprocess.Popen, grace: float = 20.0) -> None:
+    """SIGINT to the group (dagster dev shuts its children down), then SIGKILL what is left."""
+    try:
+        pgid = os.getpgid(proc.pid)
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGINT)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):  # anything of the group still alive
+        os.killpg(pgid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
 
 
 def cmd_dq_plan(args: argparse.Namespace) -> int:
@@ -458,6 +496,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+DAGSTER_HOME_HELP = (
+    "the warehouse's Dagster instance folder (env CARBON_DAGSTER_HOME; default: <warehouse>_dagster_home "
+    "beside the warehouse)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="carbon", description="Carbon Ledger: group-wide GHG inventory warehouse."
@@ -477,6 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="extract -> load raw -> dbt build -> quality checks -> summary")
     locations(run)
     run.add_argument("--year", type=int, help="only show this reporting year in the summary")
+    run.add_argument("--dagster-home", help=DAGSTER_HOME_HELP)
     run.set_defaults(func=cmd_run)
 
     gen = sub.add_parser("generate", help="write the deterministic sample group into a landing folder")
@@ -593,9 +638,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.set_defaults(func=cmd_report)
 
-    ui = sub.add_parser("ui", help="open the Dagster UI on this project")
+    ui = sub.add_parser(
+        "ui", help="the Dagster UI on the warehouse's instance: runs, materializations, checks"
+    )
     locations(ui)
-    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--port", type=int, default=3000, help="port of the UI on 127.0.0.1 (default 3000)")
+    ui.add_argument("--dagster-home", help=DAGSTER_HOME_HELP)
     ui.set_defaults(func=cmd_ui)
     return p
 

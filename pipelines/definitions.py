@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.defs.automation import build_automation, carbon_run_job
 from pipelines.defs.exports.assets import finance_kpis, inventory_reports
 from pipelines.defs.extraction.assets import extraction_assets
 from pipelines.defs.extraction.checks import extraction_gates
@@ -23,6 +24,7 @@ from pipelines.lib.warehouse import Locations
 
 def build_definitions(locations: Locations | None = None) -> dg.Definitions:
     loc = locations or Locations.resolve()
+    landing_sensor, monthly_close = build_automation(loc)
     return dg.Definitions(
         assets=[
             *extraction_assets,
@@ -34,6 +36,9 @@ def build_definitions(locations: Locations | None = None) -> dg.Definitions:
             finance_kpis,
         ],
         asset_checks=[*extraction_gates, *required_stream_checks],
+        jobs=[carbon_run_job],
+        sensors=[landing_sensor],
+        schedules=[monthly_close],
         resources={
             "carbon": CarbonResource.from_locations(loc),
             "dbt": dbt_resource(),

@@ -56,3 +56,14 @@ def test_reports_and_exports_come_after_the_marts_and_the_data_quality_scorecard
         by_name[f"marts/{m}"] for m in ("rpt_group_inventory", "fct_emissions", "fct_baseline")
     } <= reports
     assert by_name["marts/fct_finance_kpis"] in kpis and by_name["marts/fct_finance_target_kpis"] in kpis
+
+
+def test_the_definitions_load_as_the_ui_loads_them():
+    # what `dagster dev` does with the module: a name clash (job, graph, op) fails only here
+    import dagster as dg
+
+    dg.Definitions.validate_loadable(defs)
+    repo = defs.get_repository_def()
+    assert {"carbon_run", "__ASSET_JOB"} <= {j.name for j in repo.get_all_jobs()}
+    assert [s.name for s in repo.sensor_defs] == ["landing_folder_sensor"]
+    assert [s.name for s in repo.schedule_defs] == ["monthly_close_schedule"]

@@ -279,6 +279,7 @@ def test_the_documentation_names_every_key_and_its_full_example_loads(tmp_path):
         "neutrality": settings_module.NEUTRALITY_KEYS,
         "intensity": settings_module.INTENSITY_KEYS,
         "report": settings_module.REPORT_KEYS,
+        "automation": settings_module.AUTOMATION_KEYS,
     }
     for key in settings_module.TOP_LEVEL_KEYS:
         if key in nested:
@@ -296,6 +297,8 @@ def test_the_documentation_names_every_key_and_its_full_example_loads(tmp_path):
     settings = load_settings(path)
     assert settings.reporting_years == (2021, 2022, 2023, 2024)
     assert settings.report["responsible_person"] == "王敏 (EHS director)"
+    assert settings.automation == {"landing_sensor": False, "monthly_close": True,
+                                   "monthly_close_cron": "0 6 2 * *", "timezone": "Asia/Shanghai"}  # fmt: skip
     assert "docs/configuration.md" in SAMPLE_CONFIG.read_text(encoding="utf-8")
 
 

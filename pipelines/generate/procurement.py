@@ -160,7 +160,10 @@ BUYERS: dict[str, tuple[float, dict[str, float]]] = {
     # about 42,000 motors of 0.75 kW a year: ~300 t of electrical steel (12 lines of ~25 t) and ~120 t of
     # aluminium (2-3 lines), i.e. ~10 kg of metal a motor, consistent with its use-phase assumption
     # (procurement/other_value_chain, category 11)
-    "S300": (15, {"RM-STL-ELEC": 0.6, "RM-ALU": 0.12, "CP-ELEC": 6, "CP-FAST": 2, "PK-BOX": 2, "CX-MACH": 0.5}),
+    "S300": (
+        15,
+        {"RM-STL-ELEC": 0.6, "RM-ALU": 0.12, "CP-ELEC": 6, "CP-FAST": 2, "PK-BOX": 2, "CX-MACH": 0.5},
+    ),
     "S400": (4, {"MRO-LUB": 3, "CX-TRUCK": 0.5, "SV-CLEAN": 1}),
     "S500": (8, {"RM-LIME": 2, "MRO-LUB": 2, "CX-CONV": 0.5, "CX-MACH": 0.5, "SV-CLEAN": 1}),
 }

@@ -52,6 +52,7 @@ TOP_LEVEL_KEYS = (
     "scope3_exclusions",
     "acknowledged_jumps",
     "report",
+    "automation",
 )
 # An acknowledged year-on-year jump (data quality plan rule annual_jump): which series and year, and why.
 ACKNOWLEDGED_JUMP_KEYS = ("dataset", "subject", "activity", "year", "reason")
@@ -61,6 +62,15 @@ TARGET_KEYS = ("name", "kind", "scopes", "base_year", "target_year", "reduction_
 NEUTRALITY_KEYS = ("year", "scopes")
 INTENSITY_KEYS = ("scopes",)
 REPORTING_RANGE_KEYS = ("from", "to")
+# The monthly close in Dagster (pipelines/defs/automation.py): the landing-folder sensor and the schedule.
+AUTOMATION_KEYS = ("landing_sensor", "monthly_close", "monthly_close_cron", "timezone")
+DEFAULT_AUTOMATION = {
+    "landing_sensor": False,
+    "monthly_close": False,
+    # 06:00 on the 2nd of every month: the month before is closed in the ERP by then
+    "monthly_close_cron": "0 6 2 * *",
+    "timezone": "Asia/Shanghai",
+}
 # The report's organisation block (pipelines/lib/report/data.py): stated by the group, never filled in.
 REPORT_KEYS = ("organisation_name", "responsible_person", "intended_users", "verification")
 
@@ -92,6 +102,8 @@ class Settings:
     acknowledged_jumps: tuple[dict, ...] = ()
     # The report's organisation block; not a dbt var (it changes no number).
     report: dict[str, str] = field(default_factory=dict)
+    # Sensor and schedule of the monthly close (Dagster); not a dbt var (it changes no number).
+    automation: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_AUTOMATION))
     source_path: str = ""
 
     def dbt_vars(self) -> dict[str, Any]:
@@ -520,6 +532,39 @@ def _report(data: dict, where: str) -> dict[str, str]:
     return options
 
 
+def _automation(data: dict, where: str) -> dict[str, Any]:
+    raw = _mapping(data.get("automation"), "automation", "{landing_sensor: true, monthly_close: true}", where)
+    _keys(raw, AUTOMATION_KEYS, "automation", where)
+    options = dict(DEFAULT_AUTOMATION)
+    for key in ("landing_sensor", "monthly_close"):
+        if key in raw:
+            if not isinstance(raw[key], bool):
+                raise ConfigError(f"{where}: 'automation.{key}' must be true or false, not {raw[key]!r}.")
+            options[key] = raw[key]
+    if "monthly_close_cron" in raw:
+        cron = _text(raw["monthly_close_cron"], "automation.monthly_close_cron", where,
+                     what="a cron expression such as '0 6 2 * *'")  # fmt: skip
+        from dagster._utils.schedules import is_valid_cron_string
+
+        if not is_valid_cron_string(cron):
+            raise ConfigError(f"{where}: 'automation.monthly_close_cron' is {cron!r}, not a cron expression "
+                              "(minute hour day-of-month month day-of-week, e.g. '0 6 2 * *').")  # fmt: skip
+        options["monthly_close_cron"] = cron
+    if "timezone" in raw:
+        zone = _text(
+            raw["timezone"], "automation.timezone", where, what="an IANA time zone such as Asia/Shanghai"
+        )
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{where}: 'automation.timezone' is {zone!r}, not a known time zone "
+                              "(an IANA name such as Asia/Shanghai).") from None  # fmt: skip
+        options["timezone"] = zone
+    return options
+
+
 def load_settings(path: Path) -> Settings:
     where = str(path)
     data = _read(path, where)
@@ -554,5 +599,6 @@ def load_settings(path: Path) -> Settings:
         scope3_exclusions=_scope3_exclusions(data, where),
         acknowledged_jumps=_acknowledged_jumps(data, where),
         report=_report(data, where),
+        automation=_automation(data, where),
         source_path=where,
     )
