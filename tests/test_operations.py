@@ -251,6 +251,16 @@ def test_carbon_ui_shows_every_run_its_materializations_and_checks_and_stops_cle
         meta = {e["label"]: e.get("intValue") for e in fuel["metadataEntries"]}
         assert meta["rows_loaded_this_run"] == 1 and meta["rows_in_raw_table"] == 2
         assert by_key["marts/fct_emissions"]["assetMaterializations"], "dbt models are materialized"
+        # the data quality scorecard carries its scores (fct_data_quality, latest reporting year)
+        scorecard = {
+            e["label"]
+            for e in by_key["marts/fct_data_quality"]["assetMaterializations"][0]["metadataEntries"]
+        }
+        assert {"data_quality_year", "data_quality_score_mean", "data_quality_score_lowest"} <= scorecard
+        findings = {
+            e["label"] for e in by_key["quality/findings"]["assetMaterializations"][0]["metadataEntries"]
+        }
+        assert {"plan_version", "checks_failed", "findings", "data_docs"} <= findings
         statuses = [c["executionForLatestMaterialization"]["status"]
                     for n in nodes for c in (n["assetChecksOrError"].get("checks") or [])
                     if c["executionForLatestMaterialization"]]  # fmt: skip

@@ -34,12 +34,54 @@ def quality_result_models(context: AssetExecutionContext, dbt: DbtCliResource, c
     # The main build's vars and target folder: dbt re-uses that invocation's parse.
     invocation = dbt.cli(["build", "--vars", carbon.settings().dbt_vars_json()], context=context,
                          raise_on_error=False, target_path=carbon.dbt_target_path)  # fmt: skip
-    # Appended to the main build's log; dagster-dbt echoes every dbt line to stdout.
+    # Appended to the main build's log; dagster-dbt echoes every dbt line to stdout. The events wait
+    # for the end of the build: the scorecard's materialization carries its scores, read once dbt has
+    # closed the warehouse.
     with log_path.open("a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        yield from invocation.stream()
+        events = list(invocation.stream())
     say("dbt      done: data quality scorecard built")
+    scores = _scorecard_metadata(carbon) if invocation.is_successful() else {}
+    for event in events:
+        if scores and isinstance(event, dg.Output | dg.AssetMaterialization) and _is_scorecard(event):
+            event = event.with_metadata({**event.metadata, **scores})
+        yield event
     if not invocation.is_successful():
         raise dg.Failure(
             description=f"dbt build of the data quality scorecard failed; see {log_path}.",
             metadata={"log": str(log_path)},
         )
+
+
+def _is_scorecard(event) -> bool:
+    key = event.asset_key if isinstance(event, dg.AssetMaterialization) else None
+    name = key.path[-1] if key is not None else event.output_name
+    return name.endswith("fct_data_quality")
+
+
+def _scorecard_metadata(carbon: CarbonResource) -> dict:
+    """The latest reporting year's data quality scores (fct_data_quality), for the UI."""
+    import duckdb
+
+    from pipelines.lib.warehouse import connect
+
+    try:
+        with connect(carbon.warehouse, read_only=True) as con:
+            row = con.execute(
+                """select reporting_year, count(*), avg(data_quality_score), min(data_quality_score),
+                          arg_min(stream_id, data_quality_score)
+                   from marts.fct_data_quality
+                   where reporting_year = (select max(reporting_year) from marts.fct_data_quality)
+                   group by reporting_year"""
+            ).fetchone()
+    except duckdb.Error:
+        return {}
+    if row is None:
+        return {}
+    year, streams, mean, lowest, lowest_stream = row
+    return {
+        "data_quality_year": dg.MetadataValue.int(int(year)),
+        "data_quality_streams": dg.MetadataValue.int(int(streams)),
+        "data_quality_score_mean": dg.MetadataValue.float(round(float(mean), 1)),
+        "data_quality_score_lowest": dg.MetadataValue.float(float(lowest)),
+        "data_quality_lowest_stream": dg.MetadataValue.text(str(lowest_stream)),
+    }
