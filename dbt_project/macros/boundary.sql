@@ -45,3 +45,9 @@
         then 1.0 else 0.0
     end
 {%- endmacro %}
+
+{#- The current year of base-year recalculation and like-for-like comparisons: the last reporting year
+    (int_reporting_years, METHODS.md 0), as a scalar subquery. -#}
+{% macro current_reporting_year() -%}
+    (select max(reporting_year)::bigint from {{ ref('int_reporting_years') }})
+{%- endmacro %}

@@ -62,7 +62,7 @@ approaches as (
 current_year as (
 
     -- the last reporting year (int_reporting_years, METHODS.md 0)
-    select max(reporting_year)::bigint as current_year from {{ ref('int_reporting_years') }}
+    select {{ current_reporting_year() }} as current_year
 
 ),
 
