@@ -289,3 +289,14 @@ def test_carbon_ui_shows_every_run_its_materializations_and_checks_and_stops_cle
     while _group_alive(pgid) and time.monotonic() < deadline:
         time.sleep(1)
     assert not _group_alive(pgid)
+
+
+def test_building_the_automation_warns_nobody(tmp_path):
+    # `carbon run` prints nothing from Dagster's beta parameters on the user's console
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_automation(
+            Locations(small_landing(tmp_path / "l"), tmp_path / "w.duckdb", write_config(tmp_path / "c.yml"))
+        )
