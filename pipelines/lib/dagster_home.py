@@ -10,6 +10,7 @@ history a data team expects. The folder is ``<warehouse stem>_dagster_home`` bes
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -22,6 +23,12 @@ telemetry:
   enabled: false
 nux:
   enabled: false
+# Dagster's SQLite event log, kept connected during a run (pipelines/lib/dagster_storage.py)
+event_log_storage:
+  module: pipelines.lib.dagster_storage
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {history}
 """
 
 
@@ -33,12 +40,18 @@ def dagster_home(warehouse: Path, configured: str | Path | None = None) -> Path:
     return warehouse.resolve().parent / f"{warehouse.stem}_dagster_home"
 
 
+# What earlier versions wrote (before the pooled event log): replaced by the current default.
+_EARLIER_DEFAULT = DAGSTER_YAML.split("# Dagster's SQLite event log")[0]
+
+
 def prepare(home: Path) -> Path:
-    """Create the instance folder and its dagster.yaml (once)."""
+    """Create the instance folder and its dagster.yaml (once; a default written by an earlier version
+    is brought up to date, a user's own file is kept)."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    if not config.exists() or config.read_text(encoding="utf-8") == _EARLIER_DEFAULT:
+        history = home / "history" / "runs"  # where Dagster's default SQLite event log keeps its files
+        config.write_text(DAGSTER_YAML.replace("{history}", json.dumps(str(history))), encoding="utf-8")
     return home
 
 
