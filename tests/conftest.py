@@ -172,6 +172,7 @@ _LONG_FIRST = (
     "test_hand_calculations.py",
     "test_sample_group.py",  # builds the shared sample warehouse, then a second run on a copy
     "test_reproducibility.py",
+    "test_sql_sources.py",  # two runs from a PostgreSQL server, compared with the shared sample warehouse
     "test_management_intensity_targets.py",
     "test_management_carbon_position.py",
     "test_scope2_market.py",

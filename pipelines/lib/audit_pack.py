@@ -10,6 +10,7 @@ Contents (all read from the warehouse, read-only, plus the committed plan):
                                         factor, formula, raw row, file and sha256 (pipelines.lib.trace)
     manifest/runs.json                  the run manifest(s) stored in the warehouse, when present
     manifest/input_files.csv            every landing file with its sha256 and row counts (ingest.files)
+    manifest/database_pulls.csv         every pull from a database: database, query and its sha256, when
     factors/emission_factors_used.csv   the registry rows (dim_emission_factors) the year's emissions use
     factors/gwp_used.csv                the GWP values applied (gas, set, GWP100)
     data_quality/plan.yml, data_quality_plan.md   the data quality control plan (T/CAS 612 6.8)
@@ -184,6 +185,10 @@ def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | No
                 select gas, gwp_set, gwp_100, count(*) as emission_rows from marts.fct_emissions
                 where reporting_year = ? group by all order by gas""", [year])  # fmt: skip
             entries["manifest/input_files.csv"] = _csv(con, "select * from ingest.files order by all")
+            if _exists(con, "ingest", "sql_pulls"):  # rows pulled from a database: where, which query, when
+                entries["manifest/database_pulls.csv"] = _csv(
+                    con, "select * from ingest.sql_pulls order by all"
+                )
             if _exists(con, "history", "runs"):
                 runs = con.execute("select * from history.runs order by all")
                 names = [d[0] for d in runs.description]

@@ -29,13 +29,16 @@ from pipelines.lib import landing as landing_rules
 from pipelines.lib.casting import CODE_FUTURE, FAILURE_SCHEMA, cast_to_contract
 from pipelines.lib.contract import DATASETS, LINEAGE_COLUMNS, RAW_SQL_TYPES, Dataset
 from pipelines.lib.landing import SOURCE_ROW_COLUMN, LandingError, LandingFile, Mapping, discover, read_batch
+from pipelines.lib.sql_sources import SQL_PULLS_DDL, Pull, load_sources
+from pipelines.lib.sql_sources import pull as sql_pull
 from pipelines.paths import SEEDS_DIR
 
 CODE_UNREADABLE = "DQ-CONTRACT-000"
 # The lineage columns each read file brings to the batch cast, carried to its rows and failures.
 LINEAGE_CARRY = ("_file_path", "_load_id", "_file_sha256")
 
-INGEST_DDL = """
+INGEST_DDL = (
+    """
 create schema if not exists raw;
 create schema if not exists ingest;
 create table if not exists ingest.files (
@@ -52,6 +55,9 @@ create table if not exists ingest.files (
     loaded_at timestamp,
     primary key (dataset_key, file_path)
 );
+"""
+    + SQL_PULLS_DDL
+    + """
 create table if not exists ingest.quarantine (
     dataset_key varchar not null,
     file_path varchar not null,
@@ -89,6 +95,7 @@ create table if not exists ingest.check_results (
     description varchar
 );
 """
+)
 
 
 @dataclass
@@ -194,7 +201,7 @@ def load_id_for(ds: Dataset, file: LandingFile) -> str:
 
 def _delete_file(con: duckdb.DuckDBPyConnection, ds: Dataset, file_path: str) -> None:
     con.execute(f"delete from raw.{ds.raw_table} where _file_path = ?", [file_path])
-    for table in ("quarantine", "row_findings", "check_results", "files"):
+    for table in ("quarantine", "row_findings", "check_results", "files", "sql_pulls"):
         con.execute(
             f"delete from ingest.{table} where dataset_key = ? and file_path = ?", [ds.key, file_path]
         )
@@ -220,6 +227,8 @@ def load_dataset(
     now = now or datetime.now()
     version = version or validation_version()
     files = discover(landing, ds)
+    # rows from a database (_sources.yml): each pull is a virtual file (pipelines/lib/sql_sources.py)
+    pulled = {p.file.relative_path: p for p in _pull(con, landing, ds, files, now)}
     mapping_error: str | None = None
     try:
         mapping = Mapping.load(landing / ds.source / ds.name)
@@ -337,7 +346,11 @@ def load_dataset(
             try:
                 if mapping_error:
                     raise LandingError(mapping_error)
-                frame = read_batch(f, mapping, landing)
+                if f.relative_path in pulled:
+                    frame = pulled[f.relative_path].frame
+                    _record_pull(con, pulled[f.relative_path].record)
+                else:
+                    frame = read_batch(f, mapping, landing)
             except LandingError as exc:
                 reason = str(exc).rstrip(".")
                 con.execute(
@@ -372,6 +385,34 @@ def load_dataset(
         con.rollback()
         raise
     return DatasetLoad(ds.key, sorted(outcomes, key=lambda o: o.file_path))
+
+
+def _pull(con: duckdb.DuckDBPyConnection, landing: Path, ds: Dataset, files: list[LandingFile],
+          now: datetime) -> list[Pull]:  # fmt: skip
+    """Pull the dataset from its database when _sources.yml names it; ``files`` gains the pulls' virtual
+    files: the new pull, and for incremental pulls the earlier ones (their rows stay loaded)."""
+    source = load_sources(landing).get(ds.key)
+    if source is None:
+        return []
+    earlier: list[dict] = []
+    if source.watermark:
+        cur = con.execute(
+            "select * from ingest.sql_pulls where dataset_key = ? and source_fingerprint = ? order by file_path",
+            [ds.key, source.fingerprint()],
+        )
+        earlier = [dict(zip([d[0] for d in cur.description], r, strict=True)) for r in cur.fetchall()]
+    pulls = sql_pull(source, earlier, now)
+    files += [LandingFile(ds.key, Path(r["file_path"]), r["file_path"], r["file_sha256"]) for r in earlier]
+    files += [p.file for p in pulls]
+    return pulls
+
+
+def _record_pull(con: duckdb.DuckDBPyConnection, record: dict) -> None:
+    con.execute("delete from ingest.sql_pulls where dataset_key = ? and file_path = ?",
+                [record["dataset_key"], record["file_path"]])  # fmt: skip
+    names = list(record)
+    con.execute(f"insert into ingest.sql_pulls ({', '.join(names)}) values ({', '.join('?' * len(names))})",
+                [record[n] for n in names])  # fmt: skip
 
 
 def _load_batch(

@@ -54,6 +54,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.lib.sql_sources import SQL_PREFIX
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 APPROACHES = ("equity_share", "operational_control", "financial_control")
@@ -113,6 +114,9 @@ class Trace:
     factors: list[dict[str, Any]] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    pulls: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # database pulls among the files (ingest.sql_pulls)
 
     @property
     def reconciles(self) -> bool:
@@ -244,8 +248,9 @@ def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int |
         con.execute(f"drop table if exists {_CELL}")
         con.execute(f"drop table if exists {_RANGES}")
         con.execute(f"drop table if exists {_RESOLVED}")
+    pulls = _pulls(con, [f["file_path"] for f in files])
     return Trace("figure", key, figure["co2e_t"], figure.get("gwp_set"), summary[0], total, rows,
-                 factors, files, checks)  # fmt: skip
+                 factors, files, checks, pulls)  # fmt: skip
 
 
 # ---------------------------------------------------------------- emission row
@@ -294,9 +299,21 @@ def trace_emission(con: duckdb.DuckDBPyConnection, emission_id: str,
         con.execute(f"drop table if exists {_RANGES}")
         con.execute(f"drop table if exists {_RESOLVED}")
     first = rows[0]
-    return Trace(
-        "emission", None, None, first.get("gwp_set"), 1, first["co2e_t_decimal"], rows, checks=checks
-    )
+    return Trace("emission", None, None, first.get("gwp_set"), 1, first["co2e_t_decimal"], rows, checks=checks,
+                 pulls=_pulls(con, [first.get("file_path")]))  # fmt: skip
+
+
+def _pulls(con: duckdb.DuckDBPyConnection, file_paths: list[str | None]) -> list[dict[str, Any]]:
+    """The database pulls (ingest.sql_pulls) among the source files: database, query, its sha256, when."""
+    paths = sorted({p.split("#")[0].strip() for fp in file_paths if fp for p in fp.split("; ")
+                    if p.startswith(SQL_PREFIX)})  # fmt: skip
+    if not paths or not _exists(con, "ingest", "sql_pulls"):
+        return []
+    return _dicts(con.execute(
+        """select file_path, database_name, database_kind, database_url, query, query_sha256, key_columns,
+                  watermark_column, watermark_from, watermark_to, rows_pulled, pulled_at
+           from ingest.sql_pulls where file_path in (select unnest(?::varchar[])) order by file_path""",
+        [paths]))  # fmt: skip
 
 
 # ---------------------------------------------------------------- shared steps
@@ -652,6 +669,7 @@ def to_json(trace: Trace) -> dict[str, Any]:
         "reconciliation": [asdict(c) for c in trace.checks],
         "factors": _plain(trace.factors),
         "files": _plain(trace.files),
+        "database_pulls": _plain(trace.pulls),
         "rows": records(trace),
     }
 
@@ -716,7 +734,30 @@ def render(trace: Trace, console, top: int) -> None:  # console: rich.console.Co
         console.print(tab)
         _render_factors(trace, console)
         _render_files(trace, console)
+    _render_pulls(trace, console)
     _render_checks(trace, console)
+
+
+def _render_pulls(trace: Trace, console) -> None:
+    """Rows pulled from a database: which database, query (and its sha256) and when; the row's key."""
+    if not trace.pulls:
+        return
+    from rich.table import Table
+
+    tab = Table(title=f"Database sources ({len(trace.pulls)}) 数据库来源", title_justify="left")
+    for col in ("virtual file", "database", "pulled at (UTC)", "rows", "row key", "query sha256", "query"):
+        tab.add_column(col, justify="right" if col == "rows" else "left", overflow="fold")
+    for p in trace.pulls:
+        tab.add_row(p["file_path"], f"{p['database_name']} ({p['database_kind']} {p['database_url']})",
+                    f"{p['pulled_at']:%Y-%m-%d %H:%M:%S}", f"{p['rows_pulled']:,}", p["key_columns"] or "— (row order)",
+                    p["query_sha256"][:16], p["query"])  # fmt: skip
+    console.print(tab)
+    if trace.kind == "emission":
+        r = trace.rows[0]
+        keys = next((p["key_columns"] for p in trace.pulls if p["file_path"] == r.get("file_path")), None)
+        if keys and r.get("raw_values"):
+            values = ", ".join(f"{k}={r['raw_values'].get(k)}" for k in keys.split(","))
+            console.print(f"行键 Row key in the database: {values}", markup=False)
 
 
 def _source(r: dict[str, Any]) -> str:

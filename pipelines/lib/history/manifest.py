@@ -364,6 +364,16 @@ SAME_RUN_FIELDS = ("landing_sha256", "locks_sha256", "config_sha256", "settings_
                    "dq_plan_sha256", "code_sha256", "environment_json")  # fmt: skip
 
 
+def _pulls_from_a_database(landing: Path) -> bool:
+    from pipelines.lib.landing import LandingError
+    from pipelines.lib.sql_sources import load_sources
+
+    try:
+        return bool(load_sources(landing))
+    except LandingError:
+        return True  # the run says what is wrong with the file
+
+
 def unchanged_since(started: RunStart, outputs: list[Path]) -> dict[str, Any] | None:
     """The warehouse's last run when this one would recompute nothing: that run completed (or found
     nothing to do itself), its landing files, configuration, code, reference data, plan, package
@@ -371,6 +381,8 @@ def unchanged_since(started: RunStart, outputs: list[Path]) -> dict[str, Any] | 
     warehouse = started.locations.warehouse
     if not warehouse.exists() or not all(p.exists() for p in outputs):
         return None
+    if _pulls_from_a_database(started.locations.landing):
+        return None  # what a database holds now is only known by pulling it
     try:
         with connect(warehouse, read_only=True) as con:
             if not _exists(con, "history", "runs") or not _exists(con, "marts", "rpt_group_inventory"):

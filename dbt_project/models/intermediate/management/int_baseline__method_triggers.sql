@@ -147,12 +147,14 @@ first_new_year as (
 
 new_factors as (
 
-    -- the new method's factor per unit of activity: per gas, summed over gases
+    -- the new method's factor per unit of activity: per gas, summed over gases (sums ordered by value:
+    -- the same figure whatever order the rows arrive in, e.g. from files or from a database)
     select base_year, stream_key, new_method, new_family, new_year, activity_unit,
-           sum(co2e_per_unit) as co2e_t_per_unit
+           sum(co2e_per_unit order by co2e_per_unit) as co2e_t_per_unit
     from (
         select f.base_year, f.stream_key, f.new_method, f.new_family, f.new_year, s.activity_unit, s.gas,
-               {{ exact_sum('s.co2e_t') }} / nullif(sum(s.activity_quantity), 0) as co2e_per_unit
+               {{ exact_sum('s.co2e_t') }}
+                   / nullif(sum(s.activity_quantity order by s.activity_quantity), 0) as co2e_per_unit
         from first_new_year as f
         inner join streams as s
             on s.stream_key = f.stream_key
