@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
+import subprocess
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -245,13 +249,61 @@ def test_pdf_is_self_contained(report_path, report_pdf):
     assert data.startswith(b"%PDF-")
     for action in (b"/URI", b"/Launch", b"/GoToR", b"/JavaScript", b"/EmbeddedFile"):
         assert action not in data, action
-    fonts = set()
-    for page in report_pdf.pages:
+
+
+def _embedded_fonts(reader: PdfReader) -> dict[str, object]:
+    fonts = {}
+    for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
-            fonts.add(str(font.get_object()["/BaseFont"]))
-    # the standard PDF fonts and the Adobe-GB1 CID font every PDF reader supplies: no font file to fetch
-    assert fonts <= {"/Helvetica", "/Helvetica-Bold", "/Helvetica-Oblique", "/Courier", "/STSong-Light"}
-    assert "/STSong-Light" in fonts
+            font = font.get_object()
+            fonts[str(font["/BaseFont"])] = font
+    return fonts
+
+
+def _to_unicode(font) -> dict[int, str]:
+    """code -> character, from the font's ToUnicode CMap (ReportLab writes bfchar entries)."""
+    cmap = font["/ToUnicode"].get_object().get_data().decode("ascii")
+    pairs = re.findall(r"<([0-9A-Fa-f]{2})>\s*<([0-9A-Fa-f]{4,8})>", cmap)
+    return {int(code, 16): chr(int(uni, 16)) for code, uni in pairs if int(uni, 16)}
+
+
+def test_every_font_is_embedded_and_has_a_glyph_for_every_character_of_the_text(report_pdf, pdf_text):
+    """Issue 16: on a machine without any CJK font a referenced font shows nothing; every font is a
+    subset embedded in the file, and every character set in it has a drawn glyph (not .notdef, the
+    box U+2212 used to print as)."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    fonts = _embedded_fonts(report_pdf)
+    names = {re.sub(r"^/[A-Z]{6}\+", "", n) for n in fonts}
+    assert names == {"NotoSansSC-Regular", "BitstreamVeraSans-Roman", "BitstreamVeraSans-Bold",
+                     "BitstreamVeraSans-Oblique"}, names  # fmt: skip
+    covered: set[str] = set()
+    for name, font in fonts.items():
+        descriptor = font["/FontDescriptor"].get_object()
+        assert "/FontFile2" in descriptor, f"{name} is not embedded"
+        face = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+        code_to_glyph = face["cmap"].tables[0].cmap
+        glyf = face["glyf"]
+        for code, char in _to_unicode(font).items():
+            if unicodedata.category(char) == "Cc":
+                continue  # a control code ReportLab keeps in the subset's encoding; never drawn
+            glyph = code_to_glyph.get(code, ".notdef")
+            assert glyph != ".notdef", f"{name}: {char!r} (U+{ord(char):04X}) has no glyph"
+            if not char.isspace():
+                assert glyf[glyph].numberOfContours != 0, (
+                    f"{name}: {char!r} (U+{ord(char):04X}) draws nothing"
+                )
+            covered.add(char)
+    used = set(pdf_text)
+    assert used - covered == set(), sorted(used - covered)[:20]
+    assert {"温", "室", "气", "体"} <= covered and sum(1 for ch in covered if ord(ch) > 0x2E80) > 300
+
+
+def test_pdf_creation_date_is_the_start_of_the_run_that_built_the_warehouse(sample_run, report_pdf):
+    started = sample_run.scalar("select max(started_at) from history.runs where status = 'success'")
+    assert report_pdf.metadata["/CreationDate"] == started.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
 def test_responsible_person_comes_from_the_configuration(sample_run, tmp_path):
@@ -293,3 +345,21 @@ def test_report_lists_held_pieces_iso_removals_and_scope3_reasons(sample_run, re
         "and consolidation_approach = 'operational_control' and scope3_category = 14"
     )
     assert reason and reason in report_html
+
+
+def test_the_chinese_font_is_converted_once_into_the_cache(tmp_path):
+    """A fresh machine: the cache is empty, the first report converts Noto Sans SC to TrueType outlines
+    (what ReportLab embeds); the result maps Chinese and the symbols Vera lacks to drawn glyphs."""
+    script = (
+        "from pipelines.lib.report import fonts; from fontTools.ttLib import TTFont; "
+        "p = fonts.cjk_font_file(); f = TTFont(str(p)); cmap = f.getBestCmap(); "
+        "print(p, 'glyf' in f, 'CFF ' in f, f['glyf'][cmap[ord('温')]].numberOfContours > 0, "
+        "f['glyf'][cmap[0x2212]].numberOfContours > 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    path, has_glyf, has_cff, han, minus = proc.stdout.split()
+    assert Path(path).parent == tmp_path / "carbon-ledger" / "fonts" and Path(path).stat().st_size > 5_000_000
+    assert (has_glyf, has_cff, han, minus) == ("True", "False", "True", "True")
+    assert "preparing the PDF's Chinese font once" in proc.stderr

@@ -104,9 +104,15 @@ def render_report_files(
     if "html" in formats:
         files["html"] = render(figures).encode("utf-8")
     if "pdf" in formats:
+        from pipelines.lib.report.data import built_at
         from pipelines.lib.report.pdf import render_pdf
 
-        files["pdf"] = render_pdf(figures)
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            created = built_at(con)
+        finally:
+            con.close()
+        files["pdf"] = render_pdf(figures, created=created)
     return files
 
 

@@ -240,6 +240,18 @@ def collect(
     return data
 
 
+def built_at(con) -> str | None:
+    """When the run that built the marts started (UTC, history.runs): the PDF's creation date, the same
+    for every report of the same warehouse. Not among the figures (the HTML embeds those, and two
+    warehouses built from the same inputs give the same HTML)."""
+    if not _exists(con, "history", "runs"):
+        return None
+    moment = con.execute(
+        "select max(started_at) from history.runs where status in ('running', 'success')"
+    ).fetchone()[0]
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
 def _organisation(con, settings: Settings, options: dict[str, Any]) -> dict[str, Any]:
     root = con.execute("select entity_id, entity_name from marts.dim_entities where entity_id = ?",
                        [settings.group_root]).fetchone()  # fmt: skip

@@ -7,18 +7,20 @@ the SVG (``render.chart_specs``). The page is our own template, so the
 converter below knows only the elements the template uses: headings,
 paragraphs, lists, the summary cards, tables, figures and a few inline tags.
 
-Fonts: Latin text in Helvetica, Chinese in STSong-Light — one of the CID
-fonts every PDF reader supplies (Adobe-GB1; not embedded), so no font file
-is needed and the file stays small. Text stays text: a verifier can search
-and copy every figure.
+Fonts: every font is embedded (pipelines/lib/report/fonts.py): Latin text in
+Bitstream Vera, Chinese and every symbol Vera lacks in Noto Sans SC, each as a
+subset of the glyphs used, so the PDF shows the same on a machine without any
+CJK font. Text stays text: a verifier can search and copy every figure.
 
-Reproducible: ReportLab's ``invariant`` mode fixes the creation date and the
-document id, so the same warehouse gives a byte-identical PDF.
+Reproducible: ReportLab's ``invariant`` mode fixes the document id, and the
+creation date is the start of the run that built the warehouse
+(``history.runs``), so the same warehouse gives a byte-identical PDF.
 """
 
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
@@ -30,7 +32,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -44,11 +45,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from pipelines.lib.report import svg
+from pipelines.lib.report import fonts, svg
+from pipelines.lib.report.fonts import CJK, SANS, SANS_BOLD, SANS_ITALIC
 from pipelines.lib.report.render import chart_specs, render
 
-CJK = "STSong-Light"
-SANS, SANS_BOLD, SANS_ITALIC, MONO = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Courier"
+MONO = SANS  # ids and hashes: an embedded face (Courier is one of the standard fonts a PDF only names)
 INK = colors.HexColor("#1d2733")
 MUTED = colors.HexColor("#5b6673")
 LINE = colors.HexColor("#d5dbe1")
@@ -60,23 +61,10 @@ MARGIN_X, MARGIN_Y = 14 * mm, 16 * mm
 FRAME_WIDTH = PAGE[0] - 2 * MARGIN_X
 CELL_PAD = 3
 
-_registered = False
-
-
-def _register_fonts() -> None:
-    global _registered
-    if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK))
-        _registered = True
-
 
 def _is_latin(ch: str) -> bool:
-    """Helvetica (WinAnsi encoding) can show it; anything else is set in the CJK font."""
-    try:
-        ch.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
+    """The Latin face has the glyph; anything else is set in the CJK font."""
+    return fonts.in_latin_font(ch)
 
 
 def _runs(text: str) -> list[tuple[bool, str]]:
@@ -101,7 +89,13 @@ def text_width(text: str, size: float, latin_font: str = SANS) -> float:
 
 
 def _style(name: str, size: float, **kw: Any) -> ParagraphStyle:
-    base = {"fontName": SANS, "fontSize": size, "leading": size * 1.35, "textColor": INK}
+    base = {
+        "fontName": SANS,
+        "bulletFontName": SANS,
+        "fontSize": size,
+        "leading": size * 1.35,
+        "textColor": INK,
+    }
     return ParagraphStyle(name, **{**base, **kw})
 
 
@@ -133,7 +127,7 @@ CELL_SIZE = 7.0
 
 
 def _label(x: float, y: float, text: str, size: float, anchor: str = "start") -> Group:
-    """A chart label: Latin runs in Helvetica, the rest in the CJK font, placed one after the other."""
+    """A chart label: Latin runs in the Latin face, the rest in the CJK font, placed one after the other."""
     if anchor == "end":
         x -= text_width(text, size)
     group = Group()
@@ -158,7 +152,7 @@ def _bar_drawing(spec: dict[str, Any]) -> Drawing | None:
     zero = label_w + (plot / 2 if negative else 0)
     scale = (plot / 2 if negative else plot) / span
     height = len(items) * (bar_h + gap) + gap
-    d = Drawing(FRAME_WIDTH, height)
+    d = Drawing(FRAME_WIDTH, height, initialFontName=SANS)
     for i, ((label, _), v) in enumerate(zip(items, values, strict=True)):
         top = height - gap - i * (bar_h + gap)
         w = abs(v) * scale
@@ -189,7 +183,7 @@ def _stacked_drawing(spec: dict[str, Any]) -> Drawing | None:
     value_w = 80.0
     plot = FRAME_WIDTH - label_w - value_w
     height = legend_h + len(rows) * (bar_h + gap) + gap
-    d = Drawing(FRAME_WIDTH, height)
+    d = Drawing(FRAME_WIDTH, height, initialFontName=SANS)
     lx = 0.0
     for n in names:
         d.add(Rect(lx, height - 10, 8, 8, fillColor=colour[n], strokeColor=None))
@@ -217,7 +211,7 @@ def _donut_drawing(spec: dict[str, Any]) -> Drawing | None:
     r_out, r_in = diameter / 2 - 2, diameter / 4
     height = max(diameter, len(parts) * row + 4)
     cx, cy = diameter / 2, height - diameter / 2
-    d = Drawing(FRAME_WIDTH, height)
+    d = Drawing(FRAME_WIDTH, height, initialFontName=SANS)
     start = 0.0  # degrees clockwise from the top, as the SVG
     for i, (label, v) in enumerate(parts):
         fill = colors.HexColor(svg.PALETTE[i % len(svg.PALETTE)])
@@ -520,6 +514,7 @@ class _Page(HTMLParser):
                     ("INNERGRID", (0, 0), (-1, -1), 0.5, LINE),
                     ("BACKGROUND", (0, 0), (-1, -1), BAND),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("FONTNAME", (0, 0), (-1, -1), SANS),  # ReportLab sets a cell's font even for a paragraph
                 ]
             )
         )
@@ -560,7 +555,7 @@ class _Page(HTMLParser):
             data.append(line)
         header_rows = 1 if rows[0][1] and all(c.header for c in rows[0][1]) else 0
         t = Table(data, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
-        t.setStyle(TableStyle(cmds))
+        t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), SANS), *cmds]))
         self.story.extend([t, Spacer(1, 6)])
 
 
@@ -601,7 +596,9 @@ def _column_widths(rows: list[list[_Cell]], ncols: int) -> list[float]:
 
 
 class _Doc(BaseDocTemplate):
-    def __init__(self, buffer: io.BytesIO, *, title: str, author: str, footer: str):
+    def __init__(
+        self, buffer: io.BytesIO, *, title: str, author: str, footer: str, created: str | None = None
+    ):
         super().__init__(
             buffer,
             pagesize=PAGE,
@@ -614,10 +611,17 @@ class _Doc(BaseDocTemplate):
             subject="GHG inventory report (ISO 14064-1 clause 9) / 温室气体排放报告",
             creator="Carbon Ledger",
             invariant=1,
+            initialFontName=SANS,  # not Helvetica: every font of the file is embedded
         )
         self.footer = footer
+        self.created = created  # PDF date string D:YYYYMMDDHHmmSS+00'00' (None: ReportLab's invariant date)
         frame = Frame(MARGIN_X, MARGIN_Y, FRAME_WIDTH, PAGE[1] - 2 * MARGIN_Y, id="body")
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
+
+    def handle_documentBegin(self) -> None:
+        super().handle_documentBegin()
+        if self.created:
+            self.canv.setDateFormatter(lambda *_ymdhms: self.created)
 
     def _decorate(self, canvas, doc) -> None:
         canvas.saveState()
@@ -640,9 +644,10 @@ class _Doc(BaseDocTemplate):
             self.canv.addOutlineEntry(text, key, level=0)
 
 
-def render_pdf(figures: dict[str, Any]) -> bytes:
-    """The report of ``figures`` as PDF bytes: a pure function of the figures."""
-    _register_fonts()
+def render_pdf(figures: dict[str, Any], created: str | None = None) -> bytes:
+    """The report of ``figures`` as PDF bytes: a pure function of the figures and ``created`` (ISO time of
+    the run that built the warehouse, the PDF's creation date; None: ReportLab's invariant date)."""
+    fonts.register()
     page = _Page(chart_drawings(figures))
     page.feed(render(figures, medium="pdf"))
     page.close()
@@ -654,9 +659,17 @@ def render_pdf(figures: dict[str, Any]) -> bytes:
         title=f"{year} 年度温室气体排放报告 GHG Inventory Report {year} — {org['name']}",
         author=str(org["name"]),
         footer=f"{org['name']} · {year} 年度温室气体排放报告 GHG Inventory Report {year}",
+        created=_pdf_date(created),
     )
     doc.build(page.story)
     return buffer.getvalue()
+
+
+def _pdf_date(moment: str | None) -> str | None:
+    """A PDF date (UTC) of the run that built the warehouse; None when unknown."""
+    if not moment:
+        return None
+    return datetime.fromisoformat(moment).strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
 __all__ = ["chart_drawings", "render_pdf", "text_width"]
