@@ -272,7 +272,9 @@ def test_kpis_json_is_one_document_equal_to_the_marts(sample_run, tmp_path):
                       "--warehouse", str(sample_run.warehouse))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
-    assert doc["reporting_year"] == 2023 and doc["run_info"]["reporting_currency 报告货币"] == "CNY"
+    assert doc["reporting_year"] == 2023 and doc["run_info"]["reporting_currency"] == "CNY"
+    assert doc["run_info_labels_zh"]["reporting_currency"] == "报告货币"
+    assert all(" " not in key for key in doc["run_info"])  # keys are keys, the labels are beside them
     for topic in kpis.TOPICS:
         expected = _mart_table(sample_run, topic.key)
         assert [list(r) for r in doc[topic.key]] and list(doc[topic.key][0]) == _sheet_columns(topic.key)

@@ -363,3 +363,15 @@ def test_the_chinese_font_is_converted_once_into_the_cache(tmp_path):
     assert Path(path).parent == tmp_path / "carbon-ledger" / "fonts" and Path(path).stat().st_size > 5_000_000
     assert (has_glyf, has_cff, han, minus) == ("True", "False", "True", "True")
     assert "preparing the PDF's Chinese font once" in proc.stderr
+
+
+def test_out_with_another_suffix_is_refused_instead_of_becoming_a_folder(sample_run, tmp_path):
+    proc = run_carbon("report", "--year", str(YEAR), "--warehouse", str(sample_run.warehouse),
+                      "--out", str(tmp_path / "x.txt"))  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "a report file ends in .html or .pdf" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "x.txt").exists()
+    (tmp_path / "reports.v2").mkdir()  # an existing folder may have a suffix
+    assert run_carbon("report", "--year", str(YEAR), "--warehouse", str(sample_run.warehouse), "--format", "html",
+                      "--out", str(tmp_path / "reports.v2")).returncode == 0  # fmt: skip
+    assert (tmp_path / "reports.v2" / f"ghg_inventory_report_{YEAR}.html").is_file()

@@ -290,7 +290,9 @@ def _json_value(v: Any) -> Any:
 def dumps_json(extract: Extract) -> str:
     doc: dict[str, Any] = {
         "reporting_year": extract.year,
-        "run_info": dict(extract.run_info),
+        # plain keys (the English key of the workbook's run_info sheet), the Chinese labels beside them
+        "run_info": {key.split(" ", 1)[0]: value for key, value in extract.run_info},
+        "run_info_labels_zh": {key.split(" ", 1)[0]: key.split(" ", 1)[1] for key, _ in extract.run_info},
         "columns": [
             dict(zip(("sheet", "column", "unit", "description_en", "description_zh"), r, strict=True))
             for r in dictionary_rows(extract)

@@ -132,6 +132,11 @@ def build_report(
 ) -> list[Path]:
     """Write the report into the folder ``out`` as ghg_inventory_report_<year>.<html|pdf> (or, when ``out``
     names a file, as that file's stem with each format's suffix) and return the paths written."""
+    if out.suffix and out.suffix.lower() not in FILE_SUFFIXES and not out.is_dir():
+        raise ReportError(
+            f"--out {out}: a report file ends in .html or .pdf; name such a file, or a folder (a folder name "
+            "with a suffix only when the folder exists)."
+        )
     files = render_report_files(warehouse, year, formats, config=config, settings=settings)
     if out.suffix.lower() in FILE_SUFFIXES:
         targets = {
