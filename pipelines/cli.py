@@ -210,6 +210,8 @@ def _failed_steps(result) -> list[str]:
             if err is not None and err.cls_name == "DagsterAssetCheckFailedError":
                 continue  # the blocking check itself is listed (ASSET_CHECK_EVALUATION), in words
             msg = (err.message if err else "failed").strip().splitlines()[0]
+            if err is not None and err.cls_name == "LandingError":  # one sentence for people: no class path
+                msg = msg.split(": ", 1)[-1]
             lines.append(f"{event.step_key}: {msg}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data

@@ -124,6 +124,27 @@ def test_the_recorded_url_has_no_password():
     )
 
 
+def test_an_unset_connection_variable_stops_that_dataset_in_one_sentence(tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_LANDING / "erp" / "entities", landing / "erp" / "entities")
+    shutil.copytree(SAMPLE_LANDING / "erp" / "facilities", landing / "erp" / "facilities")
+    (landing / "_sources.yml").write_text(
+        SOURCES_YML.replace(URL_ENV, "CARBON_TEST_UNSET_URL"), encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CARBON_TEST_UNSET_URL"}
+    proc = run_carbon(
+        "run", "--landing", str(landing), "--warehouse", str(tmp_path / "w" / "carbon.duckdb"), env=env
+    )
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    line = next(x for x in proc.stderr.splitlines() if "raw__erp__fuel_consumption:" in x)
+    assert line.strip() == (
+        "- raw__erp__fuel_consumption: _sources.yml: database erp reads its connection URL from the environment "
+        "variable CARBON_TEST_UNSET_URL, which is not set (e.g. export "
+        "CARBON_TEST_UNSET_URL=postgresql://user:password@host:5432/erp)."
+    )
+    assert "Traceback" not in proc.stderr and "LandingError" not in proc.stderr
+
+
 # ------------------------------------------------------------------------------ a real PostgreSQL
 
 

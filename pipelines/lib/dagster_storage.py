@@ -73,17 +73,16 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as conn, conn.begin():
                 yield conn
 
-    def dispose(self) -> None:
+    def _close_engines(self) -> None:
         with self._db_lock:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+
+    def dispose(self) -> None:
+        self._close_engines()
         super().dispose()
 
     def wipe(self) -> None:
-        # Dagster deletes the runs' files: close their engines first.
-        with self._db_lock:
-            for engine in self._engines.values():
-                engine.dispose()
-            self._engines.clear()
+        self._close_engines()  # Dagster deletes the runs' files: close them first
         super().wipe()
