@@ -7,6 +7,8 @@ and ``carbon ui`` set them from their options.
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from pipelines.defs.automation import build_automation, carbon_run_job
@@ -25,7 +27,7 @@ from pipelines.lib.warehouse import Locations
 def build_definitions(locations: Locations | None = None) -> dg.Definitions:
     loc = locations or Locations.resolve()
     landing_sensor, monthly_close = build_automation(loc)
-    return dg.Definitions(
+    defs = dg.Definitions(
         assets=[
             *extraction_assets,
             history_tables,
@@ -44,6 +46,12 @@ def build_definitions(locations: Locations | None = None) -> dg.Definitions:
             "dbt": dbt_resource(),
         },
     )
+    # Dagster 1.13 copies each sensor with its own beta `owners` parameter while it binds the resources,
+    # which warns on the user's console; bind them now, quietly (the repository is cached on `defs`).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        defs.get_repository_def()
+    return defs
 
 
 defs = build_definitions()

@@ -295,8 +295,11 @@ def test_building_the_automation_warns_nobody(tmp_path):
     # `carbon run` prints nothing from Dagster's beta parameters on the user's console
     import warnings
 
+    # imported first: its imports warn of their own things
+    from pipelines.definitions import build_definitions
+
+    loc = Locations(small_landing(tmp_path / "l"), tmp_path / "w.duckdb", write_config(tmp_path / "c.yml"))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        build_automation(
-            Locations(small_landing(tmp_path / "l"), tmp_path / "w.duckdb", write_config(tmp_path / "c.yml"))
-        )
+        build_automation(loc)
+        build_definitions(loc).resolve_implicit_global_asset_job_def()  # what `carbon run` does
