@@ -9,9 +9,7 @@ import contextlib
 import functools
 import importlib.metadata
 import os
-import queue
 import sys
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,54 +43,6 @@ class CarbonDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - see the class docstring
         return None
-
-
-class _DrainedStdout:
-    """dbt's stdout read by a thread as fast as dbt writes it: dagster-dbt reads it line by line between
-    storing Dagster events, and a full pipe (64 KiB) would otherwise stop dbt until the run catches up."""
-
-    def __init__(self, stream):
-        self._stream = stream
-        self._lines: queue.SimpleQueue = queue.SimpleQueue()
-        self._done = False
-        self._thread = threading.Thread(target=self._pump, name="dbt-stdout", daemon=True)
-        self._thread.start()
-
-    def _pump(self) -> None:
-        try:
-            for line in self._stream:
-                self._lines.put(line)
-        finally:
-            self._lines.put(None)
-
-    def __iter__(self):
-        while not self._done:
-            line = self._lines.get()
-            if line is None:
-                self._done = True
-                return
-            yield line
-
-    @property
-    def closed(self) -> bool:
-        return self._done
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._thread.join(timeout=5)
-        self._stream.close()
-
-
-def drained(invocation):
-    """The invocation, its stdout read by a thread (see _DrainedStdout)."""
-    if invocation.process.stdout is not None:
-        invocation.process.stdout = _DrainedStdout(invocation.process.stdout)
-    return invocation
 
 
 def dbt_resource() -> DbtCliResource:
@@ -153,8 +103,8 @@ def carbon_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, carbo
     log_path = carbon.warehouse.parent / "dbt_build.log"
     # Unit tests pin the code to hand calculations: `make test` runs them (dbt test --select
     # test_type:unit); the data a run brings cannot change their outcome, so a run skips them.
-    invocation = drained(dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", settings.dbt_vars_json()],
-                         context=context, raise_on_error=False, target_path=carbon.dbt_target_path))  # fmt: skip
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", settings.dbt_vars_json()],
+                         context=context, raise_on_error=False, target_path=carbon.dbt_target_path)  # fmt: skip
     built = 0
     # dagster-dbt echoes every dbt log line to stdout; keep them in a file instead.
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):

@@ -62,16 +62,11 @@ FRAME_WIDTH = PAGE[0] - 2 * MARGIN_X
 CELL_PAD = 3
 
 
-def _is_latin(ch: str) -> bool:
-    """The Latin face has the glyph; anything else is set in the CJK font."""
-    return fonts.in_latin_font(ch)
-
-
 def _runs(text: str) -> list[tuple[bool, str]]:
     """``text`` as runs of (is_latin, chars)."""
     out: list[tuple[bool, str]] = []
     for ch in text:
-        latin = _is_latin(ch)
+        latin = fonts.in_latin_font(ch)  # else set in the CJK font
         if out and out[-1][0] == latin:
             out[-1] = (latin, out[-1][1] + ch)
         else:
