@@ -195,13 +195,27 @@ def build_data_docs(context_root: Path | str = GX_DIR) -> Path:
         stale: list[Any] = [k for k in results[:limit] if k not in rendered]
         stale += [k.expectation_suite_identifier for k in stale]  # their suites may have changed
         stale += [k for k in ctx.expectations_store.list_keys() if k not in rendered]
-        if stale or not site.get_resource_url(only_if_exists=True):
-            # An empty resource list would mean "rebuild everything" to GX.
-            ctx.build_data_docs(
-                site_names=[DATA_DOCS_SITE], resource_identifiers=list(dict.fromkeys(stale)) or None
+        index = Path(
+            urllib.request.url2pathname(
+                urllib.parse.urlparse(site.get_resource_url(only_if_exists=False)).path
             )
-        index = site.get_resource_url(only_if_exists=False)
-    return Path(urllib.request.url2pathname(urllib.parse.urlparse(index).path))
+        )
+        if not _rendered_by_current_templates(index):
+            # Pages of older templates (the CDN-loading ones) are all rendered again, once.
+            ctx.build_data_docs(site_names=[DATA_DOCS_SITE])
+        elif stale:
+            # An empty resource list would mean "rebuild everything" to GX.
+            ctx.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=list(dict.fromkeys(stale)))
+    return index
+
+
+def _rendered_by_current_templates(index: Path) -> bool:
+    from pipelines.lib.quality.data_docs import SITE_VERSION
+
+    try:
+        return f'content="{SITE_VERSION}"' in index.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
 
 
 def exception_message(info: Any) -> str | None:

@@ -63,6 +63,16 @@ def bi(pair: tuple[str, str]) -> Markup:
     return Markup('<span lang="zh-CN">{}</span> <span lang="en">{}</span>').format(zh, en)
 
 
+def ident(value: Any) -> Markup:
+    """An id for a table cell: may wrap only after ':', '_' or '/' (its own separators), never inside a word."""
+    if value is None:
+        return Markup("—")
+    text = str(Markup.escape(value))
+    for sep in (":", "_", "/"):
+        text = text.replace(sep, sep + "<wbr>")
+    return Markup(text)
+
+
 def report_json(figures: dict[str, Any]) -> str:
     """The figures for <script type="application/json">: sorted keys, exact doubles, no '</' inside."""
     text = json.dumps(figures, ensure_ascii=False, sort_keys=True, indent=1, allow_nan=False)
@@ -177,7 +187,7 @@ def render(figures: dict[str, Any], medium: str = "html") -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=fmt, sig=fmt_sig, pct=fmt_pct, bi=bi)
+    env.filters.update(num=fmt, sig=fmt_sig, pct=fmt_pct, bi=bi, ident=ident)
     env.globals.update(L=labels, pair=labels.pair, scope_label=labels.scope_label)
     charts = {k: Markup(v) for k, v in _charts(figures).items()}
     return env.get_template("inventory_report.html").render(
