@@ -383,3 +383,42 @@ def test_out_with_another_suffix_is_refused_instead_of_becoming_a_folder(sample_
     assert run_carbon("report", "--year", str(YEAR), "--warehouse", str(sample_run.warehouse), "--format", "html",
                       "--out", str(tmp_path / "reports.v2")).returncode == 0  # fmt: skip
     assert (tmp_path / "reports.v2" / f"ghg_inventory_report_{YEAR}.html").is_file()
+
+
+def test_pdf_prints_a_contents_page_with_the_page_of_each_section(report_pdf):
+    pages = [page.extract_text() for page in report_pdf.pages]
+    contents = [i for i, text in enumerate(pages) if squeeze("目录 Contents") in squeeze(text)]
+    assert contents == [1], contents  # the page after the cover
+    listed = squeeze(pages[1])
+    outline = {entry.title: report_pdf.get_destination_page_number(entry) + 1 for entry in report_pdf.outline}
+    assert len(outline) == len(CLAUSE_9_HEADINGS)
+    for k, (zh, en) in enumerate(CLAUSE_9_HEADINGS, start=1):
+        title = next(t for t in outline if en in t)
+        # the entry "k. heading" with its dot leaders and page number (pypdf reads the leaders and the
+        # number, drawn at the end of the entry's line, before the entry's text)
+        found = re.search(r"\.(\d+)" + re.escape(squeeze(title)), listed)  # title: "k. heading"
+        assert title.startswith(f"{k}. "), title
+        assert found, title
+        assert int(found.group(1)) == outline[title], (title, found.group(1), outline[title])
+        assert squeeze(zh) in squeeze(pages[outline[title] - 1]), (title, outline[title])
+
+
+def test_pdf_never_splits_a_number_or_an_id(report_pdf, figures):
+    """The factor table (159 factors in the sample, ids up to 72 characters): every value shows on one
+    line; an id breaks only after ':', '_' or '/' (never inside a piece); its section prints landscape."""
+    from pipelines.lib.report.render import fmt_sig
+
+    pages = [page.extract_text() for page in report_pdf.pages]
+    factor_pages = [i for i, text in enumerate(pages) if "Factor id" in text]
+    assert factor_pages
+    for i in factor_pages:
+        box = report_pdf.pages[i].mediabox
+        assert float(box.width) > float(box.height), f"page {i + 1}: the factor table prints landscape"
+    text = "\n".join(pages[i] for i in factor_pages)
+    joined = re.sub(r"(?<=[:_/])\n", "", text)  # an id's line breaks, only where it may break
+    factors = figures["factors"]
+    assert len(factors) > 100
+    for f in factors:
+        assert fmt_sig(f["t_per_unit"], 6) in text.split(), f  # one whole word on its line
+        assert f["factor_id"] in joined, f["factor_id"]
+    assert max(len(f["factor_id"]) for f in factors) > 60

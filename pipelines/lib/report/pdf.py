@@ -12,6 +12,12 @@ Bitstream Vera, Chinese and every symbol Vera lacks in Noto Sans SC, each as a
 subset of the glyphs used, so the PDF shows the same on a machine without any
 CJK font. Text stays text: a verifier can search and copy every figure.
 
+Layout: a printed contents page after the cover (section, page; built in two
+passes); the sections whose tables are wide (boundary, base year, targets,
+factors, data quality: ``<section class="wide">``) on A4 landscape pages, the
+others portrait. Numbers and ids never break inside a table cell: their column
+is at least as wide as the widest of them; other text wraps.
+
 Reproducible: ReportLab's ``invariant`` mode fixes the document id, and the
 creation date is the start of the run that built the warehouse
 (``history.runs``), so the same warehouse gives a byte-identical PDF.
@@ -20,6 +26,7 @@ creation date is the start of the run that built the warehouse
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from html import escape
 from html.parser import HTMLParser
@@ -28,7 +35,7 @@ from typing import Any
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Rect, String, Wedge
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -38,18 +45,22 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     KeepTogether,
+    NextPageTemplate,
+    PageBreak,
     PageTemplate,
     Paragraph,
     Spacer,
     Table,
     TableStyle,
 )
+from reportlab.platypus.tableofcontents import TableOfContents
 
 from pipelines.lib.report import fonts, svg
 from pipelines.lib.report.fonts import CJK, SANS, SANS_BOLD, SANS_ITALIC
 from pipelines.lib.report.render import chart_specs, render
 
 MONO = SANS  # ids and hashes: an embedded face (Courier is one of the standard fonts a PDF only names)
+MONO_ID = "<code>"  # marks the text of an id in _Cell.plain (measured in MONO)
 INK = colors.HexColor("#1d2733")
 MUTED = colors.HexColor("#5b6673")
 LINE = colors.HexColor("#d5dbe1")
@@ -59,6 +70,8 @@ BAND = colors.HexColor("#f3f6f9")
 PAGE = A4
 MARGIN_X, MARGIN_Y = 14 * mm, 16 * mm
 FRAME_WIDTH = PAGE[0] - 2 * MARGIN_X
+WIDE_PAGE = landscape(PAGE)  # the sections with wide tables
+WIDE_FRAME_WIDTH = WIDE_PAGE[0] - 2 * MARGIN_X
 CELL_PAD = 3
 
 
@@ -112,7 +125,11 @@ STYLES = {
         borderColor=ACCENT,
     ),
     "cell": _style("cell", 7),
-    "cell_n": _style("cell_n", 7, alignment=TA_RIGHT),
+    # A number is never broken across lines (its column is sized to hold it: _column_widths).
+    "cell_n": _style("cell_n", 7, alignment=TA_RIGHT, splitLongWords=0),
+    "cell_id": _style("cell_id", 7, splitLongWords=0),
+    "toc_title": _style("toc_title", 14, spaceAfter=8, textColor=ACCENT),
+    "toc": _style("toc", 9, leading=14, rightIndent=28),  # room for the page number
     "card": _style("card", 8, textColor=MUTED),
 }
 CELL_SIZE = 7.0
@@ -258,11 +275,47 @@ class _Cell:
         self.plain: list[tuple[str, str]] = []  # (text, font of its Latin characters), to size the column
         self.after_cjk = False
 
+    @property
+    def id_text(self) -> str | None:
+        """The id, when the cell holds only an id (in <code>): it breaks only after its own separators."""
+        if not self.plain or any(font != MONO_ID for text, font in self.plain if text.strip()):
+            return None
+        return "".join(text for text, _ in self.plain).strip()
+
+    def words(self) -> list[tuple[float, bool]]:
+        """The cell's unbreakable runs as (width at the cell size, may break when too wide). A word ends
+        at a space or at the end of a header's Chinese line; a number never breaks; an id breaks only
+        after ':', '_' or '/' (as in the HTML), each piece between them unbroken."""
+        ident = self.id_text
+        if ident is not None:
+            return [(text_width(piece, CELL_SIZE), False) for piece in _ID_PIECES.findall(ident)]
+        words = []
+        for text, font in self.plain:
+            for word in text.split():
+                words.append(
+                    (text_width(word, CELL_SIZE, MONO if font == MONO_ID else font), "n" not in self.classes)
+                )
+        return words
+
+
+_ID_PIECES = re.compile(r"[^:_/]*[:_/]|[^:_/]+")
+
+
+def _wrap_id(ident: str, width: float) -> list[str]:
+    """An id in lines no wider than ``width`` where it can be, broken only after ':', '_' or '/'."""
+    lines = [""]
+    for piece in _ID_PIECES.findall(ident):
+        if lines[-1] and text_width(lines[-1] + piece, CELL_SIZE) > width:
+            lines.append(piece)
+        else:
+            lines[-1] += piece
+    return lines
+
 
 class _Page(HTMLParser):
     """Our report template's HTML → ReportLab flowables (only the elements the template uses)."""
 
-    SKIP = {"head", "style", "script", "nav", "title"}
+    SKIP = {"head", "style", "script", "nav", "title"}  # the HTML's contents list: the PDF prints its own
     BLOCKS = {"h1", "h2", "h3", "p", "li"}
     INLINE = {"strong": "bold", "em": "italic", "code": "mono", "small": "small"}  # tag -> nesting counter
 
@@ -283,6 +336,7 @@ class _Page(HTMLParser):
         self.cards: list[_Cell] | None = None
         self.in_svg = 0
         self.svg_title: list[str] | None = None
+        self.wide = False  # inside <section class="wide">: landscape pages
 
     # -- text
     def _markup(self, text: str) -> str:
@@ -337,7 +391,7 @@ class _Page(HTMLParser):
         if self.skip or self.in_svg:
             return
         if self.cell is not None:
-            font = MONO if self.mono else SANS_BOLD if self.bold else SANS
+            font = MONO_ID if self.mono else SANS_BOLD if self.bold else SANS
             if self.cell.header:
                 self._header_data(data, font)
             else:
@@ -364,8 +418,9 @@ class _Page(HTMLParser):
         if text:
             para = Paragraph(text, STYLES[style], bulletText="•" if style == "li" else None)
             if style == "h2":
-                # the outline entry of the section (see _Doc.afterFlowable); every h2 of the page has an id
-                para._bookmark = (self.block_id or para.getPlainText(), para.getPlainText())  # type: ignore[attr-defined]
+                # the outline and contents entry of the section (see _Doc.afterFlowable); every h2 of the
+                # page has an id
+                para._bookmark = (self.block_id or para.getPlainText(), para.getPlainText(), text)  # type: ignore[attr-defined]
                 self.story.append(CondPageBreak(70 * mm))
             self.story.append(para)
         self.block = None
@@ -379,10 +434,17 @@ class _Page(HTMLParser):
             if tag == "title":
                 self.svg_title = []
             return
+        if tag == "nav" and "toc" in classes and not self.skip:
+            self._contents()
         if tag in self.SKIP:
             self.skip += 1
             return
         if self.skip:
+            return
+        if tag == "section" and "wide" in classes:
+            self._flush()
+            self.story.extend([NextPageTemplate("wide"), PageBreak()])
+            self.wide = True
             return
         if tag == "svg":
             self.in_svg += 1
@@ -477,6 +539,9 @@ class _Page(HTMLParser):
             setattr(self, self.INLINE[tag], getattr(self, self.INLINE[tag]) - 1)
         elif tag in ("section", "header", "ul", "figure"):
             self._flush()
+            if tag == "section" and self.wide:
+                self.story.extend([NextPageTemplate("page"), PageBreak()])
+                self.wide = False
 
     def close(self) -> None:
         super().close()
@@ -486,6 +551,23 @@ class _Page(HTMLParser):
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
             self.handle_starttag(tag, attrs)
+
+    def _contents(self) -> None:
+        """The printed contents (where the HTML has its <nav class="toc">): every section with its
+        page, filled in by the second pass of multiBuild."""
+        self._flush()
+        cells = TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("FONTNAME", (0, 0), (-1, -1), SANS),  # not ReportLab's Helvetica: every font is embedded
+            ]
+        )
+        toc = TableOfContents(dotsMinLevel=0, levelStyles=[STYLES["toc"]], tableStyle=cells)
+        self.story.extend(
+            [PageBreak(), Paragraph(self._markup("目录 Contents"), STYLES["toc_title"]), toc, PageBreak()]
+        )
 
     def _chart(self, title: str) -> None:
         """The chart whose SVG (named by its <title>) stands here in the page."""
@@ -521,7 +603,9 @@ class _Page(HTMLParser):
         if not rows:
             return
         ncols = max(len(cells) for _, cells in rows)
-        widths = _column_widths([cells for _, cells in rows], ncols)
+        widths = _column_widths(
+            [cells for _, cells in rows], ncols, WIDE_FRAME_WIDTH if self.wide else FRAME_WIDTH
+        )
         data: list[list[Any]] = []
         cmds: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -538,8 +622,16 @@ class _Page(HTMLParser):
                 if cell is None:
                     line.append("")
                     continue
-                style = STYLES["cell_n"] if "n" in cell.classes else STYLES["cell"]
-                line.append(Paragraph(" ".join("".join(cell.markup).split()), style))
+                ident = cell.id_text
+                if "n" in cell.classes:
+                    line.append(Paragraph(" ".join("".join(cell.markup).split()), STYLES["cell_n"]))
+                elif ident is not None:
+                    lines = _wrap_id(ident, widths[c] - 2 * CELL_PAD - 1)
+                    line.append(
+                        Paragraph("<br/>".join(escape(x, quote=False) for x in lines), STYLES["cell_id"])
+                    )
+                else:
+                    line.append(Paragraph(" ".join("".join(cell.markup).split()), STYLES["cell"]))
                 if cell.header:
                     cmds.append(("BACKGROUND", (c, r), (c, r), BAND))
                 for k in (1, 2, 3):
@@ -554,38 +646,33 @@ class _Page(HTMLParser):
         self.story.extend([t, Spacer(1, 6)])
 
 
-def _column_widths(rows: list[list[_Cell]], ncols: int) -> list[float]:
+def _column_widths(rows: list[list[_Cell]], ncols: int, frame: float = FRAME_WIDTH) -> list[float]:
     """Like a browser's auto layout at width 100 %: each column gets at least its longest word and
-    at most its longest line; what is left is shared in proportion to what each column still needs."""
+    at most its longest line; what is left is shared in proportion to what each column still needs.
+    A number or an id is one word that never breaks; other words (CJK text breaks between any two
+    characters, prose may hold a long path) do not widen their column beyond 90 pt."""
     natural = [0.0] * ncols
     minimum = [0.0] * ncols
     for cells in rows:
         for c, cell in enumerate(cells):
             line = widest = 0.0
             for text, font in cell.plain:
-                line += text_width(" ".join(text.split()), CELL_SIZE, font)
+                line += text_width(" ".join(text.split()), CELL_SIZE, SANS if font == MONO_ID else font)
                 if text.endswith("\n"):  # a header's Chinese line (see _header_data)
                     widest, line = max(widest, line), 0.0
             natural[c] = max(natural[c], widest + 2 * CELL_PAD + 3, line + 2 * CELL_PAD + 3)
             longest = max(
-                (text_width(w, CELL_SIZE, font) for text, font in cell.plain for w in text.split()),
-                default=0.0,
+                (w if not breakable else min(w, 90.0) for w, breakable in cell.words()), default=0.0
             )
-            # CJK text breaks between any two characters and long codes (hashes) break too: a word
-            # wider than 90 pt does not widen its column further
-            minimum[c] = max(minimum[c], min(longest, 90.0) + 2 * CELL_PAD + 3)
+            minimum[c] = max(minimum[c], longest + 2 * CELL_PAD + 3)
     total_natural = sum(natural)
-    if total_natural <= FRAME_WIDTH:
-        return (
-            [w * FRAME_WIDTH / total_natural for w in natural]
-            if total_natural
-            else [FRAME_WIDTH / ncols] * ncols
-        )
+    if total_natural <= frame:
+        return [w * frame / total_natural for w in natural] if total_natural else [frame / ncols] * ncols
     total_min = sum(minimum)
-    if total_min >= FRAME_WIDTH:
-        return [w * FRAME_WIDTH / total_min for w in minimum]
+    if total_min >= frame:
+        return [w * frame / total_min for w in minimum]
     need = [n - m for n, m in zip(natural, minimum, strict=True)]
-    spare = FRAME_WIDTH - total_min
+    spare = frame - total_min
     total_need = sum(need) or 1.0
     return [m + spare * n / total_need for m, n in zip(minimum, need, strict=True)]
 
@@ -611,7 +698,13 @@ class _Doc(BaseDocTemplate):
         self.footer = footer
         self.created = created  # PDF date string D:YYYYMMDDHHmmSS+00'00' (None: ReportLab's invariant date)
         frame = Frame(MARGIN_X, MARGIN_Y, FRAME_WIDTH, PAGE[1] - 2 * MARGIN_Y, id="body")
-        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
+        wide = Frame(MARGIN_X, MARGIN_Y, WIDE_FRAME_WIDTH, WIDE_PAGE[1] - 2 * MARGIN_Y, id="wide")
+        self.addPageTemplates(
+            [
+                PageTemplate(id="page", frames=[frame], onPage=self._decorate, pagesize=PAGE),
+                PageTemplate(id="wide", frames=[wide], onPage=self._decorate, pagesize=WIDE_PAGE),
+            ]
+        )
 
     def handle_documentBegin(self) -> None:
         super().handle_documentBegin()
@@ -634,9 +727,12 @@ class _Doc(BaseDocTemplate):
     def afterFlowable(self, flowable: Flowable) -> None:
         mark = getattr(flowable, "_bookmark", None)
         if mark:
-            key, text = mark
+            key, text, markup = mark
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(text, key, level=0)
+            # the heading's own sizes (its clause in <small>) would print larger than the entry
+            entry = re.sub(r'<font size="[\d.]+">', '<font color="#5b6673">', markup)
+            self.notify("TOCEntry", (0, entry, self.page, key))
 
 
 def render_pdf(figures: dict[str, Any], created: str | None = None) -> bytes:
@@ -656,7 +752,7 @@ def render_pdf(figures: dict[str, Any], created: str | None = None) -> bytes:
         footer=f"{org['name']} · {year} 年度温室气体排放报告 GHG Inventory Report {year}",
         created=_pdf_date(created),
     )
-    doc.build(page.story)
+    doc.multiBuild(page.story)  # pass 1 finds each section's page, pass 2 prints them in the contents
     return buffer.getvalue()
 
 
