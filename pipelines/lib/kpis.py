@@ -118,7 +118,11 @@ class Column:
 
     @property
     def unit_text(self) -> str:
-        return _UNIT_TEXT.get(self.unit, self.unit).replace("reporting currency", self.currency)
+        """The unit for a header: the currency rendered, 万元 for 10^4 CNY (万 for another currency)."""
+        text = _UNIT_TEXT.get(self.unit, self.unit)
+        if self.currency != "CNY":
+            text = text.replace("万元", "万")
+        return text.replace("reporting currency", self.currency)
 
 
 _UNIT_TEXT = {
