@@ -1,24 +1,39 @@
 """The finance KPI extract (``carbon kpis``): the finance marts of one year as Excel, CSV, Parquet or JSON.
 
 The extract reads ``marts.fct_finance_kpis`` (entity x year, the group as its
-own row) and ``marts.fct_finance_target_kpis`` (target x year) from the
-warehouse, opened read-only, and writes one table per topic: totals,
-intensities, targets, carbon position. Nothing is computed here; the numbers
-are the marts'.
+own row), ``marts.fct_finance_target_kpis`` (target x year) and the ISO 14064-1
+category and Scope 3 completeness marts from the warehouse, opened read-only,
+and writes one table per topic. Nothing is computed here; the numbers are the
+marts' (the Excel totals row sums them, with the sum as the cell's cached value).
+
+The group stands apart (docs/decisions.md "Finance KPIs"): its consolidated row
+(``is_group_total``; ``entity_id`` the group root, like every mart) is the
+table ``group`` - the sheet ``Group``, the file ``group.csv|parquet``, the JSON
+object ``group`` - and the topic tables ``totals``, ``intensities`` and
+``carbon_position`` hold the entity rows only, so that a sum over an entity
+table never counts the group twice. In the workbook every topic sheet is an
+Excel Table whose totals row sums (SUBTOTAL 109) the columns that add up
+(``meta.additive``): unfiltered, it equals the Group sheet.
 
 The data dictionary is the dbt YAML of the marts
 (``dbt_project/models/marts/finance/_finance__models.yml``): each column's
 ``meta.topic`` says which sheet it belongs to (``key`` columns are on every
 sheet), ``description`` and ``meta.zh`` are its English and Chinese
-descriptions and ``meta.unit`` its unit. Column names carry their unit
-(``_t``, ``_tco2e_per_10k_cny``, ``_cny``), so a header read without the
-dictionary still says what it holds.
+descriptions, ``meta.unit`` its unit and ``meta.additive`` whether entity rows
+add up to the group; the model's ``nulls_have_reasons`` test names, for each
+nullable column, the ``*_reason`` column that says why a cell is empty. Column
+names carry their unit (``_t``, ``_tco2e_per_10k_cny``, ``_cny``), so a key read
+without the dictionary still says what it holds. Excel sheets have two header
+rows: the Chinese name with the unit above the column key (``pandas.read_excel
+(..., header=1)``); numbers are formatted by unit (percent points as ``42.0%``,
+weights as percentages, money with two decimals).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,17 +63,37 @@ class Topic:
     zh: str
     mart: str
     order_by: str
+    where: str = "true"  # which rows of the mart
+    topics: tuple[str, ...] = ()  # the meta.topic values of its columns besides `key` (default: its own key)
+
+    @property
+    def column_topics(self) -> tuple[str, ...]:
+        return ("key", *(self.topics or (self.key,)))
 
 
+ENTITY_ROWS = "not is_group_total"
 TOPICS = (
-    Topic("totals", "Totals", "排放总量", KPI_MART, "is_group_total desc, entity_id"),
-    Topic("intensities", "Intensities", "排放强度", KPI_MART, "is_group_total desc, entity_id"),
+    Topic(
+        "group",
+        "Group",
+        "集团合计",
+        KPI_MART,
+        "entity_id",
+        where="is_group_total",
+        topics=("totals", "intensities", "carbon_position"),
+    ),  # fmt: skip
+    Topic("totals", "Totals", "排放总量（各主体）", KPI_MART, "entity_id", where=ENTITY_ROWS),
+    Topic("intensities", "Intensities", "排放强度（各主体）", KPI_MART, "entity_id", where=ENTITY_ROWS),
     Topic("targets", "Targets", "目标进展", TARGET_MART, "is_interim desc, target_name"),
-    Topic("carbon_position", "Carbon position", "碳资产头寸", KPI_MART, "is_group_total desc, entity_id"),
+    Topic(
+        "carbon_position", "Carbon position", "碳资产头寸（各主体）", KPI_MART, "entity_id", where=ENTITY_ROWS
+    ),
     Topic("iso_categories", "ISO categories", "ISO 14064-1 类别", ISO_MART, "iso_category, line_kind"),
     Topic("scope3_completeness", "Scope 3 completeness", "范围三完整性", SCOPE3_MART, "scope3_category"),
 )
+GROUP_TOPIC = "group"
 README_SHEET = "README 说明"
+TOTAL_LABEL = "Σ 合计 Total"
 
 
 class KpiError(Exception):
@@ -69,9 +104,37 @@ class KpiError(Exception):
 class Column:
     name: str
     topic: str
-    unit: str
+    unit: str  # as in the YAML ("10^4 reporting currency"); unit_text renders the currency
     en: str
     zh: str
+    additive: bool = False  # entity rows (or lines) add up to the group
+    reason: str = ""  # the column that says why a null of this one is null
+    currency: str = ""
+
+    @property
+    def is_reason(self) -> bool:
+        """A reason column (missing_reason, *_missing_reason, exclusion_reason): its null means nothing is missing."""
+        return self.name.endswith("_reason")
+
+    @property
+    def unit_text(self) -> str:
+        """The unit for a header: the currency rendered, 万元 for 10^4 CNY (万 for another currency)."""
+        text = _UNIT_TEXT.get(self.unit, self.unit)
+        if self.currency != "CNY":
+            text = text.replace("万元", "万")
+        return text.replace("reporting currency", self.currency)
+
+
+_UNIT_TEXT = {
+    "fraction": "fraction 比例 (%)",
+    "%": "% percent points 百分点",
+    "value_unit": "see value_unit 单位见 value_unit",
+    "10^4 reporting currency": "10^4 reporting currency 万元",
+    "year": "year 年",
+    "date": "date 日期",
+    "rows": "rows 行",
+    "records": "records 条",
+}
 
 
 @dataclass
@@ -136,10 +199,17 @@ def _years_text(years: list[int]) -> str:
 
 def dictionary(currency: str, path: Path = MODELS_YML) -> dict[str, dict[str, Column]]:
     """mart -> column name -> Column, from the marts' YAML, currency placeholders rendered."""
-    text = re.sub(r"\{\{\s*var\(\s*['\"]reporting_currency['\"][^}]*\}\}", currency.lower(),
+    cur = currency.lower()
+    text = re.sub(r"\{\{\s*var\(\s*['\"]reporting_currency['\"][^}]*\}\}", cur,
                   path.read_text(encoding="utf-8"))  # fmt: skip
     out: dict[str, dict[str, Column]] = {}
     for model in yaml.safe_load(text)["models"]:
+        reasons = {
+            name.replace("<cur>", cur): reason
+            for test in model.get("data_tests", [])
+            if isinstance(test, dict) and "nulls_have_reasons" in test
+            for name, reason in test["nulls_have_reasons"]["arguments"]["reasons"].items()
+        }
         cols = {}
         for c in model.get("columns", []):
             meta = c.get("meta") or {}
@@ -149,6 +219,9 @@ def dictionary(currency: str, path: Path = MODELS_YML) -> dict[str, dict[str, Co
                 unit=str(meta.get("unit", "")),
                 en=" ".join(str(c.get("description", "")).split()),
                 zh=str(meta.get("zh", "")),
+                additive=bool(meta.get("additive", False)),
+                reason=reasons.get(c["name"], ""),
+                currency=currency.upper(),
             )
         out[model["name"]] = cols
     return out
@@ -175,10 +248,11 @@ def read(con: duckdb.DuckDBPyConnection, year: int, warehouse: Path | None = Non
         if undocumented:  # the contract and the YAML are one file, so this is a stale warehouse
             raise KpiError(f"marts.{topic.mart} has columns the data dictionary does not know "
                            f"({', '.join(undocumented)}); rebuild the warehouse with `carbon run`.")  # fmt: skip
-        columns = [docs[topic.mart][n] for n in names if docs[topic.mart][n].topic in ("key", topic.key)]
+        columns = [docs[topic.mart][n] for n in names if docs[topic.mart][n].topic in topic.column_topics]
         select = ", ".join(f'"{c.name}"' for c in columns)
         rows = con.execute(
-            f"select {select} from marts.{topic.mart} where reporting_year = ? order by {topic.order_by}",
+            f"select {select} from marts.{topic.mart} where reporting_year = ? and ({topic.where}) "
+            f"order by {topic.order_by}",
             [year],
         ).fetchall()
         tables.append(Table(topic, columns, rows))
@@ -241,9 +315,24 @@ def write(extract: Extract, out: Path, fmt: str) -> list[Path]:
     return _write_folder(extract, out, fmt)
 
 
-def dictionary_rows(extract: Extract) -> list[tuple[str, str, str, str, str]]:
-    """(sheet, column, unit, English, 中文) for every column of every sheet."""
-    return [(t.topic.sheet, c.name, c.unit, c.en, c.zh) for t in extract.tables for c in t.columns]
+DICTIONARY_HEADER = (
+    "sheet",
+    "column",
+    "unit",
+    "additive",
+    "null_reason_column",
+    "description_en",
+    "description_zh",
+)
+
+
+def dictionary_rows(extract: Extract) -> list[tuple[str, str, str, bool, str, str, str]]:
+    """(sheet, column, unit, additive, reason column, English, 中文) for every column of every sheet."""
+    return [
+        (t.topic.sheet, c.name, c.unit_text, c.additive, c.reason, c.en, c.zh)
+        for t in extract.tables
+        for c in t.columns
+    ]
 
 
 def _frame(names: list[str], rows: list[tuple]):
@@ -260,14 +349,7 @@ def _write_folder(extract: Extract, out: Path, fmt: str) -> list[Path]:
     written = []
     frames = [(t.topic.key, _frame(t.names, t.rows)) for t in extract.tables]
     frames.append(
-        (
-            "columns",
-            pl.DataFrame(
-                dictionary_rows(extract),
-                orient="row",
-                schema=["sheet", "column", "unit", "description_en", "description_zh"],
-            ),
-        )
+        ("columns", pl.DataFrame(dictionary_rows(extract), orient="row", schema=list(DICTIONARY_HEADER)))
     )
     frames.append(("run_info", pl.DataFrame(extract.run_info, orient="row", schema=["key", "value"])))
     for name, frame in frames:
@@ -293,25 +375,67 @@ def dumps_json(extract: Extract) -> str:
         # plain keys (the English key of the workbook's run_info sheet), the Chinese labels beside them
         "run_info": {key.split(" ", 1)[0]: value for key, value in extract.run_info},
         "run_info_labels_zh": {key.split(" ", 1)[0]: key.split(" ", 1)[1] for key, _ in extract.run_info},
-        "columns": [
-            dict(zip(("sheet", "column", "unit", "description_en", "description_zh"), r, strict=True))
-            for r in dictionary_rows(extract)
-        ],  # fmt: skip
+        "columns": [dict(zip(DICTIONARY_HEADER, r, strict=True)) for r in dictionary_rows(extract)],
     }
     for t in extract.tables:
-        doc[t.topic.key] = [{n: _json_value(v) for n, v in zip(t.names, r, strict=True)} for r in t.rows]
+        rows = [{n: _json_value(v) for n, v in zip(t.names, r, strict=True)} for r in t.rows]
+        # the group is one object (one row per year); every other topic an array of rows
+        doc[t.topic.key] = rows[0] if t.topic.key == GROUP_TOPIC else rows
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-def _number_format(column: Column) -> str:
-    name = column.name
-    if "_per_" in name or name.endswith("_weight"):
-        return "0.000000"
-    if name.endswith("_pct"):
-        return "0.0"
-    if name.endswith(("_year", "_rows")) or column.unit in ("count", "rows", "year"):
+MONEY = "#,##0.00"
+TONNES = "#,##0.000"
+INTENSITY = "0.0000"
+
+
+def number_format(column: Column, value: Any, row: dict[str, Any] | None = None) -> str:
+    """The Excel number format of a cell: by the column's unit (and a target's value_unit)."""
+    unit = column.unit
+    if unit == "year" or (isinstance(value, int) and not unit):
         return "0"
-    return "#,##0.000"
+    if unit in ("rows", "records", "count") or isinstance(value, int):
+        return "#,##0"
+    if unit == "fraction":  # a weight of 0.415 is 41.5 %
+        return "0.0%"
+    if unit == "%":  # the marts store percent points (42 = 42 %): shown with a % sign, the number unchanged
+        return '0.0"%"'
+    if unit == "value_unit":
+        return INTENSITY if str((row or {}).get("value_unit", "")).startswith("tCO2e/") else TONNES
+    if unit.startswith("tCO2e/"):
+        return INTENSITY
+    if "reporting currency" in unit:  # 万元, currency, currency per tonne
+        return MONEY
+    return TONNES
+
+
+def _header_zh(c: Column) -> str:
+    return c.zh + (f"\n[{c.unit_text}]" if c.unit else "")
+
+
+def _header_note(c: Column) -> str:
+    lines = [c.en, c.zh]
+    if c.unit:
+        lines.append(f"[{c.unit_text}]")
+    if c.additive:
+        lines.append(
+            "Additive: the rows add up to the group (Σ row = Group sheet). 可相加：各行合计 = 集团合计。"
+        )
+    if c.reason:
+        lines.append(f"Empty: why in {c.reason}. 空值原因见 {c.reason} 列。")
+    return "\n".join(lines)
+
+
+def _sheet_note(t: Table) -> str:
+    """What the sheet's totals row adds up, in both languages (the README sheet's list of sheets)."""
+    if t.topic.key == GROUP_TOPIC:
+        return "The group's consolidated row: add nothing to it. 集团合并合计行：勿与其他工作表各行相加。"
+    additive = [c.name for c in t.columns if c.additive]
+    if not additive:
+        return ("Σ row: no column of this sheet adds up over its rows (ratios, own units). "
+                "合计行：本表各列不可相加（比率或各自单位）。")  # fmt: skip
+    return (f"Σ row: SUBTOTAL of the {len(additive)} additive columns (header note 'Additive'); the other "
+            "columns do not add up. 合计行仅对可相加列求和。")  # fmt: skip
 
 
 def _write_xlsx(extract: Extract, out: Path) -> Path:
@@ -328,32 +452,51 @@ def _write_xlsx(extract: Extract, out: Path) -> Path:
     header = wb.add_format(
         {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
     )
-    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     formats: dict[str, Any] = {}
 
+    def fmt(num_format: str) -> Any:
+        return formats.setdefault(num_format, wb.add_format({"num_format": num_format}))
+
+    date_fmt = fmt("yyyy-mm-dd")
     for t in extract.tables:
         ws = wb.add_worksheet(t.topic.sheet)
+        # row 0: 中文 name and unit; row 1: the column key, the header of the Excel Table
+        ws.set_row(0, 60)
         for j, c in enumerate(t.columns):
-            ws.write_string(0, j, c.name, header)
-            ws.write_comment(0, j, f"{c.en}\n{c.zh}" + (f"\n[{c.unit}]" if c.unit else ""),
-                             {"x_scale": 2.5, "y_scale": 2})  # fmt: skip
-            fmt = _number_format(c)
-            formats.setdefault(fmt, wb.add_format({"num_format": fmt}))
+            ws.write_string(0, j, _header_zh(c), header)
             ws.set_column(j, j, max(12, min(len(c.name) + 2, 44)))
-        for i, row in enumerate(t.rows, start=1):
+        is_group = t.topic.key == GROUP_TOPIC
+        first, data = 1, 2
+        last = data + max(len(t.rows), 1) - 1 + (0 if is_group else 1)  # the totals row below the data
+        columns = []
+        for j, c in enumerate(t.columns):
+            spec: dict[str, Any] = {"header": c.name, "header_format": header}
+            if not is_group and j == 0:
+                spec["total_string"] = TOTAL_LABEL
+            elif not is_group and c.additive:
+                total = math.fsum(float(r[j]) for r in t.rows if r[j] is not None)
+                spec.update(total_function="sum", total_value=total, format=fmt(number_format(c, total)))
+            columns.append(spec)
+        ws.add_table(first, 0, last, len(t.columns) - 1, {
+            "name": f"kpi_{t.topic.key}", "columns": columns, "total_row": not is_group,
+            "style": "Table Style Light 9", "autofilter": True,
+        })  # fmt: skip
+        for i, row in enumerate(t.rows, start=data):
+            named = dict(zip(t.names, row, strict=True))
             for j, v in enumerate(row):
                 if v is None:
-                    continue
+                    continue  # empty: the row's reason column says why
                 if isinstance(v, bool):
                     ws.write_boolean(i, j, v)
                 elif isinstance(v, dt.date):
                     ws.write_datetime(i, j, dt.datetime(v.year, v.month, v.day), date_fmt)
                 elif isinstance(v, int | float):
-                    ws.write_number(i, j, v, formats[_number_format(t.columns[j])])
+                    ws.write_number(i, j, v, fmt(number_format(t.columns[j], v, named)))
                 else:
                     ws.write_string(i, j, str(v))
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(t.rows), 1), len(t.columns) - 1)
+        for j, c in enumerate(t.columns):  # after the table, which writes its own header cells
+            ws.write_comment(first, j, _header_note(c), {"x_scale": 2.5, "y_scale": 2})
+        ws.freeze_panes(data, 0)
 
     ws = wb.add_worksheet(README_SHEET)
     bold = wb.add_format({"bold": True})
@@ -372,23 +515,67 @@ def _write_xlsx(extract: Extract, out: Path) -> Path:
     for t in extract.tables:
         r += 1
         ws.write_string(r, 0, t.topic.sheet)
-        ws.write_string(r, 1, f"{t.topic.zh} · marts.{t.topic.mart} · {len(t.rows)} rows")
+        ws.write_string(r, 1, f"{t.topic.zh} · marts.{t.topic.mart} · {len(t.rows)} rows", wrap)
+        ws.write_string(r, 2, _sheet_note(t), wrap)
     r += 2
-    for j, h in enumerate(
-        ("sheet 工作表", "column 列名", "unit 单位", "description (English)", "说明（中文）")
-    ):
+    ws.write_string(r, 0, "How to read 阅读说明", bold)
+    for en, zh in READING_NOTES:
+        r += 1
+        ws.write_string(r, 0, en, wrap)
+        ws.write_string(r, 1, zh, wrap)
+    r += 2
+    headings = ("sheet 工作表", "column 列名", "unit 单位", "additive 可相加", "null reason 空值原因列",
+                "description (English)", "说明（中文）")  # fmt: skip
+    for j, h in enumerate(headings):
         ws.write_string(r, j, h, header)
     for row in dictionary_rows(extract):
         r += 1
         for j, v in enumerate(row):
-            ws.write_string(r, j, v, wrap)
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, 1, 44)
-    ws.set_column(2, 2, 22)
-    ws.set_column(3, 3, 70)
-    ws.set_column(4, 4, 50)
+            ws.write_string(r, j, ("yes 是" if v else "") if isinstance(v, bool) else v, wrap)
+    for j, width in enumerate((44, 44, 22, 10, 34, 70, 50)):
+        ws.set_column(j, j, width)
     wb.close()
     return out
+
+
+READING_NOTES = (
+    (
+        "Group: the group's consolidated row (is_group_total true, entity_id the group root). Totals, Intensities "
+        "and Carbon position hold the entity rows only, so a sum over a sheet never counts the group twice.",
+        "Group 集团合计：集团合并合计行；Totals、Intensities、Carbon position 仅含各主体行，按列求和不会重复计入集团。",
+    ),
+    (
+        "Two header rows: the Chinese name with its unit, then the column key (the Excel Table's header). "
+        "pandas: read_excel(path, sheet_name='Totals', header=1, skipfooter=1).",
+        "两行表头：第一行为中文列名及单位，第二行为列名（Excel 表格标题）。",
+    ),
+    (
+        "Σ row: the Excel Table's totals row, SUBTOTAL(109) of the visible rows of every additive column "
+        "(dictionary: additive yes). Unfiltered it equals the Group sheet: entity totals are each entity's "
+        "contribution (emissions x its weight under the approach of the column).",
+        "Σ 合计行：对可相加列（说明表 additive = yes）求和（SUBTOTAL 109，仅可见行）；未筛选时等于集团合计。"
+        "主体排放为其按该合并方法权重计入集团的贡献。",
+    ),
+    (
+        "Not additive: intensities and their numerator and denominators (the entity's own 100 % figures, the "
+        "group's weighted), row counts, flags, the ETS price, target values.",
+        "不可相加：排放强度及其分子分母（主体为自身100%数据，集团为加权数）、行数、标志、碳价、目标值。",
+    ),
+    (
+        "An entity that weighs 0 under the primary approach (outside its boundary) has no intensity and no carbon "
+        "position (empty, reason outside_primary_boundary), consistent with its zero totals under that approach.",
+        "在主要合并方法下权重为0（不在边界内）的主体无强度、无碳资产头寸（空值，原因 outside_primary_boundary），"
+        "与其在该方法下为0的排放一致。",
+    ),
+    (
+        "Every empty cell has its reason in the same row: the column named in 'null reason' (a *_reason column).",
+        "每个空值的原因见同一行的原因列（说明表“空值原因列”）。",
+    ),
+    (
+        "Percent columns (_pct) hold percent points (42 = 42 %) and show a % sign; weights are fractions shown as %.",
+        "百分比列（_pct）存百分点（42 即 42%）并以 % 显示；权重为比例，以百分比显示。",
+    ),
+)
 
 
 def _held_text(held: list[dict]) -> str:

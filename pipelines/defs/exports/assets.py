@@ -84,8 +84,9 @@ def inventory_reports(context: AssetExecutionContext, carbon: CarbonResource) ->
     deps=[*KPI_DEPS, SCORECARD],
     group_name="exports",
     kinds={"excel"},
-    description="The finance KPI extract of every reporting year (one Excel workbook per year, one sheet per "
-    "topic, units in the headers) in exports/ beside the warehouse (as `carbon kpis --format xlsx`).",
+    description="The finance KPI extract of every reporting year (one Excel workbook per year: the group on its "
+    "own sheet, one Excel Table per topic with a totals row, bilingual headers with units) in exports/ beside the "
+    "warehouse (as `carbon kpis --format xlsx`).",
 )
 def finance_kpis(context: AssetExecutionContext, carbon: CarbonResource) -> dg.MaterializeResult:
     out = kpis.exports_dir(carbon.warehouse)

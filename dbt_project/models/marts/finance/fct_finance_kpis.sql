@@ -15,6 +15,14 @@
 -- intensities are the entity's own figures (fct_intensity's rule). Sums are
 -- exact_sum (DECIMAL) of the source doubles, so a single-cell total is the
 -- source value itself.
+-- Zero weight (docs/decisions.md "Finance KPIs"): an entity that weighs 0
+-- under the primary approach (outside its boundary, e.g. a joint venture
+-- under operational control) adds nothing to the group's intensity or carbon
+-- position and shows none: its intensity and position columns are null with
+-- the reason 'outside_primary_boundary', consistent with its zero totals
+-- under that approach (fct_intensity keeps such an entity's own intensity
+-- when it reports revenue; the finance extract does not).
+-- Every null says why: *_missing_reason columns (test nulls_have_reasons).
 {% set approaches = ['operational_control', 'financial_control', 'equity_share'] %}
 {% set primary = var('consolidation', 'operational_control') %}
 {% set currency = var('reporting_currency', 'CNY') | upper %}
@@ -154,6 +162,20 @@ keys as (
 
 ),
 
+keyed as (
+
+    select
+        k.*,
+        case when k.is_group_total then 1.0 else coalesce(e.weight_{{ primary }}, 0) end::double
+            as primary_weight,
+        -- the entity takes no part in the group's primary-approach figures
+        not k.is_group_total and coalesce(e.weight_{{ primary }}, 0) = 0 as is_outside_primary_boundary
+    from keys as k
+    left join entities as e
+        on e.entity_id = k.entity_id
+
+),
+
 final as (
 
     select
@@ -167,22 +189,35 @@ final as (
         end as entity_name,
         k.is_group_total,
         '{{ primary }}' as primary_consolidation_approach,
-        case when k.is_group_total then 1.0 else coalesce(e.weight_{{ primary }}, 0) end::double
-            as primary_weight,
+        k.primary_weight,
         {%- for approach in approaches %}
         {%- for column in scope_columns %}
         coalesce(t.{{ column }}_{{ approach }}_t, 0)::double as {{ column }}_{{ approach }}_t,
         {%- endfor %}
         {%- endfor %}
         coalesce(t.emission_rows, 0)::bigint as emission_rows,
-        i.intensity_scopes,
-        i.intensity_numerator_t,
-        i.revenue_10k_{{ cur }},
-        i.revenue_intensity_tco2e_per_10k_{{ cur }},
-        i.revenue_intensity_missing_reason,
-        i.output_value_10k_{{ cur }},
-        i.output_value_intensity_tco2e_per_10k_{{ cur }},
-        i.output_value_intensity_missing_reason,
+        case when not k.is_outside_primary_boundary then i.intensity_scopes end
+            as intensity_scopes,
+        case when not k.is_outside_primary_boundary then i.intensity_numerator_t end
+            as intensity_numerator_t,
+        case when not k.is_outside_primary_boundary then i.revenue_10k_{{ cur }} end
+            as revenue_10k_{{ cur }},
+        case when not k.is_outside_primary_boundary then i.revenue_intensity_tco2e_per_10k_{{ cur }} end
+            as revenue_intensity_tco2e_per_10k_{{ cur }},
+        case
+            when k.is_outside_primary_boundary then 'outside_primary_boundary'
+            when i.entity_id is null then 'no_intensity_data'
+            else i.revenue_intensity_missing_reason
+        end as revenue_intensity_missing_reason,
+        case when not k.is_outside_primary_boundary then i.output_value_10k_{{ cur }} end
+            as output_value_10k_{{ cur }},
+        case when not k.is_outside_primary_boundary then i.output_value_intensity_tco2e_per_10k_{{ cur }} end
+            as output_value_intensity_tco2e_per_10k_{{ cur }},
+        case
+            when k.is_outside_primary_boundary then 'outside_primary_boundary'
+            when i.entity_id is null then 'no_intensity_data'
+            else i.output_value_intensity_missing_reason
+        end as output_value_intensity_missing_reason,
         p.neutrality_year,
         p.neutrality_scopes,
         p.gross_t,
@@ -201,9 +236,16 @@ final as (
         p.ets_deficit_t,
         p.ets_price_per_t as ets_price_{{ cur }}_per_t,
         p.ets_cost_exposure as ets_cost_exposure_{{ cur }},
+        nullif(concat_ws(', ',
+            case
+                when p.entity_id is null and k.is_outside_primary_boundary then 'outside_primary_boundary'
+                when p.entity_id is null then 'no_position_data'
+            end,
+            case when p.entity_id is not null and p.neutrality_year is null then 'no_neutrality_year' end
+        ), '') as carbon_position_missing_reason,
         '{{ currency }}' as reporting_currency,
         '{{ var("gwp_set", "AR6") }}' as gwp_set
-    from keys as k
+    from keyed as k
     left join totals as t
         on t.reporting_year = k.reporting_year
         and t.entity_id = k.entity_id

@@ -5,6 +5,11 @@
 -- <currency> or tCO2e/<product unit> for intensity targets), so they share
 -- `_value` columns rather than a unit suffix; the group's counts per year are
 -- on fct_finance_kpis.
+-- Every null says why (test nulls_have_reasons): missing_reason is
+-- fct_target_progress's reason for a null actual or base, followed by
+-- base_equals_target when progress is undefined (base = target) and
+-- no_neutrality_year when carbon.yml sets no neutrality.year; a target that is
+-- not an intensity target has target_denominator 'none' rather than a null.
 {% set currency = var('reporting_currency', 'CNY') | upper %}
 with
 
@@ -24,7 +29,7 @@ final as (
         target_kind,
         is_interim,
         scopes as target_scopes,
-        denominator as target_denominator,
+        coalesce(denominator, 'none') as target_denominator,
         consolidation_approach,
         base_year::bigint as base_year,
         target_year::bigint as target_year,
@@ -39,7 +44,11 @@ final as (
         actual - trajectory as gap_to_trajectory_value,
         progress_pct,
         is_on_track,
-        missing_reason,
+        nullif(concat_ws(', ',
+            missing_reason,
+            case when missing_reason is null and progress_pct is null then 'base_equals_target' end,
+            case when neutrality_year is null then 'no_neutrality_year' end
+        ), '') as missing_reason,
         neutrality_year::bigint as neutrality_year,
         '{{ currency }}' as reporting_currency,
         gwp_set
