@@ -316,8 +316,7 @@ def cmd_dq_plan(args: argparse.Namespace) -> int:
 
 def cmd_trace(args: argparse.Namespace) -> int:
     """A reported figure (or one emission row) down to emission rows, factors and raw rows with checksums."""
-    from rich.console import Console
-
+    from pipelines.lib import terminal
     from pipelines.lib import trace as tr
     from pipelines.lib.warehouse import Locations
 
@@ -357,7 +356,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     except tr.TraceError as exc:
         raise UserError(str(exc)) from None
     if args.format == "table":
-        tr.render(result, Console(width=None if sys.stdout.isatty() else 200), args.top)
+        tr.render(result, terminal.console(default=200), args.top)
     elif args.out:
         try:
             path = tr.write(result, Path(args.out), args.format)
@@ -455,8 +454,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 def cmd_lock(args: argparse.Namespace) -> int:
     """Freeze a reported year; later runs that change its figures record restatements."""
-    from rich.console import Console
-
+    from pipelines.lib import terminal
     from pipelines.lib.history import locks, render
     from pipelines.lib.warehouse import Locations
 
@@ -465,7 +463,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
         if args.list:
             if args.year is not None or args.note:
                 raise UserError("--list shows every lock; leave out --year and --note.")
-            render.print_locks(warehouse, Console(width=None if sys.stdout.isatty() else 160))
+            render.print_locks(warehouse, terminal.console(default=160))
             return 0
         if args.year is None:
             raise UserError("Name the year to lock with --year YYYY (or list the locks with --list).")

@@ -10,6 +10,8 @@ from rich.table import Table
 
 from pipelines.lib.history.render import print_restatements
 from pipelines.lib.settings import Settings
+from pipelines.lib.terminal import console as terminal_console
+from pipelines.lib.terminal import print_table, print_text
 from pipelines.lib.warehouse import connect
 
 APPROACH_LABELS = {
@@ -33,9 +35,16 @@ def _num(x: float | None, digits: int = 1) -> str:
 
 
 def print_run_summary(
-    warehouse: Path, settings: Settings, *, year: int | None = None, console: Console | None = None
+    warehouse: Path,
+    settings: Settings,
+    *,
+    year: int | None = None,
+    console: Console | None = None,
+    data_docs: bool = True,
 ) -> None:
-    console = console or Console(width=160)
+    """The summary at the end of ``carbon run``, as wide as the terminal (or ``COLUMNS``; 160 columns into a
+    file or a pipe); ``data_docs=False`` leaves the GX Data Docs alone (they are brought up to date last)."""
+    console = console or terminal_console(default=160)
     if not warehouse.exists():
         console.print(f"No warehouse at {warehouse}: nothing was built.")
         return
@@ -56,7 +65,8 @@ def print_run_summary(
         console.print(
             f"The warehouse {warehouse} cannot be read now ({str(exc).splitlines()[0]}).", markup=False
         )
-    _print_data_docs(console)
+    if data_docs:
+        _print_data_docs(console)
 
 
 def _print_extraction(con, console: Console) -> None:
@@ -76,7 +86,7 @@ def _print_extraction(con, console: Console) -> None:
         t.add_row(ds, str(files), f"{read:,}", f"{loaded:,}", f"{quarantined:,}", str(skipped))
     tot = [sum(r[i] for r in rows) for i in range(1, 6)]
     t.add_row("total", *(f"{v:,}" for v in tot), style="bold")
-    console.print(t)
+    print_table(console, t, packed=True)
     findings = con.execute(
         """
         select check_code, message from ingest.quarantine
@@ -87,7 +97,7 @@ def _print_extraction(con, console: Console) -> None:
         n = con.execute("select count(*) from ingest.quarantine").fetchone()[0]
         console.print(f"隔离 Quarantined ({n}; full list in table ingest.quarantine):")
         for code, message in findings:
-            console.print(f"  [{code}] {message}", soft_wrap=True, markup=False)
+            print_text(console, f"[{code}] {message}", indent="  ", hanging="    ")
 
 
 def _print_inventory(con, console: Console, settings: Settings, year: int | None) -> None:
@@ -133,7 +143,7 @@ def _print_inventory(con, console: Console, settings: Settings, year: int | None
             _num(bio),
             style=style,
         )
-    console.print(t)
+    print_table(console, t, packed=True)
 
 
 def _print_investments(con, console: Console, settings: Settings, year: int | None) -> None:
@@ -159,7 +169,7 @@ def _print_investments(con, console: Console, settings: Settings, year: int | No
         by_year.setdefault(y, []).append(f"{investee} {_num(t)}")
     console.print(f"范围三类别 15 投资 Scope 3 category 15 (investments, {settings.consolidation}), tCO2e:")
     for y, parts in by_year.items():
-        console.print(f"  {y}: " + "; ".join(parts), markup=False)
+        print_text(console, f"{y}: " + "; ".join(parts), indent="  ", hanging="    ")
 
 
 def _print_unestimated(con, console: Console) -> None:
@@ -175,7 +185,7 @@ def _print_unestimated(con, console: Console) -> None:
         "listed in marts.fct_unestimated_activity:"
     )
     for dataset_key, reason, n in rows:
-        console.print(f"  {dataset_key}: {n} × {reason}", markup=False)
+        print_text(console, f"{dataset_key}: {n} × {reason}", indent="  ", hanging="    ")
 
 
 # ---------------------------------------------------------------- management layer (issue 5)
@@ -220,7 +230,7 @@ def _print_baseline(con, console: Console, settings: Settings) -> None:
             "yes 是" if is_recalc else "no 否",
             _num(applied),
         )
-    console.print(t)
+    print_table(console, t, packed=True)
     log = con.execute(
         """
         select distinct trigger_id, event_date, trigger_status, description
@@ -231,7 +241,7 @@ def _print_baseline(con, console: Console, settings: Settings) -> None:
     ).fetchall()
     for _, _, status, description in log:
         mark = "!" if status == "missing_base_year_data" else "·"
-        console.print(f"  {mark} {description}", soft_wrap=True, markup=False)
+        print_text(console, f"{mark} {description}", indent="  ", hanging="    ")
 
 
 def _print_targets(con, console: Console, year: int | None) -> None:
@@ -278,7 +288,7 @@ def _print_targets(con, console: Console, year: int | None) -> None:
             _num(progress, 1),
             "—" if on_track is None else ("yes 是" if on_track else "no 否"),
         )
-    console.print(t)
+    print_table(console, t, packed=True)
 
 
 def _print_position(con, console: Console, settings: Settings, year: int | None) -> None:
@@ -329,7 +339,7 @@ def _print_position(con, console: Console, settings: Settings, year: int | None)
             _num(surplus),
             f"{_num(exposure, 2)} {currency or ''}",
         )
-    console.print(t)
+    print_table(console, t, packed=True)
 
 
 # ---------------------------------------------------------------- data quality plan (issue 7)
@@ -370,7 +380,7 @@ def _print_data_quality(con, console: Console, year: int | None) -> None:
             t.add_row(sid, zh, str(checks), str(failed.get(sid, 0)), f"{records:,}", str(errors),
                       str(warnings), _num(complete), _num(estimated), f"{score:.1f} ({worst})",
                       style="bold" if failed.get(sid) else None)  # fmt: skip
-        console.print(t)
+        print_table(console, t, packed=True)
     # Quarantined rows are listed above; these are the other findings (warnings on load,
     # the warehouse checks after dbt, and the plan's review).
     rows = con.execute(
@@ -388,10 +398,10 @@ def _print_data_quality(con, console: Console, year: int | None) -> None:
     for code, message in rows:
         shown[code] = shown.get(code, 0) + 1
         if shown[code] <= 3:
-            console.print(f"  [{code}] {message}", soft_wrap=True, markup=False)
+            print_text(console, f"[{code}] {message}", indent="  ", hanging="    ")
     for code, n in shown.items():
         if n > 3:
-            console.print(f"  [{code}] … and {n - 3} more", markup=False)
+            print_text(console, f"[{code}] … and {n - 3} more", indent="  ", hanging="    ")
 
 
 def _print_data_docs(console: Console) -> None:
@@ -401,6 +411,6 @@ def _print_data_docs(console: Console) -> None:
     try:
         index = quality.build_data_docs()
     except Exception as exc:  # the summary is printed whatever state GX is in
-        console.print(f"GX Data Docs could not be built: {exc}", markup=False)
+        print_text(console, f"GX Data Docs could not be built: {exc}", hanging="  ")
         return
-    console.print(f"GX Data Docs 数据质量验证报告: {index}", markup=False)
+    print_text(console, f"GX Data Docs 数据质量验证报告: {index}", hanging="  ")

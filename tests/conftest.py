@@ -59,7 +59,9 @@ class RunResult:
 
 
 def run_carbon(*args: str, env: dict | None = None, timeout: int = 1500) -> subprocess.CompletedProcess:
-    full_env = dict(os.environ, **(env or {}))
+    # output as into a file (pipelines/lib/terminal.py), unless the test gives the terminal's width
+    full_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    full_env.update(env or {})
     return subprocess.run(
         [CARBON, *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
 
+import pytest
 from conftest import SAMPLE_CONFIG, SAMPLE_LANDING, run_carbon, run_pipeline, write_csv
+from rich.cells import cell_len
 
 
 def test_missing_landing_folder_is_one_clear_sentence(tmp_path):
@@ -81,3 +85,52 @@ def test_a_second_run_on_a_warehouse_being_written_is_refused_in_one_sentence(tm
     )
     assert "Traceback" not in proc.stderr
     assert not warehouse.exists()  # nothing was started
+
+
+@pytest.mark.parametrize("columns", [80, 100, 140])
+def test_the_run_summary_fits_the_terminal_and_never_cuts_a_number(sample_run, monkeypatch, columns):
+    """The summary `carbon run` prints, in a terminal of 80, 100 or 140 columns (COLUMNS): no line is wider,
+    nothing is cut ('…'), and the figures of the warehouse are printed whole."""
+    from pipelines.lib import terminal
+    from pipelines.lib.settings import load_settings
+    from pipelines.summary import print_run_summary
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    buf = io.StringIO()
+    console = terminal.console(default=160, file=buf)
+    assert console.width == columns
+    print_run_summary(sample_run.warehouse, load_settings(SAMPLE_CONFIG), console=console, data_docs=False)
+    out = buf.getvalue()
+    assert max(cell_len(line) for line in out.splitlines()) <= columns
+    assert "…" not in re.sub(r"… and \d+ more", "", out)  # only "[DQ-…] … and N more" lines
+
+    def shown(x: float | None, digits: int = 1) -> str:
+        return "—" if x is None else f"{x:,.{digits}f}"
+
+    # every figure of the inventory table, per year, approach and scope
+    inventory = sample_run.query(
+        """select reporting_year, consolidation_approach,
+                  sum(co2e_t) filter (where scope = '1'),
+                  sum(co2e_t) filter (where scope = '2' and scope2_method = 'location'),
+                  sum(co2e_t) filter (where scope = '2' and scope2_method = 'market'),
+                  sum(co2e_t) filter (where scope = '3'), sum(co2e_t) filter (where scope = 'biogenic')
+           from marts.rpt_group_inventory group by 1, 2"""
+    )
+    assert len(inventory) == 12
+    for year, approach, *figures in inventory:
+        assert str(year) in out and approach.split("_")[0] in out
+        assert all(shown(x) in out for x in figures), (year, approach)
+    # rows loaded per dataset, the quarantined rows' own numbers, the carbon position and the scorecard
+    for dataset, loaded in sample_run.query(
+        "select dataset_key, sum(rows_loaded) from ingest.files group by 1 having sum(rows_loaded) >= 1000"
+    ):
+        assert dataset.split("/")[-1] in out and f"{loaded:,}" in out
+    assert "[DQ-UNIQ-003]" in out and "760591.0" in out and "513121.92" in out
+    for gross, net in sample_run.query(
+        "select gross_t, net_t from marts.fct_carbon_position where is_group_total"
+    ):
+        assert shown(gross) in out and shown(net) in out
+    for stream, records in sample_run.query(
+        "select stream_id, sum(records) from marts.fct_data_quality group by 1 having sum(records) > 0"
+    ):
+        assert stream in out and f"{records:,}" in out

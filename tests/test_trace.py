@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 from decimal import Decimal
 from functools import cache
@@ -17,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import SAMPLE_LANDING, run_carbon
+from rich.cells import cell_len
 
 from pipelines.lib.trace import formula
 
@@ -202,6 +204,52 @@ def test_terminal_table_shows_top_rows_totals_and_reconciliation(sample_run):
     assert f"top 5 of {emission_rows:,}" in proc.stdout
     assert f"all {emission_rows:,} rows" in proc.stdout
     assert "reconciles 一致" in proc.stdout and "✗" not in proc.stdout
+
+
+def _number(value) -> str:
+    """A number of the work paper as the terminal prints it: a decimal string as it is, a float to 10
+    significant digits (1713.7974999999997 -> 1713.7975)."""
+    return value if isinstance(value, str) else f"{value:.10g}"
+
+
+@pytest.mark.parametrize("columns", [80, 100, 140])
+@pytest.mark.parametrize("name", ["scope1", "scope2_market"])
+def test_terminal_view_fits_the_terminal_and_never_cuts_a_number(sample_run, tmp_path, name, columns):
+    """`carbon trace` in a terminal of 80, 100 or 140 columns (COLUMNS): no line is wider, nothing is cut
+    ('…'), and every number the JSON work paper gives for the top rows, their factors and files is printed
+    whole, the factor and the source row of each row among them."""
+    spec = FIGURES[name]
+    paper = trace_json(sample_run, tmp_path, *figure_args(**spec))
+    top = 5
+    proc = run_carbon("trace", "--warehouse", str(sample_run.warehouse), *figure_args(**spec), "--top", str(top),
+                      env={"COLUMNS": str(columns)})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert max(cell_len(line) for line in out.splitlines()) <= columns
+    assert "…" not in re.sub(r"… \d+ more", "", out)  # only the "… N more (--format csv|json lists all)" rows
+    assert f"= {paper['figure_co2e_t']:,.4f} t" in out
+    assert "factor" in out and "file#row(s)" in out
+    for r in paper["rows"][:top]:
+        assert f"{Decimal(r['contribution_t']):,.4f}" in out
+        assert _number(r["activity_quantity"]) in out and _number(r["factor_value"]) in out
+        assert all(token in out for token in r["formula"].split(" "))  # quantity × factor … = contribution
+        assert r["factor_id"] in out
+        if r["row_number"] is not None:
+            assert f"{Path(r['file_path']).name}#{r['row_number']}" in out
+            assert r["file_path"] in out or r["file_path"].rsplit("/", 1)[0] + "/" in out
+        else:  # meter x month: the runs of file rows it sums
+            assert f"{r['source_row_count']:,} readings:" in out
+            assert all(Path(run).name in out for run in r["source_rows"].split("; "))
+    for f in paper["factors"][:15]:
+        assert f["factor_id"] in out and _number(f["factor_value"]) in out
+        assert f"{f['rows']:,}" in out and f"{Decimal(f['contribution_t']):,.4f}" in out
+    for f in paper["files"][:15]:
+        assert all(Path(p).name in out for p in f["file_path"].split("; "))
+        assert f["file_sha256"] is None or f["file_sha256"] in out
+        assert f"{Decimal(f['contribution_t']):,.4f}" in out
+    for check in paper["reconciliation"]:
+        assert all(token in out for token in f"{check['expected']} {check['actual']}".split(" "))
+    assert "reconciles 一致" in out
 
 
 def test_emission_id_trace_gives_the_factor_with_provenance(sample_run, tmp_path):

@@ -55,6 +55,7 @@ from typing import Any
 import duckdb
 
 from pipelines.lib.sql_sources import SQL_PREFIX
+from pipelines.lib.terminal import print_table, print_text
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 APPROACHES = ("equity_share", "operational_control", "financial_control")
@@ -699,6 +700,7 @@ def write(trace: Trace, out: Path, fmt: str) -> Path:
 
 def render(trace: Trace, console, top: int) -> None:  # console: rich.console.Console
     from rich.table import Table
+    from rich.text import Text
 
     def t(x: Any, digits: int = 4) -> str:
         return "—" if x is None else f"{float(x):,.{digits}f}"
@@ -714,8 +716,9 @@ def render(trace: Trace, console, top: int) -> None:  # console: rich.console.Co
                     f"(co2e × weight_{key.consolidation_approach})", title_justify="left")  # fmt: skip
         for col in ("#", "t CO2e", "share", "entity / facility", "period", "activity", "gas", "formula",
                     "factor", "source file#row(s)"):  # fmt: skip
+            # numbers wrap between words only, ids and periods not at all (pipelines/lib/terminal.py)
             tab.add_column(col, justify="right" if col in ("#", "t CO2e", "share") else "left",
-                           overflow="fold", min_width=44 if col == "formula" else None)  # fmt: skip
+                           no_wrap=col in ("period", "gas", "factor"))  # fmt: skip
         total = trace.total_t or Decimal(0)
         for r in shown:
             share = f"{100 * r['contribution_t'] / total:.1f}%" if total else "—"
@@ -725,13 +728,15 @@ def render(trace: Trace, console, top: int) -> None:  # console: rich.console.Co
                         f"{r['source_type']}: {r['activity_code']}", r["gas"], r["formula"],
                         r["factor_id"], _source(r))  # fmt: skip
         top_t = sum((r["contribution_t"] for r in shown), Decimal(0))
-        tab.add_row("", t(top_t), f"{100 * top_t / total:.1f}%" if total else "—", f"top {len(shown)}",
-                    style="bold")  # fmt: skip
+        # the totals' labels are never broken (Text no_wrap, pipelines/lib/terminal.py)
+        tab.add_row("", t(top_t), f"{100 * top_t / total:.1f}%" if total else "—",
+                    Text(f"top {len(shown)}", no_wrap=True), style="bold")  # fmt: skip
         if trace.row_count > len(shown):
             tab.add_row("", t(total - top_t), f"{100 * (total - top_t) / total:.1f}%" if total else "—",
-                        f"other {trace.row_count - len(shown):,} rows")  # fmt: skip
-        tab.add_row("", t(total), "100.0%" if total else "—", f"all {trace.row_count:,} rows", style="bold")
-        console.print(tab)
+                        Text(f"other {trace.row_count - len(shown):,} rows", no_wrap=True))  # fmt: skip
+        tab.add_row("", t(total), "100.0%" if total else "—", Text(f"all {trace.row_count:,} rows", no_wrap=True),
+                    style="bold")  # fmt: skip
+        print_table(console, tab)
         _render_factors(trace, console)
         _render_files(trace, console)
     _render_pulls(trace, console)
@@ -746,18 +751,19 @@ def _render_pulls(trace: Trace, console) -> None:
 
     tab = Table(title=f"Database sources ({len(trace.pulls)}) 数据库来源", title_justify="left")
     for col in ("virtual file", "database", "pulled at (UTC)", "rows", "row key", "query sha256", "query"):
-        tab.add_column(col, justify="right" if col == "rows" else "left", overflow="fold")
+        tab.add_column(col, justify="right" if col == "rows" else "left",
+                       no_wrap=col in ("pulled at (UTC)", "query sha256"))  # fmt: skip
     for p in trace.pulls:
         tab.add_row(p["file_path"], f"{p['database_name']} ({p['database_kind']} {p['database_url']})",
                     f"{p['pulled_at']:%Y-%m-%d %H:%M:%S}", f"{p['rows_pulled']:,}", p["key_columns"] or "— (row order)",
                     p["query_sha256"][:16], p["query"])  # fmt: skip
-    console.print(tab)
+    print_table(console, tab)
     if trace.kind == "emission":
         r = trace.rows[0]
         keys = next((p["key_columns"] for p in trace.pulls if p["file_path"] == r.get("file_path")), None)
         if keys and r.get("raw_values"):
             values = ", ".join(f"{k}={r['raw_values'].get(k)}" for k in keys.split(","))
-            console.print(f"行键 Row key in the database: {values}", markup=False)
+            print_text(console, f"行键 Row key in the database: {values}", hanging="  ")
 
 
 def _source(r: dict[str, Any]) -> str:
@@ -783,16 +789,15 @@ def _render_factors(trace: Trace, console) -> None:
 
     tab = Table(title=f"Factors ({len(trace.factors)}) 排放因子", title_justify="left")
     for col in ("factor_id", "value", "unit", "source document", "publisher", "version", "rows", "t CO2e"):
-        tab.add_column(
-            col, justify="right" if col in ("value", "rows", "t CO2e") else "left", overflow="fold"
-        )
+        tab.add_column(col, justify="right" if col in ("value", "rows", "t CO2e") else "left",
+                       no_wrap=col in ("factor_id", "version"))  # fmt: skip
     for f in trace.factors[:15]:
         tab.add_row(f["factor_id"], _n(f["factor_value"]), f"t {f['factor_gas']}/{f['factor_unit']}",
                     f["source_document"], f["publisher"], f["factor_set_version"], f"{f['rows']:,}",
                     f"{float(f['contribution_t']):,.4f}")  # fmt: skip
     if len(trace.factors) > 15:
         tab.add_row(f"… {len(trace.factors) - 15} more (--format csv|json lists all)")
-    console.print(tab)
+    print_table(console, tab)
 
 
 def _render_files(trace: Trace, console) -> None:
@@ -800,14 +805,15 @@ def _render_files(trace: Trace, console) -> None:
 
     tab = Table(title=f"Source files ({len(trace.files)}) 源文件", title_justify="left")
     for col in ("raw table", "file", "sha256", "rows", "t CO2e"):
-        tab.add_column(col, justify="right" if col in ("rows", "t CO2e") else "left", overflow="fold")
+        tab.add_column(col, justify="right" if col in ("rows", "t CO2e") else "left",
+                       no_wrap=col in ("raw table", "sha256"))  # fmt: skip
     for f in trace.files[:15]:
         tab.add_row(f["raw_table"], f["file_path"], f["file_sha256"] or ("— (several files: each run of rows is checked)"
                     if "; " in (f["file_path"] or "") else "— (not in ingest.files)"), f"{f['rows']:,}",
                     f"{float(f['contribution_t']):,.4f}")  # fmt: skip
     if len(trace.files) > 15:
         tab.add_row("", f"… {len(trace.files) - 15} more (--format csv|json lists all)")
-    console.print(tab)
+    print_table(console, tab)
 
 
 def _render_emission(trace: Trace, console) -> None:
@@ -816,7 +822,7 @@ def _render_emission(trace: Trace, console) -> None:
     r = trace.rows[0]
     tab = Table(title=f"追溯 Trace: emission {r['emission_id']}", title_justify="left", show_header=False)
     tab.add_column("field", style="bold")
-    tab.add_column("value", overflow="fold")
+    tab.add_column("value")
     scope = (
         r["scope"]
         + (f" ({r['scope2_method']}-based)" if r["scope2_method"] else "")
@@ -851,14 +857,14 @@ def _render_emission(trace: Trace, console) -> None:
         ("raw row", json.dumps(r["raw_values"], ensure_ascii=False, default=str) if r["raw_values"] else "—"),
     ):
         tab.add_row(label, "—" if value is None else str(value))
-    console.print(tab)
+    print_table(console, tab)
     by = Table(title="Contribution to rpt_group_inventory per approach 合并", title_justify="left")
     for col in ("approach", "weight", "t CO2e (co2e × weight)", "cell figure t CO2e"):
         by.add_column(col, justify="left" if col == "approach" else "right")
     for row in trace.rows:
         by.add_row(row["consolidation_approach"], _n(row["weight"]), _n(row["contribution_t"]),
                    "—" if row.get("figure_co2e_t") is None else f"{row['figure_co2e_t']:,.4f}")  # fmt: skip
-    console.print(by)
+    print_table(console, by)
 
 
 def _render_checks(trace: Trace, console) -> None:
@@ -867,5 +873,5 @@ def _render_checks(trace: Trace, console) -> None:
     for c in trace.checks:
         mark = "✓" if c.ok else "✗"
         note = f" — {c.note}" if c.note else ""
-        console.print(f"  {mark} {c.level}: expected {c.expected}, got {c.actual}{note}", markup=False,
-                      soft_wrap=True)  # fmt: skip
+        print_text(console, f"{mark} {c.level}: expected {c.expected}, got {c.actual}{note}", indent="  ",
+                   hanging="    ")  # fmt: skip

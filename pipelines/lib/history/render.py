@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.lib.history.locks import LockError, LockOutcome
+from pipelines.lib.terminal import print_table, print_text
 from pipelines.lib.warehouse import connect
 
 SHOWN = 20  # restatement rows in the run summary; the rest are in the mart
@@ -72,11 +73,11 @@ def print_restatements(con: duckdb.DuckDBPyConnection, console: Console) -> None
         t.add_row(
             str(y), approach, _cell(scope, method, cat), f"{old:,.4f}", f"{new:,.4f}", f"{diff:+,.4f}", kind
         )
-    console.print(t)
+    print_table(console, t, packed=True)
     if len(rows) > SHOWN:
         console.print(f"  … and {len(rows) - SHOWN} more in marts.fct_restatements.")
     for lock_id, cause in dict.fromkeys((r[9], r[10]) for r in rows):
-        console.print(f"  原因 Cause ({lock_id}): {cause}", soft_wrap=True, markup=False)
+        print_text(console, f"原因 Cause ({lock_id}): {cause}", indent="  ", hanging="    ")
 
 
 def lock_message(outcome: LockOutcome, warehouse: Path) -> str:
@@ -141,4 +142,4 @@ def print_locks(warehouse: Path, console: Console) -> None:
     for lock_id, year, version, at, run_id, figures, in_force, restated, note in rows:
         t.add_row(lock_id, str(year), str(version), f"{at:%Y-%m-%d %H:%M:%S}", run_id, str(figures),
                   "in force" if in_force else "superseded", str(restated), note or "")  # fmt: skip
-    console.print(t)
+    print_table(console, t, packed=True)
