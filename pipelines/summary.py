@@ -12,22 +12,13 @@ from pipelines.lib.history.render import print_restatements
 from pipelines.lib.settings import Settings
 from pipelines.lib.terminal import console as terminal_console
 from pipelines.lib.terminal import print_table, print_text
-from pipelines.lib.warehouse import connect
+from pipelines.lib.warehouse import connect, table_exists
 
 APPROACH_LABELS = {
     "operational_control": "运营控制 operational",
     "financial_control": "财务控制 financial",
     "equity_share": "股权比例 equity",
 }
-
-
-def _exists(con, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
 
 
 def _num(x: float | None, digits: int = 1) -> str:
@@ -50,16 +41,16 @@ def print_run_summary(
         return
     try:
         with connect(warehouse, read_only=True) as con:
-            if _exists(con, "ingest", "files"):
+            if table_exists(con, "ingest", "files"):
                 _print_extraction(con, console)
-            if _exists(con, "marts", "rpt_group_inventory"):
+            if table_exists(con, "marts", "rpt_group_inventory"):
                 _print_inventory(con, console, settings, year)
                 _print_investments(con, console, settings, year)
                 print_restatements(con, console)  # locked years this run restated
-            if _exists(con, "marts", "fct_unestimated_activity"):
+            if table_exists(con, "marts", "fct_unestimated_activity"):
                 _print_unestimated(con, console)
             _print_management(con, console, settings, year)
-            if _exists(con, "quality", "findings"):
+            if table_exists(con, "quality", "findings"):
                 _print_data_quality(con, console, year)
     except duckdb.IOException as exc:
         console.print(
@@ -193,11 +184,11 @@ def _print_unestimated(con, console: Console) -> None:
 
 def _print_management(con, console: Console, settings: Settings, year: int | None) -> None:
     """Base year, target progress and the carbon position of the group (T/CAS 612 6.5-6.7)."""
-    if _exists(con, "marts", "fct_baseline"):
+    if table_exists(con, "marts", "fct_baseline"):
         _print_baseline(con, console, settings)
-    if _exists(con, "marts", "fct_target_progress"):
+    if table_exists(con, "marts", "fct_target_progress"):
         _print_targets(con, console, year)
-    if _exists(con, "marts", "fct_carbon_position"):
+    if table_exists(con, "marts", "fct_carbon_position"):
         _print_position(con, console, settings, year)
 
 
@@ -349,7 +340,7 @@ def _print_data_quality(con, console: Console, year: int | None) -> None:
     """The scorecard of the data quality plan per stream, and the findings after load."""
     where = "where reporting_year = ? or period = 'all'" if year else ""
     params = [year] if year else []
-    if _exists(con, "marts", "fct_data_quality"):
+    if table_exists(con, "marts", "fct_data_quality"):
         rows = con.execute(
             f"""
             select stream_id, any_value(stream_name_zh), max(checks_run),

@@ -41,6 +41,7 @@ import duckdb
 
 from pipelines.lib import trace as tr
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
+from pipelines.lib.warehouse import table_exists
 from pipelines.paths import REPO_ROOT
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold: no wall-clock time in the pack
@@ -86,11 +87,6 @@ def _csv(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
     for row in cur.fetchall():
         w.writerow([_text(v) for v in row])
     return buf.getvalue().encode("utf-8")
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                            "and table_name = ?", [schema, table]).fetchone()[0])  # fmt: skip
 
 
 def _cell_name(key: tr.FigureKey) -> str:
@@ -185,11 +181,13 @@ def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | No
                 select gas, gwp_set, gwp_100, count(*) as emission_rows from marts.fct_emissions
                 where reporting_year = ? group by all order by gas""", [year])  # fmt: skip
             entries["manifest/input_files.csv"] = _csv(con, "select * from ingest.files order by all")
-            if _exists(con, "ingest", "sql_pulls"):  # rows pulled from a database: where, which query, when
+            if table_exists(
+                con, "ingest", "sql_pulls"
+            ):  # rows pulled from a database: where, which query, when
                 entries["manifest/database_pulls.csv"] = _csv(
                     con, "select * from ingest.sql_pulls order by all"
                 )
-            if _exists(con, "history", "runs"):
+            if table_exists(con, "history", "runs"):
                 runs = con.execute("select * from history.runs order by all")
                 names = [d[0] for d in runs.description]
                 entries["manifest/runs.json"] = (json.dumps(
@@ -197,11 +195,11 @@ def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | No
                     ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")  # fmt: skip
             else:
                 pack.parts_missing.append("manifest/runs.json (no run manifest in this warehouse)")
-            if _exists(con, "marts", "fct_data_quality"):
+            if table_exists(con, "marts", "fct_data_quality"):
                 entries["data_quality/scorecard.csv"] = _csv(con, """
                     select * from marts.fct_data_quality
                     where reporting_year = ? or reporting_year is null order by all""", [year])  # fmt: skip
-            if _exists(con, "quality", "findings"):
+            if table_exists(con, "quality", "findings"):
                 entries["data_quality/findings.csv"] = _csv(con, """
                     select * from quality.findings
                     where reporting_year = ? or reporting_year is null order by all""", [year])  # fmt: skip

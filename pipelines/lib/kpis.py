@@ -35,8 +35,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ import duckdb
 import yaml
 
 from pipelines import __version__
-from pipelines.lib.warehouse import held_outside_reporting_years
+from pipelines.lib.warehouse import held_outside_reporting_years, open_read_only, table_exists
 from pipelines.paths import DBT_PROJECT_DIR
 
 FORMATS = ("xlsx", "csv", "parquet", "json")
@@ -162,31 +161,10 @@ class Extract:
 # ---------------------------------------------------------------- reading
 
 
-@contextmanager
-def open_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_warehouse(path: Path) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """The warehouse, read-only; a missing file or unbuilt finance marts is a KpiError."""
-    if not path.is_file():
-        raise KpiError(
-            f"There is no warehouse at {path}; run `carbon run` first or name it with --warehouse."
-        )
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise KpiError(f"The warehouse {path} cannot be opened ({str(exc).splitlines()[0]}).") from None
-    try:
-        missing = [m for m in (KPI_MART, TARGET_MART, ISO_MART, SCOPE3_MART) if not _exists(con, "marts", m)]
-        if missing:
-            raise KpiError(f"The warehouse {path} has no finance KPI marts yet ({', '.join(missing)} missing); "
-                           "run `carbon run` first.")  # fmt: skip
-        yield con
-    finally:
-        con.close()
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()[0])  # fmt: skip
+    marts = [("marts", m) for m in (KPI_MART, TARGET_MART, ISO_MART, SCOPE3_MART)]
+    return open_read_only(path, marts, "finance KPI marts", KpiError)
 
 
 def _years_text(years: list[int]) -> str:
@@ -281,7 +259,7 @@ def read(con: duckdb.DuckDBPyConnection, year: int, warehouse: Path | None = Non
 
 def _last_run(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """What the warehouse says about the run that built it: the latest loaded file of ingest.files."""
-    if not _exists(con, "ingest", "files"):
+    if not table_exists(con, "ingest", "files"):
         return []
     files, loaded_at = con.execute(
         "select count(*) filter (where status = 'loaded'), max(loaded_at) from ingest.files").fetchone()  # fmt: skip

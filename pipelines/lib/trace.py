@@ -44,8 +44,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -56,6 +55,7 @@ import duckdb
 
 from pipelines.lib.sql_sources import SQL_PREFIX
 from pipelines.lib.terminal import print_table, print_text
+from pipelines.lib.warehouse import open_read_only, table_exists
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 APPROACHES = ("equity_share", "operational_control", "financial_control")
@@ -127,32 +127,13 @@ class Trace:
 # ---------------------------------------------------------------- warehouse
 
 
-@contextmanager
-def open_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_warehouse(path: Path) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """The warehouse, read-only; a missing file or unbuilt marts is a TraceError."""
-    if not path.is_file():
-        raise TraceError(
-            f"There is no warehouse at {path}; run `carbon run` first or name it with --warehouse."
-        )
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise TraceError(f"The warehouse {path} cannot be opened ({str(exc).splitlines()[0]}).") from None
-    try:
-        missing = [t for t in ("fct_emissions", "fct_inventory", "rpt_group_inventory", "dim_emission_factors")
-                   if not _exists(con, "marts", t)]  # fmt: skip
-        if missing or not _exists(con, "ingest", "files"):
-            raise TraceError(f"The warehouse {path} has no inventory marts yet ({', '.join(missing) or 'ingest.files'}"
-                             " missing); run `carbon run` first.")  # fmt: skip
-        yield con
-    finally:
-        con.close()
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()[0])  # fmt: skip
+    tables = [
+        ("marts", t)
+        for t in ("fct_emissions", "fct_inventory", "rpt_group_inventory", "dim_emission_factors")
+    ]
+    return open_read_only(path, [*tables, ("ingest", "files")], "inventory marts", TraceError)
 
 
 def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -308,7 +289,7 @@ def _pulls(con: duckdb.DuckDBPyConnection, file_paths: list[str | None]) -> list
     """The database pulls (ingest.sql_pulls) among the source files: database, query, its sha256, when."""
     paths = sorted({p.split("#")[0].strip() for fp in file_paths if fp for p in fp.split("; ")
                     if p.startswith(SQL_PREFIX)})  # fmt: skip
-    if not paths or not _exists(con, "ingest", "sql_pulls"):
+    if not paths or not table_exists(con, "ingest", "sql_pulls"):
         return []
     return _dicts(con.execute(
         """select file_path, database_name, database_kind, database_url, query, query_sha256, key_columns,
@@ -379,7 +360,7 @@ def _materialise_cell(con: duckdb.DuckDBPyConnection, select: str, params: list[
 
 def _ranges_sql(con: duckdb.DuckDBPyConnection) -> str:
     """The row ranges of summed rows (empty on a warehouse built before they existed)."""
-    if _exists(con, "marts", "fct_source_row_ranges"):
+    if table_exists(con, "marts", "fct_source_row_ranges"):
         return "select * from marts.fct_source_row_ranges"
     return (
         "select null::varchar as source_record_key, null::varchar as raw_table, null::varchar as file_path, "
@@ -411,7 +392,7 @@ def _resolve_ranges(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"drop table if exists {_RESOLVED}")
     parts = []
     for t in [r[0] for r in con.execute(f"select distinct raw_table from {_RANGES}").fetchall()]:
-        if not _exists(con, "raw", t):
+        if not table_exists(con, "raw", t):
             continue
         parts.append(f"""
             select g.source_record_key, g.file_path, g.first_row_number, count(x._row_number) as raw_rows
@@ -446,7 +427,7 @@ def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     wanted = [
         r[0] for r in con.execute(f"select distinct raw_table from {_CELL} where raw_table <> ''").fetchall()
     ]
-    return [t for t in sorted(wanted) if _exists(con, "raw", t)]
+    return [t for t in sorted(wanted) if table_exists(con, "raw", t)]
 
 
 def _raw_union(con: duckdb.DuckDBPyConnection, with_values: bool) -> str:

@@ -61,17 +61,43 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         con.close()
 
 
-def _has_mart(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether ``schema.table`` (a table or a view) is in the warehouse."""
     return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = ?", [table]
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
     ).fetchone()[0])  # fmt: skip
+
+
+@contextmanager
+def open_read_only(
+    path: Path, required: list[tuple[str, str]], what: str, error: type[Exception]
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A built warehouse, read-only, for a command that reads it (trace, KPIs): a missing file, one that
+    cannot be opened or lacks a ``required`` (schema, table) is one sentence raised as ``error``."""
+    if not path.is_file():
+        raise error(f"There is no warehouse at {path}; run `carbon run` first or name it with --warehouse.")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise error(f"The warehouse {path} cannot be opened ({str(exc).splitlines()[0]}).") from None
+    try:
+        missing = [t if s == "marts" else f"{s}.{t}" for s, t in required if not table_exists(con, s, t)]
+        if missing:
+            raise error(
+                f"The warehouse {path} has no {what} yet ({', '.join(missing)} missing); run `carbon run` first."
+            )
+        yield con
+    finally:
+        con.close()
 
 
 def reporting_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     """The warehouse's reporting years (METHODS.md 0), from the one model that decides them
     (marts.dim_reporting_years); a warehouse built before that mart existed: the inventory's years."""
     relation = (
-        "marts.dim_reporting_years" if _has_mart(con, "dim_reporting_years") else "marts.rpt_group_inventory"
+        "marts.dim_reporting_years"
+        if table_exists(con, "marts", "dim_reporting_years")
+        else "marts.rpt_group_inventory"
     )
     return [
         r[0] for r in con.execute(f"select distinct reporting_year from {relation} order by 1").fetchall()
@@ -82,7 +108,7 @@ def held_outside_reporting_years(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Calendarised pieces of years outside the reporting years (METHODS.md 0), held in
     marts.fct_unestimated_activity with reason outside_reporting_period: dataset, year, records,
     quantity and unit. Every annual output names them; none counts them."""
-    if not _has_mart(con, "fct_unestimated_activity"):
+    if not table_exists(con, "marts", "fct_unestimated_activity"):
         return []
     rows = con.execute(
         """

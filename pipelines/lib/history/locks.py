@@ -25,9 +25,9 @@ from typing import Any
 
 import duckdb
 
-from pipelines.lib.history.manifest import mart_fingerprint, utc_now
+from pipelines.lib.history.fingerprints import mart_fingerprint, utc_now
 from pipelines.lib.history.schema import ensure_history_schema
-from pipelines.lib.warehouse import connect
+from pipelines.lib.warehouse import connect, table_exists
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 CELL = ("consolidation_approach", "scope", "scope2_method", "scope3_category")
@@ -48,12 +48,6 @@ class LockOutcome:
     is_new: bool
     superseded: str | None = None  # the lock id this version replaces
     changed_since: int = 0  # figures that differ from the superseded version
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()[0])  # fmt: skip
 
 
 def _cells(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict[Cell, float]:
@@ -114,7 +108,7 @@ def lock_year(warehouse: Path, year: int, note: str | None = None) -> LockOutcom
 
 
 def _lock(con: duckdb.DuckDBPyConnection, warehouse: Path, year: int, note: str | None) -> LockOutcome:
-    if not _exists(con, "marts", "rpt_group_inventory"):
+    if not table_exists(con, "marts", "rpt_group_inventory"):
         raise LockError(f"The warehouse {warehouse} has no group inventory yet; run `carbon run` first.")
     figures = inventory_cells(con, year)
     if not figures:
@@ -174,7 +168,7 @@ def record_restatements(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
 
     Runs inside the manifest's transaction, after this run's manifest rows.
     """
-    if not _exists(con, "marts", "rpt_group_inventory"):
+    if not table_exists(con, "marts", "rpt_group_inventory"):
         return 0
     recorded_at = utc_now()
     causes: dict[tuple[str, int], tuple[str, dict]] = {}

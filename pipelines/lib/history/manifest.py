@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,15 +29,16 @@ import duckdb
 import yaml
 
 from pipelines import __version__
+from pipelines.lib.history import locks
+from pipelines.lib.history.fingerprints import (
+    mart_fingerprints,
+    utc_now,
+)
 from pipelines.lib.history.schema import ensure_history_schema
 from pipelines.lib.settings import Settings
-from pipelines.lib.warehouse import Locations, connect, rows_checksum
+from pipelines.lib.warehouse import Locations, connect, table_exists
 from pipelines.paths import DATA_QUALITY_DIR, DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR
 
-# Marts that record the warehouse's history rather than a calculation from the
-# inputs: left out of the fingerprint, or two identical runs would differ once a
-# year is locked.
-HISTORY_MARTS = ("fct_restatements",)
 # Packages whose version can change a number; recorded, not compared.
 ENVIRONMENT_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb", "dagster", "dagster-dbt", "polars",
                         "great_expectations")  # fmt: skip
@@ -49,11 +50,6 @@ INVENTORY_KEY = ("marts", "rpt_group_inventory")
 
 class ManifestError(Exception):
     """The manifest could not be written; one sentence naming the warehouse."""
-
-
-def utc_now() -> datetime:
-    # Naive UTC: DuckDB's `timestamp` has no zone, and the columns say UTC.
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _sha256_file(path: Path) -> str:
@@ -102,7 +98,7 @@ def locks_fingerprint(warehouse: Path) -> str | None:
         return _combined([])
     try:
         with connect(warehouse, read_only=True) as con:
-            if not _exists(con, "history", "period_locks"):
+            if not table_exists(con, "history", "period_locks"):
                 return _combined([])
             rows = con.execute(
                 "select to_json(l)::varchar from history.period_locks as l "
@@ -229,45 +225,15 @@ def inventory_built(result) -> bool:
 # ---------------------------------------------------------------- what the run produced
 
 
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()[0])  # fmt: skip
-
-
-def public_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
-    ).fetchall()
-    return [r[0] for r in rows if r[0] not in HISTORY_MARTS]
-
-
-def mart_fingerprint(con: duckdb.DuckDBPyConnection, mart: str) -> tuple[int, str]:
-    """(rows, sha256) of a mart: its columns and types, then its rows' checksum
-    (:func:`pipelines.lib.warehouse.rows_checksum`: order independent, duplicates count, equal bits).
-    The checksum is DuckDB's hash, so fingerprints compare runs under one DuckDB version (pinned in
-    constraints.txt); a new version is a code change anyway (the run recomputes)."""
-    columns = con.execute(
-        "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
-        "from information_schema.columns where table_schema = 'marts' and table_name = ?", [mart]
-    ).fetchone()[0]  # fmt: skip
-    rows, rows_hash = rows_checksum(con, f'marts."{mart}"')
-    return rows, hashlib.sha256(f"{columns}\n{rows_hash}".encode()).hexdigest()
-
-
-def mart_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
-    return {mart: mart_fingerprint(con, mart) for mart in public_marts(con)}
-
-
 def _input_files(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    if not _exists(con, "ingest", "files"):
+    if not table_exists(con, "ingest", "files"):
         return []
     years = ""
-    if _exists(con, "marts", "fct_emissions"):
+    if table_exists(con, "marts", "fct_emissions"):
         # source_record_key = '<raw table>:<file below the landing root>#<row>' (macro lineage_columns);
         # a meter x month row sums readings of the files its row ranges name (fct_source_row_ranges)
         summed = ""
-        if _exists(con, "marts", "fct_source_row_ranges"):
+        if table_exists(con, "marts", "fct_source_row_ranges"):
             summed = """
                     union all
                     select g.file_path, e.reporting_year
@@ -306,8 +272,6 @@ def finish(started: RunStart, result, steps: list[dict[str, Any]]) -> RunRecord:
 
     One write connection, one transaction: a run has a whole manifest or none.
     """
-    from pipelines.lib.history import locks
-
     exit_code = 0 if result.success else 1
     built = inventory_built(result)
     warehouse = started.locations.warehouse
@@ -385,7 +349,9 @@ def unchanged_since(started: RunStart, outputs: list[Path]) -> dict[str, Any] | 
         return None  # what a database holds now is only known by pulling it
     try:
         with connect(warehouse, read_only=True) as con:
-            if not _exists(con, "history", "runs") or not _exists(con, "marts", "rpt_group_inventory"):
+            if not table_exists(con, "history", "runs") or not table_exists(
+                con, "marts", "rpt_group_inventory"
+            ):
                 return None
             cur = con.execute("select * from history.runs order by started_at desc, run_id limit 1")
             row = cur.fetchone()

@@ -10,15 +10,9 @@ from rich.table import Table
 
 from pipelines.lib.history.locks import LockError, LockOutcome
 from pipelines.lib.terminal import print_table, print_text
-from pipelines.lib.warehouse import connect
+from pipelines.lib.warehouse import connect, table_exists
 
 SHOWN = 20  # restatement rows in the run summary; the rest are in the mart
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'history' and table_name = ?", [table]
-    ).fetchone()[0])  # fmt: skip
 
 
 def _cell(scope: str, method: str | None, category: int | None) -> str:
@@ -31,7 +25,7 @@ def _cell(scope: str, method: str | None, category: int | None) -> str:
 
 def print_restatements(con: duckdb.DuckDBPyConnection, console: Console) -> None:
     """The restatements the latest run recorded, or one line saying the locked years held."""
-    if not _exists(con, "period_locks") or not _exists(con, "runs"):
+    if not table_exists(con, "history", "period_locks") or not table_exists(con, "history", "runs"):
         return
     locks = con.execute(
         "select reporting_year, max(lock_version) from history.period_locks group by 1 order by 1"
@@ -111,7 +105,7 @@ def print_locks(warehouse: Path, console: Console) -> None:
                           p.note
                    from history.period_locks as p order by p.reporting_year, p.lock_version"""
                 ).fetchall()
-                if _exists(con, "period_locks")
+                if table_exists(con, "history", "period_locks")
                 else []
             )
     except duckdb.IOException as exc:

@@ -17,6 +17,7 @@ import pandas as pd
 from pipelines.lib.contract import DATASETS_BY_KEY
 from pipelines.lib.quality.plan import PLAN_STREAM, Check, Plan
 from pipelines.lib.quality.warehouse import Finding, Validation, _plain
+from pipelines.lib.warehouse import table_exists
 from pipelines.paths import GX_DIR
 
 # The file types the loader reads (docs/landing_zone.md).
@@ -39,7 +40,7 @@ def review_frame(con: duckdb.DuckDBPyConnection, plan: Plan, landing: Path | Non
     """One row per item the review rules judge: rule, subject, ok (1 = the plan covers it), detail."""
     rows: list[dict] = []
     folders = landing_folders(landing) if landing is not None else {}
-    loaded = con.execute("select dataset_key, count(*) from ingest.files group by 1").fetchall() if _has(
+    loaded = con.execute("select dataset_key, count(*) from ingest.files group by 1").fetchall() if table_exists(
         con, "ingest", "files") else []  # fmt: skip
     for key, n in loaded:
         folders.setdefault(key, n)
@@ -55,7 +56,7 @@ def review_frame(con: duckdb.DuckDBPyConnection, plan: Plan, landing: Path | Non
         ))  # fmt: skip
 
     register: dict[str, tuple[str | None, int | None]] = {}
-    if _has(con, "raw", "energy__meters"):
+    if table_exists(con, "raw", "energy__meters"):
         for meter_id, facility_id, interval in con.execute(
             "select meter_id, facility_id, calibration_interval_months from raw.energy__meters "
             "where meter_id is not null order by 1"
@@ -145,12 +146,3 @@ def _row(rule: str, subject_type: str, subject_id: str, ok: bool, detail: str, *
     dataset = subject_id if subject_type == "dataset" else "energy/meters"
     return {"dataset_key": dataset, "rule": rule, "subject_type": subject_type, "subject_id": subject_id,
             "facility_id": extra.get("facility_id"), "ok": int(ok), "detail": detail}  # fmt: skip
-
-
-def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )

@@ -22,6 +22,7 @@ import pandas as pd
 
 from pipelines.lib.quality.plan import Plan
 from pipelines.lib.quality.warehouse import CheckOutcome, Finding, threshold_text
+from pipelines.lib.warehouse import table_exists
 
 SCHEMA_DDL = """
 create schema if not exists quality;
@@ -131,9 +132,9 @@ group by 1, 2
 
 def load_findings(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[Finding]:
     """The findings of the load checks (and the contract), as stored by the loader."""
-    if not _has(con, "ingest", "row_findings"):
+    if not table_exists(con, "ingest", "row_findings"):
         return []
-    sql = _LOAD_FINDINGS_SQL if _has(con, "quality", "load_row_context") else _LOAD_FINDINGS_SQL.replace(
+    sql = _LOAD_FINDINGS_SQL if table_exists(con, "quality", "load_row_context") else _LOAD_FINDINGS_SQL.replace(
         "from quality.load_row_context", "from (select null::varchar as dataset_key, null::varchar as file_path, "
         "null::varchar as load_id, null::bigint as row_number, null::varchar as period, null::integer as "
         "reporting_year, null::varchar as facility_id, null::varchar as entity_id, null::varchar as subject_id "
@@ -164,7 +165,7 @@ def load_findings(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[Finding]:
 def load_outcomes(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[CheckOutcome]:
     """The load checks' outcomes, aggregated over the files now loaded (a check
     whose dataset has no rows counts as passed on nothing)."""
-    rows = con.execute(_LOAD_RESULTS_SQL).fetchall() if _has(con, "ingest", "check_results") else []
+    rows = con.execute(_LOAD_RESULTS_SQL).fetchall() if table_exists(con, "ingest", "check_results") else []
     seen = {
         code: (bool(ok), int(evaluated or 0), int(failed or 0)) for code, _key, ok, evaluated, failed in rows
     }
@@ -234,12 +235,3 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
         key=lambda f: (stage.get(f.stage, 9), f.dataset_key, f.check_code, f.subject_id or "", f.period or "",
                        f.file_path or "", f.row_number or 0, f.message),
     )  # fmt: skip
-
-
-def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )

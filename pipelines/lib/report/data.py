@@ -21,7 +21,7 @@ import duckdb
 
 from pipelines import __version__
 from pipelines.lib.settings import APPROACHES, Settings
-from pipelines.lib.warehouse import held_outside_reporting_years, rows_checksum
+from pipelines.lib.warehouse import held_outside_reporting_years, rows_checksum, table_exists
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 SCHEMA = "carbon-ledger/inventory-report/1"
@@ -77,12 +77,6 @@ def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in cur.fetchall()]
 
 
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()[0])  # fmt: skip
-
-
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
@@ -117,13 +111,13 @@ def collect(
     config: Path,
     report_options: dict[str, Any],
 ) -> dict[str, Any]:
-    missing = [t for t in REQUIRED_MARTS if not _exists(con, "marts", t)]
+    missing = [t for t in REQUIRED_MARTS if not table_exists(con, "marts", t)]
     if missing:
         raise ReportError(
             f"The warehouse {warehouse} has no inventory marts yet ({', '.join(missing)} missing); "
             "run `carbon run` first."
         )
-    available = {t for t in OPTIONAL_MARTS if _exists(con, "marts", t)}
+    available = {t for t in OPTIONAL_MARTS if table_exists(con, "marts", t)}
     years = warehouse_reporting_years(con)
     if year not in years:
         listed = ", ".join(str(y) for y in years) or "none"
@@ -244,7 +238,7 @@ def built_at(con) -> str | None:
     """When the run that built the marts started (UTC, history.runs): the PDF's creation date, the same
     for every report of the same warehouse. Not among the figures (the HTML embeds those, and two
     warehouses built from the same inputs give the same HTML)."""
-    if not _exists(con, "history", "runs"):
+    if not table_exists(con, "history", "runs"):
         return None
     moment = con.execute(
         "select max(started_at) from history.runs where status in ('running', 'success')"
@@ -581,7 +575,7 @@ def _document_control(
         else None
     )
     inputs = None
-    if _exists(con, "ingest", "files"):
+    if table_exists(con, "ingest", "files"):
         n, digest = con.execute("""
             select count(*), md5(coalesce(string_agg(file_path || ':' || file_sha256, '\n'
                                                      order by file_path, file_sha256), ''))
