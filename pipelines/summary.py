@@ -43,11 +43,11 @@ def print_run_summary(
         with connect(warehouse, read_only=True) as con:
             if table_exists(con, "ingest", "files"):
                 _print_extraction(con, console)
-            if table_exists(con, "marts", "rpt_group_inventory"):
+            if table_exists(con, "marts", "rpt_inventory_totals"):
                 _print_inventory(con, console, settings, year)
                 _print_investments(con, console, settings, year)
                 print_restatements(con, console)  # locked years this run restated
-            if table_exists(con, "marts", "fct_unestimated_activity"):
+            if table_exists(con, "marts", "rpt_unestimated_summary"):
                 _print_unestimated(con, console)
             _print_management(con, console, settings, year)
             if table_exists(con, "quality", "findings"):
@@ -96,14 +96,10 @@ def _print_inventory(con, console: Console, settings: Settings, year: int | None
     params = [year] if year else []
     rows = con.execute(
         f"""
-        select reporting_year, consolidation_approach,
-               sum(co2e_t) filter (where scope = '1'),
-               sum(co2e_t) filter (where scope = '2' and scope2_method = 'location'),
-               sum(co2e_t) filter (where scope = '2' and scope2_method = 'market'),
-               sum(co2e_t) filter (where scope = '3'),
-               sum(co2e_t) filter (where scope = 'biogenic')
-        from marts.rpt_group_inventory {where}
-        group by 1, 2 order by 1, 2
+        select reporting_year, consolidation_approach, scope1_t, scope2_location_t, scope2_market_t, scope3_t,
+               biogenic_co2_t
+        from marts.rpt_inventory_totals {where}
+        order by 1, 2
         """,
         params,
     ).fetchall()
@@ -165,7 +161,8 @@ def _print_investments(con, console: Console, settings: Settings, year: int | No
 
 def _print_unestimated(con, console: Console) -> None:
     rows = con.execute(
-        "select dataset_key, reason_code, count(*) from marts.fct_unestimated_activity group by all order by all"
+        "select dataset_key, reason_code, sum(records) from marts.rpt_unestimated_summary "
+        "where exclusion_kind = 'activity' group by all order by all"
     ).fetchall()
     if not rows:
         console.print("未计入 Not in the inventory: none — every activity record has an emission.")

@@ -6,6 +6,12 @@ comes from it, and the same dict is embedded in the HTML as
 test) compares the report with the marts without parsing tables. Values are
 the marts' own doubles, unrounded; rounding is left to the template.
 Every list is sorted, so the same warehouse always gives the same dict.
+
+Nothing is computed here: every figure, total and aggregate (by gas, facility,
+method, data-quality score, the factors and GWPs used, the exclusions) is a
+row of a contracted mart (``dbt_project/models/marts/report/``,
+``rpt_group_inventory``, ``rpt_iso_categories`` and the management marts);
+this module selects the year and the primary approach and orders the rows.
 """
 
 from __future__ import annotations
@@ -30,17 +36,20 @@ SCHEMA = "carbon-ledger/inventory-report/1"
 REQUIRED_MARTS = (
     "rpt_group_inventory",
     "rpt_iso_categories",
-    "fct_inventory",
-    "fct_emissions",
+    "rpt_inventory_totals",
+    "rpt_emissions_by_gas",
+    "rpt_facility_emissions",
+    "rpt_emissions_by_method",
+    "rpt_emissions_by_data_quality",
+    "rpt_factors_used",
+    "rpt_gwp_values_used",
+    "rpt_unestimated_summary",
     "dim_entities",
     "dim_facilities",
-    "dim_emission_factors",
 )
 OPTIONAL_MARTS = (
     "fct_scope3_completeness",
     "fct_scope3_method_mix",
-    "fct_scope3_unestimated",
-    "fct_unestimated_activity",
     "fct_scope2_instruments",
     "fct_baseline",
     "fct_baseline_recalculation_log",
@@ -82,17 +91,6 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
         "order by ordinal_position", [table]
     ).fetchall()]  # fmt: skip
-
-
-def _fsum(values) -> float:
-    """Correctly rounded sum: independent of order, so a total of sorted cells is reproducible."""
-    return math.fsum(v for v in values if v is not None)
-
-
-# The marts sum in DECIMAL(38, 12) (macro exact_sum); the report's own group-bys do the same.
-def _exact(col: str, where: str | None = None) -> str:
-    filt = f" filter (where {where})" if where else ""
-    return f"cast(sum(cast({col} as decimal(38, 12))){filt} as double)"
 
 
 def _file_sha256(path: Path) -> str | None:
@@ -155,7 +153,7 @@ def collect(
     data["by_iso_category"] = _by_iso_category(con, year, approach)
     data["by_gas"] = _by_gas(con, year, approach)
     data["facilities_top"] = _facilities(con, year, approach)
-    data["exclusions"] = _exclusions(con, year, available)
+    data["exclusions"] = _exclusions(con, year)
     data["scope3_completeness"] = _scope3_completeness(con, year, approach, available)
     data["held"] = held_outside_reporting_years(con)
     data["scope3_method_mix"] = (
@@ -214,19 +212,18 @@ def collect(
     )
     data["methods"] = _dicts(
         con,
-        f"""
-        select scope, scope2_method, method, count(*) as emission_rows,
-               {_exact(f"co2e_t * weight_{approach}")} as co2e_t
-        from marts.fct_emissions where reporting_year = ? group by all
+        """
+        select scope, scope2_method, method, emission_rows, co2e_t
+        from marts.rpt_emissions_by_method where reporting_year = ? and consolidation_approach = ?
         order by scope, scope2_method nulls first, method""",
-        [year],
+        [year, approach],
     )
     data["factors"] = _factors(con, year)
     data["gwp_values"] = _dicts(
         con,
         """
-        select gas, gwp_set, gwp_100, count(*) as emission_rows
-        from marts.fct_emissions where reporting_year = ? group by all order by gas, gwp_100""",
+        select gas, gwp_set, gwp_100, emission_rows
+        from marts.rpt_gwp_values_used where reporting_year = ? order by gas, gwp_100""",
         [year],
     )
     data["data_quality"] = _data_quality(con, year, approach, available)
@@ -291,7 +288,7 @@ def _boundary(con, year: int) -> dict[str, Any]:
 
 
 def _inventory(con, year: int) -> dict[str, Any]:
-    """rpt_group_inventory of the year: every cell, and per approach the headline figures."""
+    """rpt_group_inventory of the year: every cell; per approach the headline figures (rpt_inventory_totals)."""
     cells = _dicts(
         con,
         """
@@ -300,27 +297,33 @@ def _inventory(con, year: int) -> dict[str, Any]:
         order by consolidation_approach, scope, scope2_method nulls first, scope3_category nulls first""",
         [year],
     )
+    totals = {
+        r.pop("consolidation_approach"): r
+        for r in _dicts(
+            con,
+            """
+            select consolidation_approach, scope1_t, scope2_location_t, scope2_market_t, scope3_t, biogenic_co2_t,
+                   total_location_t, total_market_t
+            from marts.rpt_inventory_totals where reporting_year = ?""",
+            [year],
+        )
+    }
     by_approach: dict[str, Any] = {}
     for approach in APPROACHES:
-        mine = [c for c in cells if c["consolidation_approach"] == approach]
-
-        def cell(scope: str, method: str | None = None, rows=mine) -> float | None:
-            hits = [c["co2e_t"] for c in rows if c["scope"] == scope and c["scope2_method"] == method]
-            return hits[0] if hits else None
-
-        s3 = {str(c["scope3_category"]): c["co2e_t"] for c in mine if c["scope"] == "3"}
-        s1, s2l, s2m = cell("1"), cell("2", "location"), cell("2", "market")
-        s3_total = _fsum(s3.values()) if s3 else None
+        t = totals.get(approach) or {}
         by_approach[approach] = {
-            "scope1_t": s1,
-            "scope2_location_t": s2l,
-            "scope2_market_t": s2m,
-            "scope3_by_category_t": s3,
-            "scope3_t": s3_total,
-            "biogenic_co2_t": cell("biogenic"),
-            # Totals of cells: scopes 1 + 2 (one method) + 3; biogenic CO2 stays outside.
-            "total_location_t": _fsum([s1, s2l, s3_total]),
-            "total_market_t": _fsum([s1, s2m, s3_total]),
+            "scope1_t": t.get("scope1_t"),
+            "scope2_location_t": t.get("scope2_location_t"),
+            "scope2_market_t": t.get("scope2_market_t"),
+            "scope3_by_category_t": {
+                str(c["scope3_category"]): c["co2e_t"]
+                for c in cells
+                if c["consolidation_approach"] == approach and c["scope"] == "3"
+            },
+            "scope3_t": t.get("scope3_t"),
+            "biogenic_co2_t": t.get("biogenic_co2_t"),
+            "total_location_t": t.get("total_location_t"),
+            "total_market_t": t.get("total_market_t"),
         }
     return {"cells": cells, "by_approach": by_approach}
 
@@ -345,14 +348,11 @@ def _by_iso_category(con, year: int, approach: str) -> list[dict[str, Any]]:
 def _by_gas(con, year: int, approach: str) -> list[dict[str, Any]]:
     return _dicts(
         con,
-        f"""
-        select gas,
-               {_exact("gas_mass_t", "scope2_method is distinct from 'market'")} as gas_mass_location_t,
-               {_exact("co2e_t", "scope2_method is distinct from 'market'")} as location_based_t,
-               {_exact("co2e_t", "scope2_method is distinct from 'location'")} as market_based_t
-        from marts.fct_inventory
-        where reporting_year = ? and consolidation_approach = ? and scope <> 'biogenic'
-        group by gas order by gas""",
+        """
+        select gas, gas_mass_location_t, location_based_t, market_based_t
+        from marts.rpt_emissions_by_gas
+        where reporting_year = ? and consolidation_approach = ?
+        order by gas""",
         [year, approach],
     )
 
@@ -360,25 +360,13 @@ def _by_gas(con, year: int, approach: str) -> list[dict[str, Any]]:
 def _facilities(con, year: int, approach: str) -> dict[str, Any]:
     rows = _dicts(
         con,
-        f"""
-        with per_facility as (
-            select i.facility_id,
-                   {_exact("co2e_t", "scope = '1'")} as scope1_t,
-                   {_exact("co2e_t", "scope = '2' and scope2_method = 'location'")} as scope2_location_t,
-                   {_exact("co2e_t", "scope = '2' and scope2_method = 'market'")} as scope2_market_t,
-                   {_exact("co2e_t", "scope = '3'")} as scope3_t
-            from marts.fct_inventory i
-            where reporting_year = ? and consolidation_approach = ? and facility_id is not null
-            group by i.facility_id
-        )
-        select p.*, f.facility_name, f.entity_id,
-               coalesce(scope1_t, 0) + coalesce(scope2_market_t, 0) as rank_t
-        from per_facility p left join marts.dim_facilities f using (facility_id)
+        """
+        select facility_id, scope1_t, scope2_location_t, scope2_market_t, scope3_t, facility_name, entity_id
+        from marts.rpt_facility_emissions
+        where reporting_year = ? and consolidation_approach = ?
         order by rank_t desc, facility_id""",
         [year, approach],
     )
-    for r in rows:
-        r.pop("rank_t")
     return {
         "rank_by": "scope1_t + scope2_market_t",
         "top_n": TOP_FACILITIES,
@@ -406,28 +394,25 @@ def _scope3_completeness(
     return {str(r["scope3_category"]): r for r in rows}
 
 
-def _exclusions(con, year: int, available: set[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {"scope3": None, "activity": None}
-    if "fct_scope3_unestimated" in available:
-        out["scope3"] = _dicts(
+def _exclusions(con, year: int) -> dict[str, Any]:
+    return {
+        "scope3": _dicts(
             con,
             """
-            select scope3_category, dataset_key, reason_code, count(*) as activities,
-                   count(distinct source_record_key) as source_records
-            from marts.fct_scope3_unestimated where reporting_year = ? group by all
+            select scope3_category, dataset_key, reason_code, records as activities, source_records
+            from marts.rpt_unestimated_summary where reporting_year = ? and exclusion_kind = 'scope3'
             order by scope3_category, dataset_key, reason_code""",
             [year],
-        )
-    if "fct_unestimated_activity" in available:
-        out["activity"] = _dicts(
+        ),
+        "activity": _dicts(
             con,
             """
-            select dataset_key, reason_code, count(*) as records
-            from marts.fct_unestimated_activity where reporting_year = ? group by all
+            select dataset_key, reason_code, records
+            from marts.rpt_unestimated_summary where reporting_year = ? and exclusion_kind = 'activity'
             order by dataset_key, reason_code""",
             [year],
-        )
-    return out
+        ),
+    }
 
 
 def _baseline(con, available: set[str]) -> dict[str, Any] | None:
@@ -492,15 +477,10 @@ def _factors(con, year: int) -> list[dict[str, Any]]:
     return _dicts(
         con,
         """
-        with used as (
-            select factor_id, count(*) as emission_rows
-            from marts.fct_emissions where reporting_year = ? group by factor_id
-        )
-        select u.factor_id, f.factor_key, f.gas, f.t_per_unit, f.activity_unit, f.region, f.year_from, f.year_to,
-               f.source_document, f.publisher, f.verification_status, f.is_custom, f.factor_set_version,
-               u.emission_rows
-        from used u left join marts.dim_emission_factors f using (factor_id)
-        order by u.factor_id""",
+        select factor_id, factor_key, gas, t_per_unit, activity_unit, region, year_from, year_to, source_document,
+               publisher, verification_status, is_custom, factor_set_version, emission_rows
+        from marts.rpt_factors_used where reporting_year = ?
+        order by factor_id""",
         [year],
     )
 
@@ -509,16 +489,15 @@ def _data_quality(con, year: int, approach: str, available: set[str]) -> dict[st
     # CO2e (primary approach) by data-quality score; Scope 2 counted once per method.
     scores = _dicts(
         con,
-        f"""
-        select scope, scope2_method, data_quality_score, count(*) as emission_rows,
-               {_exact(f"co2e_t * weight_{approach}")} as co2e_t
-        from marts.fct_emissions where reporting_year = ? group by all
+        """
+        select scope, scope2_method, data_quality_score, emission_rows, co2e_t
+        from marts.rpt_emissions_by_data_quality where reporting_year = ? and consolidation_approach = ?
         order by scope, scope2_method nulls first, data_quality_score nulls last""",
-        [year],
+        [year, approach],
     )
-    fallbacks = con.execute("""
-        select count(*) filter (where is_factor_year_fallback), count(*)
-        from marts.fct_emissions where reporting_year = ?""", [year]).fetchone()  # fmt: skip
+    fallback_rows, emission_rows = con.execute("""
+        select coalesce(sum(year_fallback_rows), 0), coalesce(sum(emission_rows), 0)
+        from marts.rpt_factors_used where reporting_year = ?""", [year]).fetchone()  # fmt: skip
     scorecard = (
         _dicts(
             con,
@@ -535,8 +514,8 @@ def _data_quality(con, year: int, approach: str, available: set[str]) -> dict[st
     )
     return {
         "by_score": scores,
-        "factor_fallback_rows": fallbacks[0],
-        "emission_rows": fallbacks[1],
+        "factor_fallback_rows": int(fallback_rows),
+        "emission_rows": int(emission_rows),
         "scorecard": scorecard,
     }
 
@@ -566,9 +545,8 @@ def _document_control(
 ) -> dict[str, Any]:
     marts = sorted(REQUIRED_MARTS + tuple(available))
     factor_sets = [r[0] for r in con.execute("""
-        select distinct f.factor_set_version
-        from (select distinct factor_id from marts.fct_emissions where reporting_year = ?) e
-        join marts.dim_emission_factors f using (factor_id) order by 1""", [year]).fetchall()]  # fmt: skip
+        select distinct factor_set_version from marts.rpt_factors_used
+        where reporting_year = ? and factor_key is not null order by 1""", [year]).fetchall()]  # fmt: skip
     plan_version = (
         con.execute("select max(plan_version) from marts.fct_data_quality").fetchone()[0]
         if "fct_data_quality" in available
