@@ -7,3 +7,16 @@
         when 'operational_control' then {{ alias }}.weight_operational_control
         else {{ alias }}.weight_financial_control end
 {%- endmacro %}
+
+{#- The emission rows of the reporting years once per consolidation approach,
+    with the row's weight under it (`approach_weight`): the input of every
+    aggregate that reports an approach's consolidated CO2e by some key. -#}
+{% macro consolidated_emissions() -%}
+    select
+        e.*,
+        a.consolidation_approach,
+        {{ approach_weight('a.consolidation_approach') }} as approach_weight
+    from {{ ref('fct_emissions') }} as e
+    cross join ({{ consolidation_approaches() }}) as a
+    where {{ in_reporting_years('e.reporting_year') }}
+{%- endmacro %}

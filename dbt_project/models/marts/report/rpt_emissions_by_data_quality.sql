@@ -6,29 +6,21 @@ with
 
 emissions as (
 
-    select * from {{ ref('fct_emissions') }}
-    where {{ in_reporting_years('reporting_year') }}
-
-),
-
-approaches as (
-
-    {{ consolidation_approaches() }}
+    {{ consolidated_emissions() }}
 
 ),
 
 final as (
 
     select
-        e.reporting_year,
-        a.consolidation_approach,
-        e.scope,
-        e.scope2_method,
-        e.data_quality_score,
+        reporting_year,
+        consolidation_approach,
+        scope,
+        scope2_method,
+        data_quality_score,
         count(*) as emission_rows,
-        {{ exact_sum("e.co2e_t * " ~ approach_weight('a.consolidation_approach')) }} as co2e_t
-    from emissions as e
-    cross join approaches as a
+        {{ exact_sum('co2e_t * approach_weight') }} as co2e_t
+    from emissions
     group by all
 
 )
