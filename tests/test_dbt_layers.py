@@ -5,13 +5,17 @@ into a temporary target folder, the manifest's `depends_on`):
 
 * only staging models call `source()`; a staging model reads sources (or seeds) only;
 * an intermediate model never reads a mart: what a mart and an intermediate model
-  both need is an intermediate model they both read.
+  both need is an intermediate model they both read;
+* every model has a description, in the one YAML file of its folder,
+  `_<folder>__models.yml`, which also holds the unit tests of the folder's models
+  (staging folders add their `_<source>__sources.yml`; `.md` doc blocks are free).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +25,7 @@ from conftest import REPO
 
 DBT_PROJECT = REPO / "dbt_project"
 DBT = str(Path(sys.executable).parent / "dbt")
+MODELS_DIR = DBT_PROJECT / "models"
 LAYERS = ("staging", "intermediate", "marts")
 
 
@@ -108,3 +113,72 @@ def test_intermediate_models_never_read_a_mart(models):
     assert not offending, (
         f"intermediate models that read a mart (move what they share into an intermediate model): {offending}"
     )
+
+
+def _is_real_description(text: str, name: str) -> bool:
+    """Not empty, not the name again, no placeholder, and more than one word."""
+    text = (text or "").strip()
+    return (
+        bool(text)
+        and text.lower().strip("`.") != name.lower()
+        and not re.search(r"\b(TODO|TBD|FIXME|XXX)\b", text)
+        and len(text.split()) >= 2
+    )
+
+
+def folder_yaml(folder: Path) -> Path:
+    """The one YAML of a folder of models: models/<layer>/<folder>/_<folder>__models.yml."""
+    return folder / f"_{folder.name}__models.yml"
+
+
+def test_every_model_has_a_description(models):
+    undescribed = sorted(
+        n["name"] for n in models.values() if not _is_real_description(n["description"], n["name"])
+    )
+    assert not undescribed, f"models without a description: {undescribed}"
+
+
+def test_every_folder_of_models_has_one_yaml_named_after_it():
+    folders = {p.parent for p in MODELS_DIR.rglob("*.sql")}
+    problems = []
+    for folder in sorted(folders):
+        yml = sorted(p.name for p in folder.glob("*.yml"))
+        allowed = {folder_yaml(folder).name}
+        if folder.relative_to(MODELS_DIR).parts[0] == "staging":
+            allowed.add(f"_{folder.name}__sources.yml")
+        if folder_yaml(folder).name not in yml:
+            problems.append(f"{folder.relative_to(REPO)}: no {folder_yaml(folder).name}")
+        problems += [
+            f"{folder.relative_to(REPO)}: {name} (one YAML per folder)" for name in yml if name not in allowed
+        ]
+    # and no models YAML where there are no models (e.g. one for a whole layer)
+    problems += [
+        f"{p.relative_to(REPO)}: a models YAML in a folder without models"
+        for p in sorted(MODELS_DIR.rglob("*__models.yml"))
+        if p.parent not in folders
+    ]
+    assert not problems, problems
+
+
+def test_models_and_unit_tests_are_in_the_yaml_of_their_folder(models, manifest):
+    misplaced = []
+    for node in models.values():
+        want = (
+            folder_yaml((DBT_PROJECT / node["original_file_path"]).parent).relative_to(DBT_PROJECT).as_posix()
+        )
+        got = (node["patch_path"] or "").split("://", 1)[-1]
+        if got != want:
+            misplaced.append(f"model {node['name']}: described in {got or 'no YAML'}, not {want}")
+    by_name = {n["name"]: n for n in models.values()}
+    for test in manifest["unit_tests"].values():
+        model = by_name[test["model"]]
+        want = (
+            folder_yaml((DBT_PROJECT / model["original_file_path"]).parent)
+            .relative_to(DBT_PROJECT)
+            .as_posix()
+        )
+        if test["original_file_path"] != want:
+            misplaced.append(
+                f"unit test {test['name']} of {test['model']}: in {test['original_file_path']}, not {want}"
+            )
+    assert not misplaced, misplaced

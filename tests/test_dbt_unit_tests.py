@@ -301,7 +301,7 @@ def test_factor_edition_and_unit_reach_unit_tests_pin_the_hand_calculations():
         "N2O": pytest.approx(usd_2022 * 0.0001 / 1000, rel=1e-12),
     }
 
-    desnz = unit_test(SCOPE3, "scope3_desnz_per_gas_values_become_gas_masses")
+    desnz = unit_test(FACTORS, "scope3_desnz_per_gas_values_become_gas_masses")
     shipped_2024 = {(r["factor_key"], r["gas"]): r for r in seed_rows("desnz_conversion_factors_2024_scope3")}
     for row in given_rows(desnz, "desnz_conversion_factors_2024_scope3"):
         assert row["kg_co2e_per_unit"] == float(
