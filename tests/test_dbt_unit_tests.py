@@ -32,7 +32,7 @@ BOUNDARY = "models/intermediate/boundary/_boundary__models.yml"
 FACTORS = "models/intermediate/factors/_factors__models.yml"
 SCOPE1 = "models/intermediate/scope1/_scope1__models.yml"
 SCOPE2 = "models/intermediate/scope2/_scope2__models.yml"
-INVENTORY = "models/marts/inventory/_inventory__models.yml"
+EMISSIONS = "models/intermediate/emissions/_emissions__models.yml"
 SCOPE3 = "models/intermediate/scope3/_scope3__models.yml"
 
 # rule -> (YAML of the model's folder, model, unit test)
@@ -53,13 +53,13 @@ RULES: dict[str, tuple[str, str, str]] = {
         "entity_window_is_the_intersection_of_the_chain_windows",
     ),
     "membership_fraction, annual data by days (acquired 2023-07-01: 184/365)": (
-        INVENTORY,
-        "fct_emissions",
+        EMISSIONS,
+        "int_emission_lines_weighted",
         "annual_data_prorated_by_days_in_the_group",
     ),
     "membership_fraction, monthly data in whole months": (
-        INVENTORY,
-        "fct_emissions",
+        EMISSIONS,
+        "int_emission_lines_weighted",
         "monthly_data_counts_whole_months_in_the_group",
     ),
     "Scope 2 calendarisation: 300 MWh 26 Dec - 25 Jan = 60 Dec / 240 Jan": (
@@ -84,8 +84,16 @@ RULES: dict[str, tuple[str, str, str]] = {
         "refrigerant_blend_gwp_is_the_mass_weighted_sum_of_its_components",
     ),
     "fossil / non-fossil CH4 GWP": (FACTORS, "int_gwp_values", "methane_gwp_fossil_and_non_fossil"),
-    "CO2e = mass x GWP of the configured set, AR5": (INVENTORY, "fct_emissions", "r410a_co2e_under_ar5"),
-    "CO2e = mass x GWP of the configured set, AR6": (INVENTORY, "fct_emissions", "r410a_co2e_under_ar6"),
+    "CO2e = mass x GWP of the configured set, AR5": (
+        EMISSIONS,
+        "int_emission_lines_weighted",
+        "r410a_co2e_under_ar5",
+    ),
+    "CO2e = mass x GWP of the configured set, AR6": (
+        EMISSIONS,
+        "int_emission_lines_weighted",
+        "r410a_co2e_under_ar6",
+    ),
     "combustion, GB/T 32150 defaults (100 x 10^4 Nm3 natural gas = 2162.1888 tCO2)": (
         SCOPE1,
         "int_fuel_combustion",
@@ -189,10 +197,10 @@ def test_unit_tests_pin_the_hand_calculations():
         "2023-09-30",
     )
 
-    annual = unit_test(INVENTORY, "annual_data_prorated_by_days_in_the_group")
+    annual = unit_test(EMISSIONS, "annual_data_prorated_by_days_in_the_group")
     assert expected_row(annual, source_record_key="acquired")["in_group_fraction"] == 184 / 365
     assert expected_row(annual, source_record_key="sold")["in_group_fraction"] == 90 / 365
-    monthly = unit_test(INVENTORY, "monthly_data_counts_whole_months_in_the_group")
+    monthly = unit_test(EMISSIONS, "monthly_data_counts_whole_months_in_the_group")
     assert [
         expected_row(monthly, source_record_key=m)["in_group_fraction"] for m in ("jun", "jul", "oct", "nov")
     ] == [0.0, 1.0, 1.0, 0.0]
@@ -213,7 +221,7 @@ def test_unit_tests_pin_the_hand_calculations():
     assert expected_row(blend, gas_key="R410A", gwp_set="AR5")["gwp_100"] == 0.5 * 677 + 0.5 * 3170 == 1923.5
     assert expected_row(blend, gas_key="R410A", gwp_set="AR6")["gwp_100"] == 0.5 * 771 + 0.5 * 3740 == 2255.5
     for gwp_set, gwp in (("AR5", 1923.5), ("AR6", 2255.5)):
-        test = unit_test(INVENTORY, f"r410a_co2e_under_{gwp_set.lower()}")
+        test = unit_test(EMISSIONS, f"r410a_co2e_under_{gwp_set.lower()}")
         assert test["overrides"]["vars"]["gwp_set"] == gwp_set
         # 1 kg R-410A = gwp kg CO2e
         assert expected_row(test, source_record_key="leak")["co2e_t"] * 1000 == pytest.approx(gwp, abs=1e-9)
@@ -293,7 +301,7 @@ def test_factor_edition_and_unit_reach_unit_tests_pin_the_hand_calculations():
         "N2O": pytest.approx(usd_2022 * 0.0001 / 1000, rel=1e-12),
     }
 
-    desnz = unit_test(SCOPE3, "scope3_desnz_per_gas_values_become_gas_masses")
+    desnz = unit_test(FACTORS, "scope3_desnz_per_gas_values_become_gas_masses")
     shipped_2024 = {(r["factor_key"], r["gas"]): r for r in seed_rows("desnz_conversion_factors_2024_scope3")}
     for row in given_rows(desnz, "desnz_conversion_factors_2024_scope3"):
         assert row["kg_co2e_per_unit"] == float(

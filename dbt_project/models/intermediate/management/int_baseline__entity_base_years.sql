@@ -12,7 +12,7 @@ with
 
 emissions as (
 
-    select * from {{ ref('fct_emissions') }}
+    select * from {{ ref('int_emission_lines_weighted') }}
 
 ),
 

@@ -19,7 +19,7 @@ with
 
 emissions as (
 
-    select * from {{ ref('fct_emissions') }}
+    select * from {{ ref('int_emission_lines_weighted') }}
     where scope in ('1', '2', '3')
 
 ),

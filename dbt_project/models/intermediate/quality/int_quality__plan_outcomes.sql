@@ -8,19 +8,19 @@ with
 
 streams as (
 
-    select * from {{ source('quality', 'plan_streams') }}
+    select * from {{ ref('stg_quality__plan_streams') }}
 
 ),
 
 plan_checks as (
 
-    select * from {{ source('quality', 'plan_checks') }}
+    select * from {{ ref('stg_quality__plan_checks') }}
 
 ),
 
 findings as (
 
-    select * from {{ source('quality', 'findings') }}
+    select * from {{ ref('stg_quality__findings') }}
 
 ),
 

@@ -13,13 +13,13 @@ with
 
 streams as (
 
-    select * from {{ source('quality', 'plan_streams') }}
+    select * from {{ ref('stg_quality__plan_streams') }}
 
 ),
 
 plan_checks as (
 
-    select * from {{ source('quality', 'plan_checks') }}
+    select * from {{ ref('stg_quality__plan_checks') }}
 
 ),
 
