@@ -93,7 +93,7 @@ class FigureKey:
 
 
 @dataclass
-class Check:
+class ReconciliationCheck:
     """One reconciliation step: what was compared, the two sides, and whether they agree."""
 
     level: str
@@ -114,7 +114,7 @@ class Trace:
     rows: list[dict[str, Any]]
     factors: list[dict[str, Any]] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
+    checks: list[ReconciliationCheck] = field(default_factory=list)
     pulls: list[dict[str, Any]] = field(
         default_factory=list
     )  # database pulls among the files (ingest.sql_pulls)
@@ -273,7 +273,7 @@ def trace_emission(con: duckdb.DuckDBPyConnection, emission_id: str,
             r["figure_emission_rows"] = cell["emission_rows"] if cell else None
         checks = _row_checks(con)
         missing = [r["consolidation_approach"] for r in rows if r["figure_co2e_t"] is None]
-        checks.append(Check("the row's cell exists in rpt_group_inventory under each approach",
+        checks.append(ReconciliationCheck("the row's cell exists in rpt_group_inventory under each approach",
                             str(len(rows)), str(len(rows) - len(missing)), not missing,
                             ", ".join(missing)))  # fmt: skip
     finally:
@@ -485,7 +485,7 @@ def _finish_row(r: dict[str, Any], summed_resolved: set[str]) -> dict[str, Any]:
 
 
 def _figure_checks(con: duckdb.DuckDBPyConnection, key: FigureKey, figure: dict[str, Any], n_rows: int,
-                   total: Decimal) -> list[Check]:  # fmt: skip
+                   total: Decimal) -> list[ReconciliationCheck]:  # fmt: skip
     grain = [c for c in _columns(con, "marts", "fct_inventory")
              if c not in _INVENTORY_MEASURES and c not in ("reporting_year", "scope", "scope2_method",
                                                           "scope3_category")]  # fmt: skip
@@ -513,20 +513,20 @@ def _figure_checks(con: duckdb.DuckDBPyConnection, key: FigureKey, figure: dict[
     figure_t = figure["co2e_t"]
     direct_diff = total - Decimal(repr(figure_t)) if figure_t is not None else None
     return [
-        Check(f"emission rows -> fct_inventory groups ({' x '.join(grain)})",
+        ReconciliationCheck(f"emission rows -> fct_inventory groups ({' x '.join(grain)})",
               f"{n_groups} groups", f"{n_matched} equal exactly", n_groups == n_matched and n_groups > 0),
-        Check("fct_inventory groups -> rpt_group_inventory co2e_t (exact_sum)",
+        ReconciliationCheck("fct_inventory groups -> rpt_group_inventory co2e_t (exact_sum)",
               repr(figure_t), repr(groups_t), groups_t == figure_t and inventory_t == figure_t),
-        Check("emission row count = rpt_group_inventory emission_rows",
+        ReconciliationCheck("emission row count = rpt_group_inventory emission_rows",
               str(figure["emission_rows"]), str(n_rows), int(figure["emission_rows"]) == n_rows),
-        Check("direct DECIMAL(38,12) sum of the rows vs the figure (information)",
+        ReconciliationCheck("direct DECIMAL(38,12) sum of the rows vs the figure (information)",
               repr(figure_t), str(total), True,
               f"difference {direct_diff:+.12f} t: fct_inventory stores each group as a double"
               if direct_diff else "identical"),
     ]  # fmt: skip
 
 
-def _row_checks(con: duckdb.DuckDBPyConnection) -> list[Check]:
+def _row_checks(con: duckdb.DuckDBPyConnection) -> list[ReconciliationCheck]:
     n, gwp_ok, factor_ok = con.execute(f"""
         select count(distinct emission_id),
                count(distinct emission_id) filter (where co2e_t = gas_mass_t * gwp_100),
@@ -544,9 +544,11 @@ def _row_checks(con: duckdb.DuckDBPyConnection) -> list[Check]:
         where row_number is null and source_record_key in (select source_record_key from {_RESOLVED})
     """).fetchone()[0]  # fmt: skip
     return [
-        Check("each row: co2e_t = gas_mass_t x gwp_100", str(n), str(gwp_ok), gwp_ok == n),
-        Check("each row's factor is in dim_emission_factors", str(n), str(factor_ok), factor_ok == n),
-        Check(
+        ReconciliationCheck("each row: co2e_t = gas_mass_t x gwp_100", str(n), str(gwp_ok), gwp_ok == n),
+        ReconciliationCheck(
+            "each row's factor is in dim_emission_factors", str(n), str(factor_ok), factor_ok == n
+        ),
+        ReconciliationCheck(
             "each row resolves to its raw row (a meter x month row: every reading it sums, "
             "run by run); file sha256 = ingest.files",
             str(n),

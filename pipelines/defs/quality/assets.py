@@ -24,7 +24,7 @@ from pipelines.lib import quality
 from pipelines.lib.progress import say
 from pipelines.lib.quality import store
 from pipelines.lib.quality.review import review_findings
-from pipelines.lib.quality.warehouse import Finding, validate_raw_counts, validate_warehouse
+from pipelines.lib.quality.warehouse_checks import Finding, validate_raw_counts, validate_warehouse
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import connect
 

@@ -13,7 +13,7 @@ import dagster as dg
 from pipelines.defs.extraction.assets import asset_key
 from pipelines.lib import quality
 from pipelines.lib.contract import dataset
-from pipelines.lib.quality.warehouse import validate_raw_counts
+from pipelines.lib.quality.warehouse_checks import validate_raw_counts
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import connect
 
