@@ -42,12 +42,10 @@ def build_required_stream_check(check: quality.Check) -> dg.AssetChecksDefinitio
     return _required
 
 
-def _required_checks() -> list[dg.AssetChecksDefinition]:
+def build_required_stream_checks() -> list[dg.AssetChecksDefinition]:
+    """One blocking asset check per ``has_rows`` check of the plan, read when the definitions are built."""
     try:
         plan = quality.load_plan()
     except quality.PlanError:  # reported by the extraction assets, which load the plan first
         return []
     return [build_required_stream_check(c) for c in plan.checks_in("raw")]
-
-
-required_stream_checks = _required_checks()
