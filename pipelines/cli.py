@@ -17,7 +17,6 @@ from pathlib import Path
 
 from pipelines import __version__
 from pipelines.lib import dagster_home
-from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 
 class UserError(Exception):
@@ -63,166 +62,12 @@ def _check_built_with(warehouse: Path, settings, config: Path) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     loc, settings = _resolve(args)
-    loc.export()
-    from pipelines.lib.progress import say
+    from pipelines.run import RunRefused, run
 
-    say(f"run      landing={loc.landing}")
-    say(f"run      warehouse={loc.warehouse}  config={loc.config}")
-    from pipelines.lib.history import manifest as run_manifest
-
-    with _warehouse_run_lock(loc.warehouse), _gx_context_lock(say):
-        return _run(args, loc, settings, run_manifest, say)
-
-
-@contextlib.contextmanager
-def _warehouse_run_lock(warehouse: Path):
-    """One run at a time per warehouse, for the whole run: a run opens and closes the DuckDB file many
-    times (extraction, dbt, checks, reports), so DuckDB's own lock would let a second run slip in
-    between and fail one of them half-way with a raw lock error. The second run is refused at once."""
-    from filelock import FileLock, Timeout
-
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(warehouse.with_name(warehouse.name + ".run.lock")))
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise UserError(
-            f"Another carbon run is writing to the warehouse {warehouse}; wait for it to finish, then run again "
-            f"(or give this run its own --warehouse)."
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-@contextlib.contextmanager
-def _gx_context_lock(say):
-    """One run at a time per Great Expectations context: GX keeps suites and results in files and
-    refuses a suite another process rewrote meanwhile. A second run (another warehouse) waits."""
-    from filelock import FileLock, Timeout
-
-    from pipelines.paths import GX_DIR
-
-    (GX_DIR / "uncommitted").mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(GX_DIR / "uncommitted" / ".run.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        say(f"run      waiting for another carbon run to finish with the data quality context {GX_DIR}")
-        lock.acquire()
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def _run(args, loc, settings, run_manifest, say) -> int:
-    started = run_manifest.start(loc, settings)  # code, seeds and configuration as the run starts
-    from pipelines.summary import print_run_summary
-
-    last = run_manifest.unchanged_since(started, _run_outputs(loc.warehouse))
-    if last is not None:
-        record = run_manifest.record_unchanged(started, last)
-        say(f"run      nothing changed since run {last.get('same_as_run_id') or last['run_id']} "
-            f"({last['finished_at']:%Y-%m-%d %H:%M} UTC): the same landing files (sha256), configuration, code, "
-            "reference data, data quality plan and locks; nothing recomputed, the marts, reports and exports "
-            f"are current / 输入未变化，未重新计算 (manifest run {record.run_id}, status unchanged)")  # fmt: skip
-        print_run_summary(loc.warehouse, settings, year=args.year)
-        return 0
-    try:
-        run_manifest.begin(started)
-    except run_manifest.ManifestError as exc:
+        return run(loc, settings, year=args.year, dagster_home_dir=args.dagster_home)
+    except RunRefused as exc:
         raise UserError(str(exc)) from None
-
-    from pipelines.definitions import build_definitions
-
-    defs = build_definitions(loc)
-    job = defs.resolve_implicit_global_asset_job_def()
-    # The warehouse's own Dagster instance: `carbon ui` shows this run, its steps, materializations and
-    # checks beside the earlier ones (pipelines/lib/dagster_home.py)
-    home = dagster_home.dagster_home(loc.warehouse, getattr(args, "dagster_home", None))
-    with dagster_home.open_instance(home) as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-            tags={"carbon/landing": str(loc.landing), "carbon/warehouse": str(loc.warehouse),
-                  "carbon/config": str(loc.config)},
-        )  # fmt: skip
-        failures = _failed_steps(result)
-        steps = run_manifest.step_timings(instance, result.run_id)
-    try:  # after the job, whose connections are closed: the manifest, then restatements of locked years
-        record = run_manifest.finish(started, result, steps)
-        say(
-            f"manifest run {record.run_id}: marts fingerprint {record.marts_fingerprint[:16]}, "
-            f"{record.restatements} restatement(s) of locked years"
-        )
-    except run_manifest.ManifestError as exc:
-        record = None
-        failures = [*failures, str(exc)] if not result.success else [str(exc)]
-    print_run_summary(loc.warehouse, settings, year=args.year)
-    if not result.success or record is None:
-        print("\nThe run did not complete / 运行未完成:", file=sys.stderr)
-        for line in failures:
-            print(f"  - {line}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _run_outputs(warehouse: Path) -> list[Path]:
-    """The files a complete run leaves beside the warehouse (pipelines/defs/exports): the report (HTML,
-    PDF) of every reporting year and the KPI workbook of every year of the finance extract. Empty when
-    the warehouse has no inventory (then there is no run to stand on anyway)."""
-    import duckdb
-
-    from pipelines.lib import kpis, report
-
-    if not warehouse.exists():
-        return []
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error:
-        return []
-    try:
-        report_years = warehouse_reporting_years(con)
-        kpi_years = [r[0] for r in con.execute(
-            f"select distinct reporting_year from marts.{kpis.KPI_MART} where is_group_total order by 1"
-        ).fetchall()]  # fmt: skip
-    except duckdb.Error:
-        return []
-    finally:
-        con.close()
-    reports = report.default_out_dir(warehouse)
-    exports = kpis.exports_dir(warehouse)
-    return [reports / report.report_filename(y, fmt) for y in report_years for fmt in report.FORMATS] + [
-        exports / kpis.default_out(y, "xlsx") for y in kpi_years
-    ]
-
-
-def _failed_steps(result) -> list[str]:
-    lines = []
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            err = event.event_specific_data.error
-            while err is not None and err.cause is not None:  # the innermost cause says what went wrong
-                err = err.cause
-            if err is not None and err.cls_name == "DagsterAssetCheckFailedError":
-                continue  # the blocking check itself is listed (ASSET_CHECK_EVALUATION), in words
-            msg = (err.message if err else "failed").strip().splitlines()[0]
-            if err is not None and err.cls_name == "LandingError":  # one sentence for people: no class path
-                msg = msg.split(": ", 1)[-1]
-            lines.append(f"{event.step_key}: {msg}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = event.event_specific_data
-            if not data.passed and getattr(data, "severity", None) and data.severity.value == "ERROR":
-                summary = data.metadata.get("summary")
-                text = summary.value if summary is not None else "failed"
-                lines.append(f"{data.asset_key.to_user_string()} {data.check_name}: {text}")
-    if any(" DQ_" in line for line in lines):
-        lines.append("the reports and KPI workbooks were not written: a blocking check of the data quality plan "
-                     "failed / 数据质量计划的阻断性检查未通过，未生成报告")  # fmt: skip
-    return lines or ["see the messages above"]
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -496,10 +341,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-DAGSTER_HOME_HELP = (
-    "the warehouse's Dagster instance folder (env CARBON_DAGSTER_HOME; default: <warehouse>_dagster_home "
-    "beside the warehouse)"
-)
+# The options several commands share, each with one help text (add_shared_options).
+SHARED_OPTIONS = {
+    "--landing": "landing folder (env CARBON_LANDING; default: the bundled sample group)",
+    "--warehouse": "DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)",
+    "--config": "carbon.yml (env CARBON_CONFIG; default: the sample group's)",
+    "--dagster-home": "the warehouse's Dagster instance folder (env CARBON_DAGSTER_HOME; default: "
+    "<warehouse>_dagster_home beside the warehouse)",
+}
+# --config of the commands that read a built warehouse: refused unless it is the one the warehouse was built with
+CONFIG_BUILT_WITH = "carbon.yml the warehouse was built with (env CARBON_CONFIG; default: the sample group's)"
+
+
+def add_shared_options(parser: argparse.ArgumentParser, *flags: str, config_help: str | None = None) -> None:
+    """Add the shared options ``flags`` (keys of SHARED_OPTIONS) to ``parser``, in that order."""
+    for flag in flags:
+        text = config_help if flag == "--config" and config_help else SHARED_OPTIONS[flag]
+        parser.add_argument(flag, help=text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -509,19 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"carbon-ledger {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def locations(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "--landing", help="landing folder (env CARBON_LANDING; default: the bundled sample group)"
-        )
-        sp.add_argument(
-            "--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)"
-        )
-        sp.add_argument("--config", help="carbon.yml (env CARBON_CONFIG; default: the sample group's)")
-
     run = sub.add_parser("run", help="extract -> load raw -> dbt build -> quality checks -> summary")
-    locations(run)
+    add_shared_options(run, "--landing", "--warehouse", "--config")
     run.add_argument("--year", type=int, help="only show this reporting year in the summary")
-    run.add_argument("--dagster-home", help=DAGSTER_HOME_HELP)
+    add_shared_options(run, "--dagster-home")
     run.set_defaults(func=cmd_run)
 
     gen = sub.add_parser("generate", help="write the deterministic sample group into a landing folder")
@@ -541,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     trace = sub.add_parser(
         "trace", help="lineage of a reported figure: emission rows, factors, raw rows, checksums"
     )
-    trace.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+    add_shared_options(trace, "--warehouse")
     trace.add_argument("--year", type=int, help="reporting year of the figure")
     trace.add_argument(
         "--approach",
@@ -568,19 +417,14 @@ def build_parser() -> argparse.ArgumentParser:
         "audit-pack", help="one zip for the verifier: report, traces, manifest, factors, DQ"
     )
     pack.add_argument("--year", type=int, required=True, help="reporting year")
-    pack.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
-    pack.add_argument("--config", help="carbon.yml (env CARBON_CONFIG; default: the sample group's)")
+    add_shared_options(pack, "--warehouse", "--config")
     pack.add_argument("--out", help="zip file or folder (default: audit_pack_YYYY.zip beside the warehouse)")
     pack.set_defaults(func=cmd_audit_pack)
 
     docs = sub.add_parser(
         "docs", help="dbt docs of the warehouse: model lineage, columns, compiled SQL (HTML)"
     )
-    docs.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
-    docs.add_argument(
-        "--config",
-        help="carbon.yml the warehouse was built with (env CARBON_CONFIG; default: the sample group's)",
-    )
+    add_shared_options(docs, "--warehouse", "--config", config_help=CONFIG_BUILT_WITH)
     docs.add_argument("--out", help="folder for the docs site (default: dbt_docs/ beside the warehouse)")
     docs.set_defaults(func=cmd_docs)
 
@@ -599,10 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="file (xlsx, json) or folder (csv, parquet); default: kpis_YYYY[.xlsx|.json] "
         "in the current folder",
     )
-    kp.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
-    kp.add_argument(
+    add_shared_options(
+        kp,
+        "--warehouse",
         "--config",
-        help="carbon.yml to check the warehouse against (env CARBON_CONFIG): refused unless the warehouse "
+        config_help="carbon.yml to check the warehouse against (env CARBON_CONFIG): refused unless the warehouse "
         "was built with it; without it the extract's labels come from the warehouse alone",
     )
     kp.set_defaults(func=cmd_kpis)
@@ -611,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
         "lock", help="freeze a reported year; later changes to it are recorded as restatements"
     )
     lock.add_argument("--year", type=int, help="reporting year to lock")
-    lock.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
+    add_shared_options(lock, "--warehouse")
     lock.add_argument("--note", help="why the year is locked (e.g. 'published 2025-04-30, verified by …')")
     lock.add_argument(
         "--list", action="store_true", help="list the locks of the warehouse and their restatements"
@@ -632,19 +477,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["html", "pdf", "both"],
         help="what to write (default: the format --out's suffix names, else both)",
     )
-    rep.add_argument("--warehouse", help="DuckDB file (env CARBON_WAREHOUSE; default: build/carbon.duckdb)")
-    rep.add_argument(
-        "--config",
-        help="carbon.yml the warehouse was built with (env CARBON_CONFIG; default: the sample group's)",
-    )
+    add_shared_options(rep, "--warehouse", "--config", config_help=CONFIG_BUILT_WITH)
     rep.set_defaults(func=cmd_report)
 
     ui = sub.add_parser(
         "ui", help="the Dagster UI on the warehouse's instance: runs, materializations, checks"
     )
-    locations(ui)
+    add_shared_options(ui, "--landing", "--warehouse", "--config")
     ui.add_argument("--port", type=int, default=3000, help="port of the UI on 127.0.0.1 (default 3000)")
-    ui.add_argument("--dagster-home", help=DAGSTER_HOME_HELP)
+    add_shared_options(ui, "--dagster-home")
     ui.set_defaults(func=cmd_ui)
     return p
 

@@ -3,6 +3,11 @@
 Locations come from the CARBON_LANDING / CARBON_WAREHOUSE / CARBON_CONFIG
 environment variables (the bundled sample group when unset); ``carbon run``
 and ``carbon ui`` set them from their options.
+
+Importing this module builds nothing: ``defs`` is a ``@dg.definitions`` function that
+Dagster (``dagster dev -m pipelines.definitions``) calls when it loads the code location,
+and ``carbon run`` calls :func:`build_definitions` with its own locations. The dbt
+manifest is read, and the data quality plan parsed, only then.
 """
 
 from __future__ import annotations
@@ -13,13 +18,13 @@ import dagster as dg
 
 from pipelines.defs.automation import build_automation, carbon_run_job
 from pipelines.defs.exports.assets import finance_kpis, inventory_reports
-from pipelines.defs.extraction.assets import extraction_assets
-from pipelines.defs.extraction.checks import extraction_gates
+from pipelines.defs.extraction.assets import build_extraction_assets
+from pipelines.defs.extraction.checks import build_extraction_gates
 from pipelines.defs.history.assets import history_tables
-from pipelines.defs.quality.assets import plan_results
-from pipelines.defs.quality.checks import required_stream_checks
-from pipelines.defs.quality.dbt import quality_result_models
-from pipelines.defs.transform.dbt import carbon_dbt_assets, dbt_resource
+from pipelines.defs.quality.assets import build_plan_results
+from pipelines.defs.quality.checks import build_required_stream_checks
+from pipelines.defs.quality.dbt import build_quality_result_models
+from pipelines.defs.transform.dbt import build_dbt_assets, dbt_resource
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import Locations
 
@@ -29,15 +34,15 @@ def build_definitions(locations: Locations | None = None) -> dg.Definitions:
     landing_sensor, monthly_close = build_automation(loc)
     defs = dg.Definitions(
         assets=[
-            *extraction_assets,
+            *build_extraction_assets(),
             history_tables,
-            carbon_dbt_assets,
-            plan_results,
-            quality_result_models,
+            build_dbt_assets(),
+            build_plan_results(),
+            build_quality_result_models(),
             inventory_reports,
             finance_kpis,
         ],
-        asset_checks=[*extraction_gates, *required_stream_checks],
+        asset_checks=[*build_extraction_gates(), *build_required_stream_checks()],
         jobs=[carbon_run_job],
         sensors=[landing_sensor],
         schedules=[monthly_close],
@@ -54,4 +59,7 @@ def build_definitions(locations: Locations | None = None) -> dg.Definitions:
     return defs
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The code location as Dagster loads it, on the locations of the environment."""
+    return build_definitions()

@@ -120,3 +120,29 @@ def test_shared_warehouse_helpers_are_written_once():
     opened = [p.relative_to(REPO).as_posix() for p in PACKAGE.rglob("*.py")
               if "duckdb.connect(str(path), read_only=True)" in p.read_text(encoding="utf-8")]  # fmt: skip
     assert opened == ["pipelines/lib/warehouse.py"]
+
+
+def class_names(modules: dict[str, Path]) -> dict[str, list[str]]:
+    """Class name -> the modules that define a class of that name (at any depth: nested ones count)."""
+    out: dict[str, list[str]] = {}
+    for module, path in sorted(modules.items()):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                out.setdefault(node.name, []).append(module)
+    return out
+
+
+def test_no_two_classes_in_pipelines_share_a_name():
+    """One name, one meaning: a class name is defined once in pipelines/ (a `RowFailure` of the loader
+    and another of the GX batch checks read as the same thing and are not)."""
+    names = class_names(_modules())
+    assert len(names) > 50
+    assert names["LoadRowFinding"] == ["pipelines.lib.loader"]
+    assert {name: modules for name, modules in names.items() if len(modules) > 1} == {}
+
+
+def test_the_class_name_scan_finds_a_shared_name(tmp_path):
+    (tmp_path / "a.py").write_text("class Check:\n    pass\n", encoding="utf-8")
+    (tmp_path / "b.py").write_text("def f():\n    class Check:\n        pass\n", encoding="utf-8")
+    names = class_names({"a": tmp_path / "a.py", "b": tmp_path / "b.py"})
+    assert names == {"Check": ["a", "b"]}

@@ -559,7 +559,7 @@ def test_validating_every_plan_suite_leaves_great_expectations_yml_unchanged(gx_
     import duckdb
 
     from pipelines.lib.quality.review import review_findings
-    from pipelines.lib.quality.warehouse import MEASURES, validate_frame, validate_raw_counts
+    from pipelines.lib.quality.warehouse_checks import MEASURES, validate_frame, validate_raw_counts
 
     before = (gx_root / "great_expectations.yml").read_bytes()
     plan = load_plan()

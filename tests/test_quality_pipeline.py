@@ -69,8 +69,8 @@ def defected(sample_run, tmp_path_factory):
     """(the Dagster result of the plan's checks, scorecard, reports and exports, the warehouse) on the
     defected copy."""
     from pipelines.defs.exports.assets import finance_kpis, inventory_reports
-    from pipelines.defs.quality.assets import plan_results
-    from pipelines.defs.quality.dbt import quality_result_models
+    from pipelines.defs.quality.assets import build_plan_results
+    from pipelines.defs.quality.dbt import build_quality_result_models
     from pipelines.defs.transform.dbt import dbt_resource
     from pipelines.lib.resources import CarbonResource
     from pipelines.lib.settings import load_settings
@@ -95,7 +95,7 @@ def defected(sample_run, tmp_path_factory):
     assert proc.returncode == 0, proc.stdout[-3000:]
     loc = Locations(landing=landing, warehouse=warehouse, config=config)
     result = dg.materialize(
-        [plan_results, quality_result_models, inventory_reports, finance_kpis],
+        [build_plan_results(), build_quality_result_models(), inventory_reports, finance_kpis],
         resources={"carbon": CarbonResource.from_locations(loc), "dbt": dbt_resource()},
         raise_on_error=False,
     )
@@ -184,13 +184,13 @@ def test_a_landing_folder_without_the_entity_tree_stops_before_dbt(tmp_path):
 def test_the_plan_is_wired_into_the_dagster_graph():
     import dagster as dg
 
-    from pipelines.definitions import defs
-    from pipelines.defs.quality.assets import plan_results
-    from pipelines.defs.quality.checks import required_stream_checks
+    from pipelines.definitions import build_definitions
+    from pipelines.defs.quality.assets import build_plan_results
+    from pipelines.defs.quality.checks import build_required_stream_checks
 
-    graph = defs.resolve_asset_graph()
+    graph = build_definitions().resolve_asset_graph()
     key = dg.AssetKey.from_user_string
-    specs = {s.name: s for s in plan_results.check_specs}
+    specs = {s.name: s for s in build_plan_results().check_specs}
     assert specs["DQ_UNIQ_009"].blocking and not specs["DQ_DEV_001"].blocking
     assert {s.asset_key for s in specs.values()} == {key("quality/findings")}
     assert key("intermediate/int_quality__deviations") in graph.get(key("quality/findings")).parent_keys
@@ -200,7 +200,7 @@ def test_the_plan_is_wired_into_the_dagster_graph():
     )
     gates = {
         (c.asset_key.to_user_string(), c.name, c.blocking)
-        for d in required_stream_checks
+        for d in build_required_stream_checks()
         for c in d.check_specs
     }
     assert gates == {

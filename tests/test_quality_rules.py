@@ -24,7 +24,7 @@ from pipelines.lib.plan_validator import PlanValidator
 from pipelines.lib.quality import PlanError, load_plan, parse_plan, validate_batch
 from pipelines.lib.quality.render import RULE_CATALOGUE, render_plan
 from pipelines.lib.quality.review import review_findings
-from pipelines.lib.quality.warehouse import MEASURES, validate_frame, validate_raw_counts
+from pipelines.lib.quality.warehouse_checks import MEASURES, validate_frame, validate_raw_counts
 from pipelines.paths import GX_DIR, REPO_ROOT
 
 

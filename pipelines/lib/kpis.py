@@ -100,7 +100,7 @@ class KpiError(Exception):
 
 
 @dataclass(frozen=True)
-class Column:
+class KpiColumn:
     name: str
     topic: str
     unit: str  # as in the YAML ("10^4 reporting currency"); unit_text renders the currency
@@ -139,7 +139,7 @@ _UNIT_TEXT = {
 @dataclass
 class Table:
     topic: Topic
-    columns: list[Column]
+    columns: list[KpiColumn]
     rows: list[tuple]
 
     @property
@@ -175,12 +175,12 @@ def _years_text(years: list[int]) -> str:
     return ", ".join(str(y) for y in years)
 
 
-def dictionary(currency: str, path: Path = MODELS_YML) -> dict[str, dict[str, Column]]:
-    """mart -> column name -> Column, from the marts' YAML, currency placeholders rendered."""
+def dictionary(currency: str, path: Path = MODELS_YML) -> dict[str, dict[str, KpiColumn]]:
+    """mart -> column name -> KpiColumn, from the marts' YAML, currency placeholders rendered."""
     cur = currency.lower()
     text = re.sub(r"\{\{\s*var\(\s*['\"]reporting_currency['\"][^}]*\}\}", cur,
                   path.read_text(encoding="utf-8"))  # fmt: skip
-    out: dict[str, dict[str, Column]] = {}
+    out: dict[str, dict[str, KpiColumn]] = {}
     for model in yaml.safe_load(text)["models"]:
         reasons = {
             name.replace("<cur>", cur): reason
@@ -191,7 +191,7 @@ def dictionary(currency: str, path: Path = MODELS_YML) -> dict[str, dict[str, Co
         cols = {}
         for c in model.get("columns", []):
             meta = c.get("meta") or {}
-            cols[c["name"]] = Column(
+            cols[c["name"]] = KpiColumn(
                 name=c["name"],
                 topic=meta.get("topic", "key"),
                 unit=str(meta.get("unit", "")),
@@ -367,7 +367,7 @@ TONNES = "#,##0.000"
 INTENSITY = "0.0000"
 
 
-def number_format(column: Column, value: Any, row: dict[str, Any] | None = None) -> str:
+def number_format(column: KpiColumn, value: Any, row: dict[str, Any] | None = None) -> str:
     """The Excel number format of a cell: by the column's unit (and a target's value_unit)."""
     unit = column.unit
     if unit == "year" or (isinstance(value, int) and not unit):
@@ -387,11 +387,11 @@ def number_format(column: Column, value: Any, row: dict[str, Any] | None = None)
     return TONNES
 
 
-def _header_zh(c: Column) -> str:
+def _header_zh(c: KpiColumn) -> str:
     return c.zh + (f"\n[{c.unit_text}]" if c.unit else "")
 
 
-def _header_note(c: Column) -> str:
+def _header_note(c: KpiColumn) -> str:
     lines = [c.en, c.zh]
     if c.unit:
         lines.append(f"[{c.unit_text}]")

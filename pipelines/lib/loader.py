@@ -99,8 +99,9 @@ create table if not exists ingest.check_results (
 
 
 @dataclass
-class RowFailure:
-    """A row that failed a check; ``row_index`` is its position in the validated frame."""
+class LoadRowFinding:
+    """A row that failed a load check (a row of ``ingest.row_findings``; an error quarantines it);
+    ``row_index`` is its position in the validated frame."""
 
     row_index: int
     column: str | None
@@ -111,7 +112,9 @@ class RowFailure:
 
 
 @dataclass
-class CheckOutcome:
+class LoadCheckResult:
+    """The outcome of one load check on a batch (a row of ``ingest.check_results``)."""
+
     check_code: str
     severity: str
     level: str
@@ -123,13 +126,15 @@ class CheckOutcome:
 
 
 @dataclass
-class Validation:
-    checks: list[CheckOutcome]
-    row_failures: list[RowFailure]
+class LoadValidation:
+    """What a :data:`Validator` returns for a batch: its check results and failing rows."""
+
+    checks: list[LoadCheckResult]
+    row_failures: list[LoadRowFinding]
 
 
 # (dataset, typed batch frame incl. lineage columns, open connection) -> validation
-Validator = Callable[[Dataset, pl.DataFrame, duckdb.DuckDBPyConnection], Validation]
+Validator = Callable[[Dataset, pl.DataFrame, duckdb.DuckDBPyConnection], LoadValidation]
 
 
 @dataclass

@@ -27,7 +27,7 @@ import polars as pl
 
 from pipelines.lib import quality
 from pipelines.lib.contract import Dataset, dataset
-from pipelines.lib.loader import CheckOutcome, RowFailure, Validation, validation_version
+from pipelines.lib.loader import LoadCheckResult, LoadRowFinding, LoadValidation, validation_version
 from pipelines.lib.quality.store import CONTEXT_DDL
 from pipelines.paths import GX_DIR
 
@@ -143,9 +143,9 @@ class PlanValidator:
         cols = sorted({c for check in checks for c in check.columns})
         return con.execute(f"select {', '.join(cols)} from raw.{ds.raw_table}").df()
 
-    def __call__(self, ds: Dataset, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> Validation:
+    def __call__(self, ds: Dataset, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> LoadValidation:
         if not self.plan.checks_for(ds.key):
-            return Validation([], [])
+            return LoadValidation([], [])
         result = quality.validate_batch(
             ds.key,
             frame.select(ds.column_names).to_pandas(),
@@ -164,7 +164,7 @@ class PlanValidator:
             rows_by_code[f.check_code].append(f.row_index)
         quarantining = {r.code for r in result.results if r.severity == "error" and r.level == "row"}
         checks = [
-            CheckOutcome(
+            LoadCheckResult(
                 check_code=r.code,
                 severity=r.severity,
                 level=r.level,
@@ -177,7 +177,7 @@ class PlanValidator:
             for r in result.results
         ]
         failures = [
-            RowFailure(
+            LoadRowFinding(
                 row_index=f.row_index,
                 column=f.column,
                 value=f.value or None,
@@ -187,7 +187,7 @@ class PlanValidator:
             )
             for f in result.row_failures
         ]
-        return Validation(checks, failures)
+        return LoadValidation(checks, failures)
 
     @staticmethod
     def _where_first(failure: quality.RowFailure, frame: pl.DataFrame) -> str:

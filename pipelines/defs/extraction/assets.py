@@ -79,4 +79,6 @@ def build_extraction_asset(ds: Dataset) -> dg.AssetsDefinition:
     return _extract
 
 
-extraction_assets = [build_extraction_asset(ds) for ds in DATASETS]
+def build_extraction_assets() -> list[dg.AssetsDefinition]:
+    """One asset per dataset of the contract."""
+    return [build_extraction_asset(ds) for ds in DATASETS]

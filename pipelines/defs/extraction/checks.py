@@ -96,4 +96,6 @@ def build_gate(ds: Dataset) -> dg.AssetChecksDefinition:
     return _gate
 
 
-extraction_gates = [build_gate(ds) for ds in DATASETS]
+def build_extraction_gates() -> list[dg.AssetChecksDefinition]:
+    """One gate per dataset of the contract."""
+    return [build_gate(ds) for ds in DATASETS]

@@ -24,7 +24,7 @@ from pipelines.lib import quality
 from pipelines.lib.progress import say
 from pipelines.lib.quality import store
 from pipelines.lib.quality.review import review_findings
-from pipelines.lib.quality.warehouse import Finding, validate_raw_counts, validate_warehouse
+from pipelines.lib.quality.warehouse_checks import Finding, validate_raw_counts, validate_warehouse
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import connect
 
@@ -51,9 +51,6 @@ def _plan_or_none() -> quality.Plan | None:
         return None
 
 
-_PLAN = _plan_or_none()
-
-
 def _check_specs(plan: quality.Plan | None) -> list[dg.AssetCheckSpec]:
     if plan is None:
         return []
@@ -78,21 +75,31 @@ _DESCRIPTIONS = {
 }
 
 
-@dg.multi_asset(
-    name="plan_results",
-    specs=[
-        dg.AssetSpec(
-            dg.AssetKey(["quality", table]),
-            deps=MEASURE_DEPS,
-            group_name="quality",
-            kinds={"great_expectations", "duckdb"},
-            description=_DESCRIPTIONS[table],
-        )
-        for table in RESULT_TABLES
-    ],
-    check_specs=_check_specs(_PLAN),
-)
-def plan_results(context: AssetExecutionContext, carbon: CarbonResource):
+def build_plan_results() -> dg.AssetsDefinition:
+    """The ``quality/*`` assets (op ``plan_results``) with one asset check per warehouse and review check
+    of the plan, read when the definitions are built (not on import)."""
+
+    @dg.multi_asset(
+        name="plan_results",
+        specs=[
+            dg.AssetSpec(
+                dg.AssetKey(["quality", table]),
+                deps=MEASURE_DEPS,
+                group_name="quality",
+                kinds={"great_expectations", "duckdb"},
+                description=_DESCRIPTIONS[table],
+            )
+            for table in RESULT_TABLES
+        ],
+        check_specs=_check_specs(_plan_or_none()),
+    )
+    def plan_results(context: AssetExecutionContext, carbon: CarbonResource):
+        yield from _run_plan(carbon)
+
+    return plan_results
+
+
+def _run_plan(carbon: CarbonResource):
     plan = quality.load_plan()
     say("quality  running the data quality plan's warehouse checks (GX)")
     with connect(carbon.warehouse, read_only=True) as con:

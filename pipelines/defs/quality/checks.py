@@ -13,7 +13,7 @@ import dagster as dg
 from pipelines.defs.extraction.assets import asset_key
 from pipelines.lib import quality
 from pipelines.lib.contract import dataset
-from pipelines.lib.quality.warehouse import validate_raw_counts
+from pipelines.lib.quality.warehouse_checks import validate_raw_counts
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import connect
 
@@ -42,12 +42,10 @@ def build_required_stream_check(check: quality.Check) -> dg.AssetChecksDefinitio
     return _required
 
 
-def _required_checks() -> list[dg.AssetChecksDefinition]:
+def build_required_stream_checks() -> list[dg.AssetChecksDefinition]:
+    """One blocking asset check per ``has_rows`` check of the plan, read when the definitions are built."""
     try:
         plan = quality.load_plan()
     except quality.PlanError:  # reported by the extraction assets, which load the plan first
         return []
     return [build_required_stream_check(c) for c in plan.checks_in("raw")]
-
-
-required_stream_checks = _required_checks()

@@ -7,6 +7,7 @@ passed to dbt as the var ``dq_score_weights``.
 """
 
 import contextlib
+import functools
 import os
 
 import dagster as dg
@@ -14,20 +15,32 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.defs.quality import QUALITY_RESULT_MODELS
-from pipelines.defs.transform.dbt import CarbonDbtTranslator, dbt_project
+from pipelines.defs.transform.dbt import CarbonDbtTranslator, dbt_project, ensure_manifest
 from pipelines.lib.progress import say
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import ENV_WAREHOUSE
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=CarbonDbtTranslator(),
-    select=QUALITY_RESULT_MODELS,
-    name="carbon_dbt_quality_results",
-)
-def quality_result_models(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
+@functools.cache
+def build_quality_result_models() -> dg.AssetsDefinition:
+    """The models built from the plan's results (op ``carbon_dbt_quality_results``), from a current
+    manifest; built when the definitions are loaded, not on import."""
+    ensure_manifest()
+
+    @dbt_assets(
+        manifest=dbt_project().manifest_path,
+        project=dbt_project(),
+        dagster_dbt_translator=CarbonDbtTranslator(),
+        select=QUALITY_RESULT_MODELS,
+        name="carbon_dbt_quality_results",
+    )
+    def _quality_results(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
+        yield from _build(context, dbt, carbon)
+
+    return _quality_results
+
+
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
     os.environ[ENV_WAREHOUSE] = carbon.warehouse_path  # read by profiles.yml
     say("dbt      build the data quality scorecard (fct_data_quality)")
     log_path = carbon.warehouse.parent / "dbt_build.log"

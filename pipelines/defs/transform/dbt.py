@@ -3,6 +3,9 @@
 dbt tests surface as Dagster asset checks (dagster-dbt's default). The raw
 sources map to the extraction assets through ``meta.dagster.asset_key`` in the
 generated sources files, so the graph runs landing -> raw -> dbt in one job.
+
+Nothing happens on import: the project is parsed (when its manifest is stale) and
+the manifest read when the definitions are built (:func:`build_dbt_assets`).
 """
 
 import contextlib
@@ -26,7 +29,12 @@ from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import ENV_WAREHOUSE
 from pipelines.paths import DBT_PROJECT_DIR
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+@functools.cache
+def dbt_project() -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
 # The dbt of this environment, whether or not the venv is activated.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
@@ -48,7 +56,7 @@ class CarbonDbtCliResource(DbtCliResource):
 def dbt_resource() -> DbtCliResource:
     # dbt's own debug log file (every query and event, again) costs a build about a sixth of its time;
     # the run keeps dbt's info log in dbt_build.log beside the warehouse, so the file gets warnings only.
-    return CarbonDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE,
+    return CarbonDbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE,
                                 global_config_flags=["--log-level-file", "warn"])  # fmt: skip
 
 
@@ -61,7 +69,7 @@ def _newest_source_mtime() -> float:
 
 def ensure_manifest() -> None:
     """Parse the dbt project when its manifest is missing or older than any model, macro, test or seed."""
-    manifest = dbt_project.manifest_path
+    manifest = dbt_project().manifest_path
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
         return
     # Two `carbon` processes starting together (two warehouses, two test workers) parse once.
@@ -74,27 +82,42 @@ def ensure_manifest() -> None:
 
 
 class CarbonDbtTranslator(DagsterDbtTranslator):
-    """Groups follow the dbt layer (the folder under models/), seeds are reference data."""
+    """Groups follow the domain: the folder under models/<layer>/ (inventory, finance, boundary, quality,
+    ...; a staging model's source system), so one group holds a domain's models of every layer. The layer
+    stays visible as the first part of each asset key (staging/..., intermediate/..., marts/...), which
+    this translator does not change. Seeds are reference data."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
-        fqn = dbt_resource_props.get("fqn") or []
+        fqn = dbt_resource_props.get("fqn") or []  # [project, layer, folder, ..., model]
+        if len(fqn) > 3:
+            return fqn[2]
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-ensure_manifest()
+@functools.cache
+def build_dbt_assets() -> dg.AssetsDefinition:
+    """The dbt project's models, seeds and tests (op ``carbon_dbt_assets``), from a current manifest.
+
+    The models that read the data quality plan's results are built after the plan's checks, by
+    pipelines/defs/quality/dbt.py."""
+    ensure_manifest()
+
+    @dbt_assets(
+        manifest=dbt_project().manifest_path,
+        project=dbt_project(),
+        dagster_dbt_translator=CarbonDbtTranslator(),
+        exclude=QUALITY_RESULT_MODELS,
+        name="carbon_dbt_assets",
+    )
+    def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
+        yield from _build(context, dbt, carbon)
+
+    return _dbt_build
 
 
-# The models that read the data quality plan's results are built after the
-# plan's checks, by pipelines/defs/quality/dbt.py.
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=CarbonDbtTranslator(),
-    exclude=QUALITY_RESULT_MODELS,
-)
-def carbon_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
     os.environ[ENV_WAREHOUSE] = carbon.warehouse_path  # read by profiles.yml
     settings = carbon.settings()
     say(

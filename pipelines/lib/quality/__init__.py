@@ -6,10 +6,10 @@ four places (``plan.STAGES``):
 
 * on load — :func:`validate_batch` runs a dataset's load rules on each new
   pandas batch (``batch``); rows failing a row-level error are quarantined;
-* before dbt — ``has_rows`` gates on the raw tables (``warehouse``);
+* before dbt — ``has_rows`` gates on the raw tables (``warehouse_checks``);
 * after dbt — :func:`validate_warehouse` runs the warehouse rules on the
   compact measures of ``dbt_project/models/intermediate/quality/``
-  (``warehouse``);
+  (``warehouse_checks``);
 * against the plan — :func:`review_findings` lists sources, datasets and
   meters in the data that the plan does not cover (``review``).
 

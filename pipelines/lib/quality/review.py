@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipelines.lib.contract import DATASETS_BY_KEY
 from pipelines.lib.quality.plan import PLAN_STREAM, Check, Plan
-from pipelines.lib.quality.warehouse import Finding, Validation, _plain
+from pipelines.lib.quality.warehouse_checks import Finding, Validation, _plain
 from pipelines.lib.warehouse import table_exists
 from pipelines.paths import GX_DIR
 
@@ -97,7 +97,7 @@ def review_findings(
 ) -> Validation:
     """Run the plan's review checks (GX on the review frame)."""
     from pipelines.lib.quality.gx_context import WAREHOUSE_SOURCE, exception_message, gx_context
-    from pipelines.lib.quality.warehouse import CheckOutcome
+    from pipelines.lib.quality.warehouse_checks import CheckOutcome
 
     checks = list(plan.checks_in("review"))
     if not checks:

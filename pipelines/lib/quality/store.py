@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib.quality.plan import Plan
-from pipelines.lib.quality.warehouse import CheckOutcome, Finding, threshold_text
+from pipelines.lib.quality.warehouse_checks import CheckOutcome, Finding, threshold_text
 from pipelines.lib.warehouse import table_exists
 
 SCHEMA_DDL = """

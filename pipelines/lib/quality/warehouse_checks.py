@@ -59,6 +59,8 @@ class Finding:
 
 @dataclass
 class CheckOutcome:
+    """The outcome of one check of the plan in a run (any stage; ``error`` when it could not run)."""
+
     check: Check
     success: bool
     evaluated: int
@@ -68,6 +70,8 @@ class CheckOutcome:
 
 @dataclass
 class Validation:
+    """The outcomes and findings of a set of the plan's checks (raw, warehouse or review stage)."""
+
     outcomes: list[CheckOutcome]
     findings: list[Finding] = field(default_factory=list)
 
