@@ -6,11 +6,13 @@ its rule code and nothing else. Reuses the session's sample run (conftest).
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from pipelines.generate.sample_group import KNOWN_DEFECTS
 from pipelines.lib.quality import load_plan
-from pipelines.paths import GX_DIR
 
 DEFECTS = {d["id"]: d for d in KNOWN_DEFECTS}
 
@@ -156,7 +158,12 @@ def test_carbon_run_prints_each_defect_with_its_rule_code_and_the_scorecard(samp
 
 
 def test_the_data_docs_show_the_load_and_warehouse_suites(sample_run):
-    index = GX_DIR / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    # The run names its Data Docs: under pytest-xdist the worker that made the shared sample run
+    # has its own GX folder (conftest), not necessarily this worker's GX_DIR.
+    named = re.search(r"GX Data Docs 数据质量验证报告: (\S+index\.html)", sample_run.stdout)
+    assert named, sample_run.stdout[-2000:]
+    index = Path(named.group(1))
+    assert index.parts[-4:] == ("uncommitted", "data_docs", "local_site", "index.html")
     html = index.read_text(encoding="utf-8")
     for suite in ("energy__meter_readings", "quality__meter_calibration", "quality__deviations",
                   "quality__reporting_periods", "quality__plan_review"):  # fmt: skip
