@@ -67,7 +67,8 @@ def test_reports_and_exports_come_after_the_marts_and_the_data_quality_scorecard
         # a blocking check of the plan stops the scorecard, and with it the reports and exports
         assert by_name["marts/fct_data_quality"] in parents
     assert {
-        by_name[f"marts/{m}"] for m in ("rpt_group_inventory", "fct_emissions", "fct_baseline")
+        by_name[f"marts/{m}"]
+        for m in ("rpt_group_inventory", "rpt_inventory_totals", "rpt_factors_used", "fct_baseline")
     } <= reports
     assert by_name["marts/fct_finance_kpis"] in kpis and by_name["marts/fct_finance_target_kpis"] in kpis
 
@@ -89,6 +90,8 @@ def test_dbt_assets_are_grouped_by_the_folder_of_their_model(defs):
     graph = defs.resolve_asset_graph()
     expected = {}
     for path in (DBT_PROJECT_DIR / "models").rglob("*.sql"):
+        if "materialized='ephemeral'" in path.read_text(encoding="utf-8").replace('"', "'"):
+            continue  # compiled into the models that read it: not a table, not an asset
         layer, folder = path.relative_to(DBT_PROJECT_DIR / "models").parts[:2]
         expected[f"{layer}/{path.stem}"] = folder
     groups = {
