@@ -61,12 +61,10 @@ memberships as (
         w.in_group_from_date,
         w.in_group_to_date,
         greatest(w.weight_equity_share, w.weight_operational_control, w.weight_financial_control) as max_weight,
-        -- share of the base year's days inside the entity's window
-        greatest(0, datediff('day',
-            greatest(make_date(b.base_year::int, 1, 1), coalesce(w.in_group_from_date, make_date(b.base_year::int, 1, 1))),
-            least(make_date(b.base_year::int, 12, 31), coalesce(w.in_group_to_date, make_date(b.base_year::int, 12, 31)))) + 1)::double
-            / (datediff('day', make_date(b.base_year::int, 1, 1), make_date(b.base_year::int, 12, 31)) + 1)
-            as base_year_membership,
+        -- share of the base year's days inside the entity's window (annual data:
+        -- pro-rated by days, METHODS.md 6)
+        {{ membership_fraction('make_date(b.base_year::int, 1, 1)', 'make_date(b.base_year::int, 12, 31)', "'year'",
+                               'w.in_group_from_date', 'w.in_group_to_date') }} as base_year_membership,
         {{ in_group_at_year_end('w.in_group_from_date', 'w.in_group_to_date', 'c.current_year') }} as current_membership
     from weights as w
     cross join base_years as b

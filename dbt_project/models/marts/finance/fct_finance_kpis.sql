@@ -28,10 +28,10 @@
 {% set currency = var('reporting_currency', 'CNY') | upper %}
 {% set cur = currency | lower %}
 {% set scope_columns = {
-    'scope1': "scope = '1'",
-    'scope2_location': "scope = '2' and scope2_method = 'location'",
-    'scope2_market': "scope = '2' and scope2_method = 'market'",
-    'scope3': "scope = '3'",
+    'scope1': scope_label_predicate('1'),
+    'scope2_location': scope_label_predicate('2-location'),
+    'scope2_market': scope_label_predicate('2-market'),
+    'scope3': scope_label_predicate('3'),
     'biogenic_co2': "scope = 'biogenic'",
 } %}
 with

@@ -46,19 +46,6 @@
 {% endif %}
 {% set neutrality = var('neutrality', {}) or {} %}
 {% set scopes = (neutrality.get('scopes') or ['1', '2-market']) | map('string') | map('trim') | list %}
-{% set scope_predicates = {
-    '1': "e.scope = '1'",
-    '2-location': "(e.scope = '2' and e.scope2_method = 'location')",
-    '2-market': "(e.scope = '2' and e.scope2_method = 'market')",
-    '3': "e.scope = '3'",
-} %}
-{% set predicates = [] %}
-{% for s in scopes %}
-    {% if s not in scope_predicates %}
-        {{ exceptions.raise_compiler_error("neutrality.scopes in carbon.yml: '" ~ s ~ "' is not a scope label; use 1, 2-location, 2-market or 3") }}
-    {% endif %}
-    {% do predicates.append(scope_predicates[s]) %}
-{% endfor %}
 {% set neutrality_year = neutrality.get('year') %}
 {% set price = var('ets_price_per_t', 0) | float %}
 {% set offset_limit_pct = var('ets_offset_limit_pct', 5) | float %}
@@ -104,7 +91,7 @@ gross as (
         count(*) as emission_rows
     from emissions as e
     where e.entity_id is not null
-      and ({{ predicates | join(' or ') }})
+      and {{ scope_labels_filter(scopes, 'e', 'neutrality.scopes') }}
     group by all
 
 ),

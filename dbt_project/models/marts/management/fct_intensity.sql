@@ -24,12 +24,6 @@
 -- no_currency, non_positive_denominator) and missing_detail.
 {% set approach = var('consolidation', 'operational_control') %}
 {% set scopes = var('intensity_scopes', ['1', '2-location']) %}
-{% set scope_predicates = {
-    '1': "scope = '1'",
-    '2-location': "(scope = '2' and scope2_method = 'location')",
-    '2-market': "(scope = '2' and scope2_method = 'market')",
-    '3': "scope = '3'",
-} %}
 with
 
 emissions as (
@@ -68,11 +62,7 @@ scoped_emissions as (
         weight_{{ approach }} as group_weight
     from emissions
     where scope <> 'biogenic'
-      and (
-        {%- for label in scopes %}
-        {{ 'or ' if not loop.first }}{{ scope_predicates[label | string] }}
-        {%- endfor %}
-      )
+      and {{ scope_labels_filter(scopes, setting='intensity.scopes') }}
 
 ),
 

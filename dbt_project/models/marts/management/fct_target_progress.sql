@@ -128,11 +128,8 @@ target_scopes as (
     select
         t.target_name,
         label.scope_label,
-        case when label.scope_label like '2-%' then '2' else label.scope_label end as scope,
-        case label.scope_label
-            when '2-location' then 'location'
-            when '2-market' then 'market'
-        end as scope2_method
+        {{ scope_label_scope('label.scope_label') }} as scope,
+        {{ scope_label_scope2_method('label.scope_label') }} as scope2_method
     from targets as t
     cross join unnest(string_split(t.scopes, ',')) as label(scope_label)
 
