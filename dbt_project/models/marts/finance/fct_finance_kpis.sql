@@ -206,7 +206,10 @@ final as (
             as revenue_intensity_tco2e_per_10k_{{ cur }},
         case
             when k.is_outside_primary_boundary then 'outside_primary_boundary'
-            when i.entity_id is null then 'no_intensity_data'
+            -- no row of fct_intensity for this entity, or none of this denominator (e.g. revenue reported
+            -- but no output value): nothing to divide
+            when i.entity_id is null or i.revenue_intensity_tco2e_per_10k_{{ cur }} is null
+                then coalesce(i.revenue_intensity_missing_reason, 'no_intensity_data')
             else i.revenue_intensity_missing_reason
         end as revenue_intensity_missing_reason,
         case when not k.is_outside_primary_boundary then i.output_value_10k_{{ cur }} end
@@ -215,7 +218,10 @@ final as (
             as output_value_intensity_tco2e_per_10k_{{ cur }},
         case
             when k.is_outside_primary_boundary then 'outside_primary_boundary'
-            when i.entity_id is null then 'no_intensity_data'
+            -- no row of fct_intensity for this entity, or none of this denominator (e.g. revenue reported
+            -- but no output value): nothing to divide
+            when i.entity_id is null or i.output_value_intensity_tco2e_per_10k_{{ cur }} is null
+                then coalesce(i.output_value_intensity_missing_reason, 'no_intensity_data')
             else i.output_value_intensity_missing_reason
         end as output_value_intensity_missing_reason,
         p.neutrality_year,
