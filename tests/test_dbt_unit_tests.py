@@ -409,8 +409,13 @@ def test_columns_not_null_names_the_column_and_its_null_rows(sample_run, tmp_pat
     ids = [
         r[0] for r in con.execute("select emission_id from marts.fct_emissions order by 1 limit 2").fetchall()
     ]
-    con.execute("update marts.fct_emissions set co2e_t = null where emission_id in (?, ?)", ids)
-    con.execute("update marts.fct_emissions set factor_id = null where emission_id = ?", [ids[0]])
+    # fct_emissions is a view: the rows live in the intermediate table it selects
+    con.execute(
+        "update intermediate.int_emission_lines_weighted set co2e_t = null where emission_id in (?, ?)", ids
+    )
+    con.execute(
+        "update intermediate.int_emission_lines_weighted set factor_id = null where emission_id = ?", [ids[0]]
+    )
     con.close()
     target = tmp_path / "target"
     proc = subprocess.run(
