@@ -14,6 +14,10 @@ run whose data failed the plan. The warehouse is read with read-only
 connections; the job runs its steps one after the other.
 """
 
+import functools
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -30,6 +34,8 @@ SCORECARD = dg.AssetKey(["marts", "fct_data_quality"])
 REPORT_DEPS = [
     dg.AssetKey(["marts", m]) for m in (*REQUIRED_MARTS, *OPTIONAL_MARTS) if m != "fct_data_quality"
 ]
+# Report processes of a run: PDF layout is CPU-bound, so more workers than cores only add start-up
+MAX_REPORT_WORKERS = 2
 KPI_DEPS = [
     dg.AssetKey(["marts", m]) for m in (kpis.KPI_MART, kpis.TARGET_MART, kpis.ISO_MART, kpis.SCOPE3_MART)
 ]
@@ -64,19 +70,42 @@ def reporting_years(warehouse: Path) -> list[int]:
     "HTML and PDF, in reports/ beside the warehouse (as `carbon report`).",
 )
 def inventory_reports(context: AssetExecutionContext, carbon: CarbonResource) -> dg.MaterializeResult:
-    settings = carbon.settings()
     out = report.default_out_dir(carbon.warehouse)
+    years = reporting_years(carbon.warehouse)
     written: list[str] = []
-    for year in reporting_years(carbon.warehouse):
-        try:
-            paths = report.build_report(carbon.warehouse, year, settings, Path(carbon.config_path), out)
-        except report.ReportError as exc:
-            raise dg.Failure(description=f"The {year} report cannot be made: {exc}") from None
-        written += [p.name for p in paths]
+    for year, names, error in _build_reports(carbon.warehouse, Path(carbon.config_path), out, years):
+        if error is not None:
+            raise dg.Failure(description=f"The {year} report cannot be made: {error}")
+        written += names
     say(f"report   {len(written)} files (HTML and PDF per reporting year) in {out}")
     return dg.MaterializeResult(
         metadata={"folder": dg.MetadataValue.path(str(out)), "files": dg.MetadataValue.json(written)}
     )
+
+
+def _report_of_year(warehouse: Path, config: Path, out: Path, year: int) -> tuple[int, list[str], str | None]:
+    """One year's report files (in a worker process): (year, file names, None) or (year, [], the error)."""
+    from pipelines.lib.settings import load_settings
+
+    try:
+        paths = report.build_report(warehouse, year, load_settings(config), config, out)
+    except report.ReportError as exc:
+        return year, [], str(exc)
+    return year, [p.name for p in paths], None
+
+
+def _build_reports(
+    warehouse: Path, config: Path, out: Path, years: list[int]
+) -> list[tuple[int, list[str], str | None]]:
+    """The reports of ``years``, two years at a time when the machine has two cores: laying out a PDF is
+    single-threaded Python (most of this step), and each year's report reads the marts read-only and
+    writes its own files, so the years are independent. In year order, whatever order they finish in."""
+    workers = min(len(years), os.cpu_count() or 1, MAX_REPORT_WORKERS)
+    if workers < 2:
+        return [_report_of_year(warehouse, config, out, year) for year in years]
+    # spawn, not fork: the Dagster process has threads (event log, compute log) that fork would copy mid-step
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(functools.partial(_report_of_year, warehouse, config, out), years))
 
 
 @dg.asset(
