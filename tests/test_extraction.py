@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 import polars as pl
 import pytest
 from conftest import header, write_csv
@@ -39,6 +40,35 @@ def test_every_contract_dataset_has_a_raw_table(con):
         ).fetchall()
     ]
     assert cols[-6:] == ["_load_id", "_file_path", "_file_sha256", "_row_number", "_loaded_at", "_extra_json"]
+
+
+def test_a_warehouse_of_an_earlier_contract_gains_the_new_columns_and_keeps_its_rows(con):
+    """A raw table made before the contract had some optional columns: ensure_schema adds exactly the
+    missing ones (typed as the contract says) and leaves the rows."""
+    from pipelines.lib.loader import ensure_schema
+
+    ds = dataset("erp/fuel_consumption")
+    optional = [c.name for c in ds.columns if not c.required][-2:]
+    assert len(optional) == 2
+    for name in optional:
+        con.execute(f'alter table raw.{ds.raw_table} drop column "{name}"')
+    con.execute(f"insert into raw.{ds.raw_table} (facility_id, _row_number) values ('F01', 2)")
+    ensure_schema(con)
+    cols = dict(con.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ?",
+        [ds.raw_table],
+    ).fetchall())  # fmt: skip
+    assert set(optional) <= cols.keys()
+    fresh = duckdb.connect()
+    ensure_schema(fresh)
+    expected = dict(fresh.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ?",
+        [ds.raw_table],
+    ).fetchall())  # fmt: skip
+    fresh.close()
+    assert cols == expected
+    rows = con.execute(f"select facility_id, {optional[0]}, {optional[1]} from raw.{ds.raw_table}").fetchall()
+    assert rows == [("F01", None, None)]
 
 
 def test_casting_reports_each_bad_cell_with_a_reason():
