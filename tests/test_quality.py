@@ -625,6 +625,47 @@ def test_results_stored_without_docs_get_their_pages_from_build_data_docs(gx_roo
     assert len(list((site / "expectations").rglob("*.html"))) == 1
 
 
+def test_results_beyond_the_index_limit_move_to_the_archive_and_each_suite_keeps_its_newest(gx_root):
+    """The store keeps the newest `validation_results_limit` results and each suite's newest one; the
+    others move, byte for byte, to uncommitted/validations_archive/ (a run's cost must not grow with the
+    number of runs before it)."""
+    yml = gx_root / "great_expectations.yml"
+    text = yml.read_text(encoding="utf-8")
+    assert "validation_results_limit: 200" in text
+    yml.write_text(
+        text.replace("validation_results_limit: 200", "validation_results_limit: 2"), encoding="utf-8"
+    )
+    readings = "energy/meter_readings"
+    validate_batch(readings, pd.DataFrame({"quantity": [1.0]}),
+                   plan=parse_plan(plan_data(check("non_negative", columns=["quantity"]), dataset=readings)),
+                   context_root=gx_root, update_data_docs=False)  # fmt: skip
+    plan = parse_plan(plan_data(check("non_negative", columns=["quantity"])))
+    for q in (1.0, -1.0, 2.0, -2.0, 3.0):
+        validate_batch(
+            FUEL, pd.DataFrame({"quantity": [q]}), plan=plan, context_root=gx_root, update_data_docs=False
+        )
+    store = gx_root / "uncommitted" / "validations"
+    before = {p.relative_to(store): p.read_bytes() for p in store.rglob("*.json")}
+    assert len(before) == 6
+    index = quality.build_data_docs(gx_root)
+
+    kept = {p.relative_to(store) for p in store.rglob("*.json")}
+    archive = gx_root / "uncommitted" / "validations_archive"
+    archived = {p.relative_to(archive): p.read_bytes() for p in archive.rglob("*.json")}
+    newest_fuel = sorted(
+        (k for k in before if k.parts[0] == "erp__fuel_consumption"), key=lambda k: k.parts[-2]
+    )
+    assert kept == {*newest_fuel[-2:], *(k for k in before if k.parts[0] == "energy__meter_readings")}
+    assert archived == {k: v for k, v in before.items() if k in newest_fuel[:-2]}  # moved unchanged
+    assert not [d for d in store.rglob("*") if d.is_dir() and not any(d.iterdir())]  # no empty run folders
+    pages = list((gx_root / "uncommitted" / "data_docs" / "local_site" / "validations").rglob("*.html"))
+    assert len(pages) == 2  # the index's two newest
+    assert index.is_file()
+    # a second build moves nothing more
+    quality.build_data_docs(gx_root)
+    assert {p.relative_to(store) for p in store.rglob("*.json")} == kept
+
+
 def test_a_folder_without_great_expectations_yml_is_not_a_context(tmp_path):
     with pytest.raises(FileNotFoundError, match="no great_expectations.yml"):
         validate_batch(

@@ -176,9 +176,10 @@ def build_data_docs(context_root: Path | str = GX_DIR) -> Path:
     """Bring the local Data Docs site up to date and return the path of its index.html.
 
     Incremental: renders the suites, the validation results that have no page
-    yet and the index, so its cost follows the new results, not the history.
-    The index lists the most recent ``validation_results_limit`` results (see
-    great_expectations.yml); older pages stay on disk.
+    yet and the index. The index lists the most recent ``validation_results_limit``
+    results (see great_expectations.yml); older results move to
+    ``uncommitted/validations_archive/`` (:func:`archive_old_results`), so the
+    cost of a run follows its new results, not the history of every run before.
     """
     gxc = gx_context(context_root)
     ctx = gxc.context
@@ -186,12 +187,14 @@ def build_data_docs(context_root: Path | str = GX_DIR) -> Path:
         # One site builder for all look-ups (get_docs_sites_urls builds one per call).
         config = ctx.variables.data_docs_sites[DATA_DOCS_SITE]
         site = ctx._load_site_builder_from_site_config(config)
-        rendered = set(site.target_store.list_keys())
         # GX renders only the most recent `validation_results_limit` results.
         limit = (config.get("site_index_builder") or {}).get("validation_results_limit")
         results = sorted(
             ctx.validation_results_store.list_keys(), key=lambda k: k.run_id.run_time, reverse=True
         )
+        if limit:
+            results = archive_old_results(ctx, results, limit)
+        rendered = set(site.target_store.list_keys())
         stale: list[Any] = [k for k in results[:limit] if k not in rendered]
         stale += [k.expectation_suite_identifier for k in stale]  # their suites may have changed
         stale += [k for k in ctx.expectations_store.list_keys() if k not in rendered]
@@ -207,6 +210,41 @@ def build_data_docs(context_root: Path | str = GX_DIR) -> Path:
             # An empty resource list would mean "rebuild everything" to GX.
             ctx.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=list(dict.fromkeys(stale)))
     return index
+
+
+ARCHIVE_DIR = "validations_archive"
+
+
+def archive_old_results(ctx: Any, results: list[Any], limit: int) -> list[Any]:
+    """Keep in the validation results store the newest ``limit`` results and the newest result of every
+    suite; move the others, unchanged, to ``uncommitted/validations_archive/`` (same relative paths).
+
+    ``results`` are the store's keys, newest first; returns the keys kept, in that order. Every run adds a
+    result per validated batch (about 40 on the sample), and GX lists, parses and compares every stored
+    result each time the site is built: after a few hundred runs that alone took longer than the checks.
+    Nothing is deleted: a verifier can read an archived result, or move it back to be rendered again.
+    GX removes the Data Docs pages whose results left the store; the index never listed them (it shows
+    the newest ``validation_results_limit``)."""
+    backend = ctx.validation_results_store.store_backend
+    base = Path(backend.full_base_directory)
+    archive = base.parent / ARCHIVE_DIR
+    kept: list[Any] = []
+    suites_seen: set[str] = set()
+    for key in results:
+        suite = key.expectation_suite_identifier.name
+        if len(kept) < limit or suite not in suites_seen:
+            kept.append(key)
+            suites_seen.add(suite)
+            continue
+        source = base / backend._convert_key_to_filepath(key.to_tuple())
+        target = archive / source.relative_to(base)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source.replace(target)
+        for folder in source.parents:  # the run's folders, once empty
+            if folder == base or any(folder.iterdir()):
+                break
+            folder.rmdir()
+    return kept
 
 
 def _rendered_by_current_templates(index: Path) -> bool:
