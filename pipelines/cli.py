@@ -159,6 +159,19 @@ def cmd_dq_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trace_csv(tr, con, key, out: str | None):
+    """Trace the figure with its CSV work paper streamed to ``out`` (a file) or standard output."""
+    if not out:
+        return tr.trace_figure(con, key, rows_to=lambda rows: tr.write_csv_rows(rows, sys.stdout))
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="") as f:
+            return tr.trace_figure(con, key, rows_to=lambda rows: tr.write_csv_rows(rows, f))
+    except OSError as exc:
+        raise UserError(f"Cannot write {out} ({exc.strerror or exc}).") from None
+
+
 def cmd_trace(args: argparse.Namespace) -> int:
     """A reported figure (or one emission row) down to emission rows, factors and raw rows with checksums."""
     from pipelines.lib import terminal
@@ -196,12 +209,18 @@ def cmd_trace(args: argparse.Namespace) -> int:
                         f"Name the figure with {', '.join(missing)} (or trace one row with --emission-id)."
                     )
                 key = tr.FigureKey(args.year, args.approach, args.scope, args.scope2_method, args.category)
-                # The terminal shows the top rows; a work paper lists them all.
-                result = tr.trace_figure(con, key, limit=args.top if args.format == "table" else None)
+                if args.format == "csv":  # written row by row as it is read (any size in constant memory)
+                    result = _trace_csv(tr, con, key, args.out)
+                else:  # the terminal shows the top rows; a JSON work paper lists them all
+                    result = tr.trace_figure(con, key, limit=args.top if args.format == "table" else None)
     except tr.TraceError as exc:
         raise UserError(str(exc)) from None
     if args.format == "table":
         tr.render(result, terminal.console(default=200), args.top)
+    elif args.format == "csv" and not args.emission_id:
+        if args.out:
+            state = "reconciles" if result.reconciles else "DOES NOT RECONCILE"
+            print(f"Wrote {args.out} ({result.row_count:,} rows, csv); the trace {state}.")
     elif args.out:
         try:
             path = tr.write(result, Path(args.out), args.format)

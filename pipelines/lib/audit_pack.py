@@ -29,6 +29,8 @@ import csv
 import hashlib
 import io
 import json
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -137,8 +139,14 @@ def _report_files(warehouse: Path, year: int, config: Path | None) -> dict[str, 
 def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | None = None,
                      progress: Callable[[str], None] | None = None) -> AuditPack:  # fmt: skip
     """Write ``out`` (a .zip) for ``year``; raises AuditPackError for a missing warehouse or year."""
-    say = progress or (lambda _msg: None)
-    entries: dict[str, bytes] = {}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".audit_pack_", dir=out.parent) as spool:
+        return _build(warehouse, year, out, config, progress or (lambda _msg: None), Path(spool))
+
+
+def _build(warehouse: Path, year: int, out: Path, config: Path | None, say: Callable[[str], None],
+           spool: Path) -> AuditPack:  # fmt: skip
+    entries: dict[str, bytes | Path] = {}  # a large part is a file in the spool folder
     pack = AuditPack(out, year)
     try:
         with tr.open_warehouse(warehouse) as con:
@@ -162,9 +170,13 @@ def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | No
             for i, (y, approach, scope, method, category, co2e, n_rows) in enumerate(cells, 1):
                 key = tr.FigureKey(y, approach, scope, method, category)
                 say(f"trace    {i}/{len(cells)} {key.label()}")
-                result = tr.trace_figure(con, key, limit=None)
                 name = f"trace/{_cell_name(key)}.csv"
-                entries[name] = tr.dumps(result, "csv").encode("utf-8")
+                # a work paper is written row by row to a file (a Scope 3 cell at scale M: 750,000 rows,
+                # about 1.3 GB of CSV), and read back into the zip a chunk at a time
+                paper = spool / f"{_cell_name(key)}.csv"
+                with paper.open("w", encoding="utf-8", newline="") as f:
+                    result = tr.trace_figure(con, key, rows_to=lambda rows, f=f: tr.write_csv_rows(rows, f))
+                entries[name] = paper
                 pack.figures += 1
                 pack.figures_reconciled += int(result.reconciles)
                 pack.emission_rows += result.row_count
@@ -216,15 +228,33 @@ def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | No
         entries[f"report/ghg_inventory_report_{year}.{fmt}"] = data
     entries["README.txt"] = _readme(year, warehouse)
 
-    pack.files = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(entries.items())}
+    pack.files = {name: _sha256(data) for name, data in sorted(entries.items())}
     entries["SHA256SUMS"] = "".join(f"{digest}  {name}\n" for name, digest in pack.files.items()).encode()
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".part")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, entries[name])
+            data = entries[name]
+            if isinstance(data, bytes):
+                zf.writestr(info, data)
+                continue
+            info.file_size = data.stat().st_size  # lets zipfile choose ZIP64 for a part over 2 GB
+            with data.open("rb") as src, zf.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, _CHUNK)
     tmp.replace(out)
     return pack
+
+
+_CHUNK = 1 << 20
+
+
+def _sha256(data: bytes | Path) -> str:
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    h = hashlib.sha256()
+    with data.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()

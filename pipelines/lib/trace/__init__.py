@@ -53,7 +53,7 @@ from pipelines.lib.trace.model import (
 )
 from pipelines.lib.trace.query import find_figure, open_warehouse, trace_emission, trace_figure, validate_key
 from pipelines.lib.trace.render import render
-from pipelines.lib.trace.workpaper import RECORD_COLUMNS, dumps, records, to_json, write
+from pipelines.lib.trace.workpaper import RECORD_COLUMNS, dumps, records, to_json, write, write_csv_rows
 
 __all__ = [
     "APPROACHES",
@@ -75,4 +75,5 @@ __all__ = [
     "trace_figure",
     "validate_key",
     "write",
+    "write_csv_rows",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from decimal import Decimal
 from pathlib import Path
@@ -86,11 +87,14 @@ def find_figure(con: duckdb.DuckDBPyConnection, key: FigureKey) -> dict[str, Any
     raise TraceError(f"No figure for {key.label()} in rpt_group_inventory.")
 
 
-def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int | None = None) -> Trace:
+def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int | None = None,
+                 rows_to: Callable[[Iterator[dict[str, Any]]], Any] | None = None) -> Trace:  # fmt: skip
     """Trace a cell of rpt_group_inventory; ``rows`` holds the top ``limit`` rows (all when None).
 
-    Totals, per-factor and per-file summaries and the reconciliation always
-    cover every contributing row.
+    With ``rows_to``, the rows are not kept: they are handed to it as an iterator, in rank order, a batch
+    at a time (a work paper written row by row: a Scope 3 cell at scale M has 750,000 rows), and the
+    returned trace's ``rows`` is empty. Totals, per-factor and per-file summaries and the reconciliation
+    always cover every contributing row.
     """
     figure = find_figure(con, key)
     weight = f"weight_{key.consolidation_approach}"  # validated against APPROACHES
@@ -101,7 +105,14 @@ def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int |
         cell_params(key),
     )
     try:
-        rows = _rows(con, limit)
+        if rows_to is None:
+            rows = list(_iter_rows(con, limit))
+        else:
+            streamed = _iter_rows(con, limit)
+            rows_to(streamed)
+            for _ in streamed:  # the connection's result must be read out before the next query
+                pass
+            rows = []
         summary = con.execute(
             f"select count(*), sum(contribution_t), count(*) filter (where contribution_t <> 0) from {CELL}"
         ).fetchone()
@@ -146,7 +157,7 @@ def trace_emission(con: duckdb.DuckDBPyConnection, emission_id: str,
     )
     materialise_cell(con, branches, [emission_id] * len(approaches))
     try:
-        rows = _rows(con, None, order="approach")
+        rows = list(_iter_rows(con, None, order="approach"))
         figures = {
             r["consolidation_approach"]: r
             for r in dicts(con.execute(f"""
@@ -187,9 +198,15 @@ def _pulls(con: duckdb.DuckDBPyConnection, file_paths: list[str | None]) -> list
         [paths]))  # fmt: skip
 
 
-def _rows(
+# rows fetched from DuckDB at a time when a trace is read row by row
+ROW_BATCH = 20_000
+
+
+def _iter_rows(
     con: duckdb.DuckDBPyConnection, limit: int | None, order: str = "contribution"
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
+    """The cell's rows in rank order, finished (raw values, resolution, formula), a batch at a time. The
+    connection runs no other query until the iterator is exhausted."""
     order_by = ("case c.consolidation_approach " + " ".join(f"when '{a}' then {i}" for i, a in enumerate(APPROACHES))
                 + " end" if order == "approach" else "c.contribution_t desc, c.co2e_t desc, c.emission_id")  # fmt: skip
     sql = f"""
@@ -203,9 +220,12 @@ def _rows(
         )
         select * from ranked {"where rank <= ?" if limit is not None else ""} order by rank
     """
-    rows = dicts(con.execute(sql, [limit] if limit is not None else []))
     summed = {r[0] for r in con.execute(f"select source_record_key from {RESOLVED}").fetchall()}
-    return [_finish_row(r, summed) for r in rows]
+    cur = con.execute(sql, [limit] if limit is not None else [])
+    names = [d[0] for d in cur.description]
+    while batch := cur.fetchmany(ROW_BATCH):
+        for values in batch:
+            yield _finish_row(dict(zip(names, values, strict=True)), summed)
 
 
 def _finish_row(r: dict[str, Any], summed_resolved: set[str]) -> dict[str, Any]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pipelines.lib.trace.formula import number_text
 from pipelines.lib.trace.model import Trace
@@ -30,6 +31,8 @@ RECORD_COLUMNS = (
 
 def _plain(value: Any) -> Any:
     """JSON-safe: exact decimals as strings (no binary rounding), dates as ISO text."""
+    if value is None or type(value) in (str, int, float, bool):  # most values: a work paper has millions
+        return value
     if isinstance(value, Decimal):
         return number_text(value)
     if isinstance(value, datetime | date):
@@ -68,13 +71,26 @@ def dumps(trace: Trace, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(to_json(trace), ensure_ascii=False, indent=2) + "\n"
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=RECORD_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for rec in records(trace):
-        if rec["raw_values"] is not None:
-            rec["raw_values"] = json.dumps(rec["raw_values"], ensure_ascii=False, sort_keys=True)
-        w.writerow({k: "" if v is None else v for k, v in rec.items()})
+    write_csv_rows(trace.rows, buf)
     return buf.getvalue()
+
+
+def write_csv_rows(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """The CSV work paper of ``rows`` (traced rows, in rank order) into ``out``, one line at a time, so a
+    cell of any size is written in constant memory; returns the number of rows."""
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(RECORD_COLUMNS)
+    n = 0
+    for r in rows:
+        values = []
+        for c in RECORD_COLUMNS:
+            v = _plain(r.get(c))
+            if c == "raw_values" and v is not None:
+                v = json.dumps(v, ensure_ascii=False, sort_keys=True)
+            values.append("" if v is None else v)
+        w.writerow(values)
+        n += 1
+    return n
 
 
 def write(trace: Trace, out: Path, fmt: str) -> Path:
