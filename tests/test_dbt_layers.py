@@ -8,7 +8,10 @@ into a temporary target folder, the manifest's `depends_on`):
   both need is an intermediate model they both read;
 * every model has a description, in the one YAML file of its folder,
   `_<folder>__models.yml`, which also holds the unit tests of the folder's models
-  (staging folders add their `_<source>__sources.yml`; `.md` doc blocks are free).
+  (staging folders add their `_<source>__sources.yml`; `.md` doc blocks are free);
+* one logical step per model: no model SQL file is longer than MAX_MODEL_LINES,
+  except the few named in LONG_MODEL_EXEMPTIONS, each with its reason and capped
+  at its length (no file reads, no dbt needed for this one).
 """
 
 from __future__ import annotations
@@ -182,3 +185,82 @@ def test_models_and_unit_tests_are_in_the_yaml_of_their_folder(models, manifest)
                 f"unit test {test['name']} of {test['model']}: in {test['original_file_path']}, not {want}"
             )
     assert not misplaced, misplaced
+
+
+# ---------------------------------------------------------------- one step per model
+# A model SQL file longer than this does several steps (issue 17 "one rule, one
+# place": fct_intensity, 444 lines, and int_scope3_activities_prepared, 483, were
+# split by step / category into intermediate models of at most ~200 lines).
+MAX_MODEL_LINES = 220
+
+# Models over the limit when the check was added, not split yet. Each is capped at
+# its length then (it may shrink, never grow) and leaves this list once it is
+# under the limit (a stale entry fails the test too). Paths under dbt_project/models.
+LONG_MODEL_EXEMPTIONS: dict[str, tuple[int, str]] = {
+    "intermediate/scope3/int_scope3_candidates_factored.sql": (
+        232, "not split yet: factor lookup, region refinement, spend re-pricing and the choice per activity"),
+    "intermediate/quality/int_quality__reporting_periods.sql": (
+        246, "not split yet: period coverage of the record datasets and of the meter readings, then combined"),
+    "intermediate/factors/int_factor_registry.sql": (
+        259, "not split yet: the Scope 1/2 and GWP branches are still inline (Scope 3 ones are int_factors__*)"),
+    "intermediate/scope2/int_scope2_instrument_allocation.sql": (
+        273, "not split yet: facility-level allocation, then the entity pool pro rata"),
+    "intermediate/scope3/int_scope3_purchases_prepared.sql": (
+        280, "not split yet: supplier-specific, average-data and spend-based candidates of one purchase line"),
+    "intermediate/management/int_baseline__method_triggers.sql": (
+        312, "not split yet: stream signatures and their changes, then the base-year records repriced"),
+    "marts/management/fct_baseline_recalculation_log.sql": (
+        263, "not split yet: trigger summary and the effect per trigger could be intermediate models"),
+    "marts/finance/fct_finance_kpis.sql": (
+        264, "a projection of other marts (intermediate models never read marts): mostly its contracted columns"),
+    "marts/management/fct_carbon_position.sql": (
+        419, "not split yet: gross, credits, ETS allowances and removals per entity, then the group rows"),
+    "marts/management/fct_target_progress.sql": (
+        466, "not split yet: base values, actuals (reported, pro forma, intensity) and the trajectory"),
+}  # fmt: skip
+
+
+def long_models(models_dir: Path, limit: int, exemptions: dict[str, tuple[int, str]]) -> list[str]:
+    """Model SQL files over the limit (or over their exemption's cap), and exemptions no longer needed."""
+    problems = []
+    lengths = {
+        p.relative_to(models_dir).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+        for p in sorted(models_dir.rglob("*.sql"))
+    }
+    for path, lines in lengths.items():
+        cap = exemptions[path][0] if path in exemptions else limit
+        if lines > cap:
+            problems.append(f"{path}: {lines} lines (limit {cap}): split it by step")
+    for path, (_cap, reason) in exemptions.items():
+        assert reason, f"{path}: an exemption says why"
+        if path not in lengths:
+            problems.append(f"{path}: exempted but no such model (remove the exemption)")
+        elif lengths[path] <= limit:
+            problems.append(f"{path}: {lengths[path]} lines, within the limit now (remove the exemption)")
+    return problems
+
+
+def test_no_model_is_longer_than_the_limit():
+    problems = long_models(MODELS_DIR, MAX_MODEL_LINES, LONG_MODEL_EXEMPTIONS)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_line_limit_check_finds_long_models_and_stale_exemptions(tmp_path):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "fct_ok.sql").write_text("select 1\n" * 220, encoding="utf-8")
+    (tmp_path / "marts" / "fct_long.sql").write_text("select 1\n" * 221, encoding="utf-8")
+    (tmp_path / "marts" / "fct_exempt.sql").write_text("select 1\n" * 300, encoding="utf-8")
+    (tmp_path / "marts" / "fct_grown.sql").write_text("select 1\n" * 301, encoding="utf-8")
+    exemptions = {
+        "marts/fct_exempt.sql": (300, "reason"),
+        "marts/fct_grown.sql": (300, "reason"),
+        "marts/fct_ok.sql": (250, "reason"),
+        "marts/fct_gone.sql": (250, "reason"),
+    }
+    problems = long_models(tmp_path, 220, exemptions)
+    assert problems == [
+        "marts/fct_grown.sql: 301 lines (limit 300): split it by step",
+        "marts/fct_long.sql: 221 lines (limit 220): split it by step",
+        "marts/fct_ok.sql: 220 lines, within the limit now (remove the exemption)",
+        "marts/fct_gone.sql: exempted but no such model (remove the exemption)",
+    ]

@@ -1,21 +1,18 @@
--- Intensity denominators (METHODS.md 8; T/CAS 612 6.4), one row per source row
--- and kind, converted to the unit the intensity divides by:
+-- Intensity denominators (docs/methods.md M-INT-01; T/CAS 612 6.4), one row
+-- per source row and kind, converted to the unit the intensity divides by:
 --   revenue, output_value  erp/financials amounts -> 10^4 of the reporting
---                          currency (var reporting_currency), with the group's
---                          fx_rates of the row's year (units per USD; USD = 1):
---                          amount / rate(row currency) x rate(reporting) / 10^4.
---                          Same currency -> no rate needed. A missing rate gives
---                          denominator_quantity null and conversion_status
---                          'no_fx_rate' (never a zero).
+--                          currency (var reporting_currency) with the rates of
+--                          the row's year (int_fx_rates, units per USD):
+--                          amount / rate(row currency) x rate(reporting) / 10^4;
+--                          same currency: no rate needed; a missing rate gives
+--                          null and conversion_status 'no_fx_rate', never a zero.
 --   production             erp/production quantity -> the canonical unit of its
 --                          unit (units seed: kg -> t, 10^4 pcs -> pcs); a unit the
 --                          seed does not know stays as reported.
--- Each row carries its owner entity's window share (in_group_fraction, the
--- membership_fraction rule of fct_emissions: whole months from the month of
--- valid_from, annual rows pro-rated by days) and the entity's three
--- consolidation weights, so that fct_intensity weighs denominators exactly as
--- fct_emissions weighs emissions. This model converts; it does not aggregate.
-{% set reporting_currency = var('reporting_currency', 'CNY') | upper %}
+-- Each row carries its entity's window share (in_group_fraction, the
+-- membership_fraction rule of fct_emissions) and three consolidation weights,
+-- for the int_intensity__* ratio models. It converts; it does not aggregate.
+{% set reporting_currency = var('reporting_currency') | upper %}
 with
 
 financials as (
@@ -48,23 +45,10 @@ units as (
 
 ),
 
-fx_ranked as (
-
-    -- one rate per currency and year (the last loaded file row wins), as in
-    -- the Scope 3 spend conversion
-    select
-        currency_code,
-        rate_year,
-        units_per_usd,
-        row_number() over (partition by currency_code, rate_year order by source_record_key desc) as preference
-    from {{ ref('stg_reference__fx_rates') }}
-    where units_per_usd > 0
-
-),
-
 fx as (
 
-    select currency_code, rate_year, units_per_usd from fx_ranked where preference = 1
+    -- one rate per currency and year (int_fx_rates)
+    select * from {{ ref('int_fx_rates') }}
 
 ),
 

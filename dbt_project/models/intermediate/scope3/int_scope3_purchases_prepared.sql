@@ -36,21 +36,10 @@ footprints as (
 
 ),
 
-fx_ranked as (
-
-    select
-        currency_code,
-        rate_year,
-        units_per_usd,
-        row_number() over (partition by currency_code, rate_year order by source_record_key desc) as preference
-    from {{ ref('stg_reference__fx_rates') }}
-    where units_per_usd > 0
-
-),
-
 fx as (
 
-    select currency_code, rate_year, units_per_usd from fx_ranked where preference = 1
+    -- one rate per currency and year (int_fx_rates)
+    select * from {{ ref('int_fx_rates') }}
 
 ),
 

@@ -34,6 +34,20 @@
     'scope3': scope_label_predicate('3'),
     'biogenic_co2': "scope = 'biogenic'",
 } %}
+{#- the intensity denominators shown side by side, one block of columns each -#}
+{% set financial_kinds = ['revenue', 'output_value'] %}
+{#- one column per approach x scope, and the primary approach's row count: the
+    same sums for the group rows (rpt_group_inventory) and the entity rows
+    (fct_inventory) -#}
+{% set approach_scope_totals -%}
+        {%- for approach in approaches %}
+        {%- for column, predicate in scope_columns.items() %}
+        {{ exact_sum("case when consolidation_approach = '" ~ approach ~ "' and " ~ predicate ~ " then co2e_t end") }}
+            as {{ column }}_{{ approach }}_t,
+        {%- endfor %}
+        {%- endfor %}
+        sum(emission_rows) filter (where consolidation_approach = '{{ primary }}') as emission_rows,
+{%- endset %}
 with
 
 group_inventory as (
@@ -74,13 +88,7 @@ group_totals as (
         reporting_year,
         '{{ var("group_root", "G001") }}' as entity_id,
         true as is_group_total,
-        {%- for approach in approaches %}
-        {%- for column, predicate in scope_columns.items() %}
-        {{ exact_sum("case when consolidation_approach = '" ~ approach ~ "' and " ~ predicate ~ " then co2e_t end") }}
-            as {{ column }}_{{ approach }}_t,
-        {%- endfor %}
-        {%- endfor %}
-        sum(emission_rows) filter (where consolidation_approach = '{{ primary }}') as emission_rows,
+        {{- approach_scope_totals }}
         true as has_emissions_in_group
     from group_inventory
     group by reporting_year
@@ -93,13 +101,7 @@ entity_totals as (
         reporting_year,
         entity_id,
         false as is_group_total,
-        {%- for approach in approaches %}
-        {%- for column, predicate in scope_columns.items() %}
-        {{ exact_sum("case when consolidation_approach = '" ~ approach ~ "' and " ~ predicate ~ " then co2e_t end") }}
-            as {{ column }}_{{ approach }}_t,
-        {%- endfor %}
-        {%- endfor %}
-        sum(emission_rows) filter (where consolidation_approach = '{{ primary }}') as emission_rows,
+        {{- approach_scope_totals }}
         -- an entity outside the group in the year (every weight 0) adds nothing
         bool_or(co2e_t <> 0) as has_emissions_in_group
     from inventory
@@ -126,24 +128,22 @@ financial_intensity as (
         reporting_year,
         entity_id,
         is_group_total,
+        {%- for source, column in [('numerator_scopes', 'intensity_scopes'), ('numerator_t', 'intensity_numerator_t')] %}
         coalesce(
-            any_value(numerator_scopes) filter (where denominator_kind = 'revenue'),
-            any_value(numerator_scopes) filter (where denominator_kind = 'output_value')
-        ) as intensity_scopes,
-        coalesce(
-            any_value(numerator_t) filter (where denominator_kind = 'revenue'),
-            any_value(numerator_t) filter (where denominator_kind = 'output_value')
-        ) as intensity_numerator_t,
-        any_value(denominator) filter (where denominator_kind = 'revenue') as revenue_10k_{{ cur }},
-        any_value(intensity) filter (where denominator_kind = 'revenue') as revenue_intensity_tco2e_per_10k_{{ cur }},
-        any_value(missing_reason) filter (where denominator_kind = 'revenue') as revenue_intensity_missing_reason,
-        any_value(denominator) filter (where denominator_kind = 'output_value') as output_value_10k_{{ cur }},
-        any_value(intensity) filter (where denominator_kind = 'output_value')
-            as output_value_intensity_tco2e_per_10k_{{ cur }},
-        any_value(missing_reason) filter (where denominator_kind = 'output_value')
-            as output_value_intensity_missing_reason
+            {%- for kind in financial_kinds %}
+            any_value({{ source }}) filter (where denominator_kind = '{{ kind }}'){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as {{ column }},
+        {%- endfor %}
+        {%- for kind in financial_kinds %}
+        any_value(denominator) filter (where denominator_kind = '{{ kind }}') as {{ kind }}_10k_{{ cur }},
+        any_value(intensity) filter (where denominator_kind = '{{ kind }}')
+            as {{ kind }}_intensity_tco2e_per_10k_{{ cur }},
+        any_value(missing_reason) filter (where denominator_kind = '{{ kind }}')
+            as {{ kind }}_intensity_missing_reason{{ ',' if not loop.last }}
+        {%- endfor %}
     from intensity
-    where denominator_kind in ('revenue', 'output_value')
+    where denominator_kind in ('{{ financial_kinds | join("', '") }}')
       and facility_id is null
     group by reporting_year, entity_id, is_group_total
 
@@ -200,30 +200,20 @@ final as (
             as intensity_scopes,
         case when not k.is_outside_primary_boundary then i.intensity_numerator_t end
             as intensity_numerator_t,
-        case when not k.is_outside_primary_boundary then i.revenue_10k_{{ cur }} end
-            as revenue_10k_{{ cur }},
-        case when not k.is_outside_primary_boundary then i.revenue_intensity_tco2e_per_10k_{{ cur }} end
-            as revenue_intensity_tco2e_per_10k_{{ cur }},
+        {%- for kind in financial_kinds %}
+        case when not k.is_outside_primary_boundary then i.{{ kind }}_10k_{{ cur }} end
+            as {{ kind }}_10k_{{ cur }},
+        case when not k.is_outside_primary_boundary then i.{{ kind }}_intensity_tco2e_per_10k_{{ cur }} end
+            as {{ kind }}_intensity_tco2e_per_10k_{{ cur }},
         case
             when k.is_outside_primary_boundary then 'outside_primary_boundary'
             -- no row of fct_intensity for this entity, or none of this denominator (e.g. revenue reported
             -- but no output value): nothing to divide
-            when i.entity_id is null or i.revenue_intensity_tco2e_per_10k_{{ cur }} is null
-                then coalesce(i.revenue_intensity_missing_reason, 'no_intensity_data')
-            else i.revenue_intensity_missing_reason
-        end as revenue_intensity_missing_reason,
-        case when not k.is_outside_primary_boundary then i.output_value_10k_{{ cur }} end
-            as output_value_10k_{{ cur }},
-        case when not k.is_outside_primary_boundary then i.output_value_intensity_tco2e_per_10k_{{ cur }} end
-            as output_value_intensity_tco2e_per_10k_{{ cur }},
-        case
-            when k.is_outside_primary_boundary then 'outside_primary_boundary'
-            -- no row of fct_intensity for this entity, or none of this denominator (e.g. revenue reported
-            -- but no output value): nothing to divide
-            when i.entity_id is null or i.output_value_intensity_tco2e_per_10k_{{ cur }} is null
-                then coalesce(i.output_value_intensity_missing_reason, 'no_intensity_data')
-            else i.output_value_intensity_missing_reason
-        end as output_value_intensity_missing_reason,
+            when i.entity_id is null or i.{{ kind }}_intensity_tco2e_per_10k_{{ cur }} is null
+                then coalesce(i.{{ kind }}_intensity_missing_reason, 'no_intensity_data')
+            else i.{{ kind }}_intensity_missing_reason
+        end as {{ kind }}_intensity_missing_reason,
+        {%- endfor %}
         p.neutrality_year,
         p.neutrality_scopes,
         p.gross_t,
