@@ -1,4 +1,4 @@
--- Intensity denominators (METHODS.md 8; T/CAS 612 6.4), one row per source row
+-- Intensity denominators (docs/methods.md M-INT-01; T/CAS 612 6.4), one row per source row
 -- and kind, converted to the unit the intensity divides by:
 --   revenue, output_value  erp/financials amounts -> 10^4 of the reporting
 --                          currency (var reporting_currency), with the group's
@@ -15,7 +15,7 @@
 -- valid_from, annual rows pro-rated by days) and the entity's three
 -- consolidation weights, so that fct_intensity weighs denominators exactly as
 -- fct_emissions weighs emissions. This model converts; it does not aggregate.
-{% set reporting_currency = var('reporting_currency', 'CNY') | upper %}
+{% set reporting_currency = var('reporting_currency') | upper %}
 with
 
 financials as (
