@@ -17,7 +17,7 @@ import yaml
 from conftest import REPO
 
 from pipelines.lib import settings as settings_module
-from pipelines.lib.settings import Settings
+from pipelines.lib.settings import Settings, load_settings
 
 PROJECT = REPO / "dbt_project" / "dbt_project.yml"
 SCANNED = ("dbt_project/models", "dbt_project/macros", "dbt_project/tests")
@@ -83,6 +83,16 @@ def test_dbt_project_declares_settings_vars_with_settings_defaults():
     # the same values and types: a bare `dbt build` renders what `carbon run --vars` renders
     settings_side = {k: declared[k] for k in defaults}
     assert json.dumps(settings_side, sort_keys=True) == json.dumps(defaults, sort_keys=True)
+
+
+def test_a_carbon_yml_with_only_group_root_gives_the_declared_defaults(tmp_path):
+    # load_settings fills every absent key with Settings' default: the same values dbt_project.yml declares
+    declared = declared_vars()
+    path = tmp_path / "carbon.yml"
+    path.write_text(f"group_root: {declared['group_root']}\n", encoding="utf-8")
+    passed = load_settings(path).dbt_vars()
+    expected = {k: v for k, v in declared.items() if k not in settings_module.PROJECT_VARS}
+    assert json.dumps(passed, sort_keys=True) == json.dumps(expected, sort_keys=True)
 
 
 def test_the_project_only_vars_are_not_configuration():

@@ -13,7 +13,7 @@ import difflib
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +164,13 @@ VAR_CONFIG_KEYS = {
     "scope2_location_family": "scope2.location_family",
     "intensity_scopes": "intensity.scopes",
 }
+
+
+def _default(name: str) -> Any:
+    """The default of a Settings field: the one place each carbon.yml default is written (the dbt
+    vars' defaults in dbt_project.yml equal these, tests/test_dbt_vars.py)."""
+    spec = next(f for f in fields(Settings) if f.name == name)
+    return spec.default_factory() if spec.default is MISSING else spec.default
 
 
 def _plan_score_weights() -> dict[str, float]:
@@ -324,7 +331,7 @@ def _group_root(data: dict, where: str) -> str:
 
 
 def _currency(data: dict, where: str) -> str:
-    value = data.get("reporting_currency", "CNY")
+    value = data.get("reporting_currency", _default("reporting_currency"))
     if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
         raise ConfigError(
             f"{where}: 'reporting_currency' must be a three-letter ISO 4217 code such as CNY, not {value!r}."
@@ -333,7 +340,9 @@ def _currency(data: dict, where: str) -> str:
 
 
 def _base_years(data: dict, where: str) -> tuple[int, ...]:
-    value = data.get("base_year", 2021)
+    if "base_year" not in data:
+        return _default("base_year")
+    value = data["base_year"]
     if isinstance(value, list):
         return _years(value, "base_year", where)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
@@ -345,9 +354,17 @@ def _scope2(data: dict, where: str) -> tuple[str, str]:
     scope2 = _mapping(data.get("scope2"), "scope2", "{location_factor: national}", where)
     _keys(scope2, SCOPE2_KEYS, "scope2", where)
     return (
-        _choice(scope2.get("location_factor", "national"), "scope2.location_factor", LOCATION_LEVELS, where),
         _choice(
-            scope2.get("location_family", "grid_average"), "scope2.location_family", LOCATION_FAMILIES, where
+            scope2.get("location_factor", _default("scope2_location_factor")),
+            "scope2.location_factor",
+            LOCATION_LEVELS,
+            where,
+        ),
+        _choice(
+            scope2.get("location_family", _default("scope2_location_family")),
+            "scope2.location_family",
+            LOCATION_FAMILIES,
+            where,
         ),
     )
 
@@ -597,21 +614,26 @@ def load_settings(path: Path) -> Settings:
     return Settings(
         group_root=group_root,
         consolidation=_choice(
-            data.get("consolidation", "operational_control"), "consolidation", APPROACHES, where
+            data.get("consolidation", _default("consolidation")), "consolidation", APPROACHES, where
         ),
         reporting_currency=_currency(data, where),
         base_year=_base_years(data, where),
         recalculation_threshold_pct=_number(
-            data.get("recalculation_threshold_pct", 5), "recalculation_threshold_pct", where, high=100
+            data.get("recalculation_threshold_pct", _default("recalculation_threshold_pct")),
+            "recalculation_threshold_pct",
+            where,
+            high=100,
         ),
-        gwp_set=_choice(data.get("gwp_set", "AR6"), "gwp_set", GWP_SETS, where),
+        gwp_set=_choice(data.get("gwp_set", _default("gwp_set")), "gwp_set", GWP_SETS, where),
         scope2_location_factor=location_factor,
         scope2_location_family=location_family,
         targets=_targets(data, where, intensity_scopes),
         neutrality=_neutrality(data, where),
-        ets_price_per_t=_number(data.get("ets_price_per_t", 0), "ets_price_per_t", where),
+        ets_price_per_t=_number(
+            data.get("ets_price_per_t", _default("ets_price_per_t")), "ets_price_per_t", where
+        ),
         ets_offset_limit_pct=_number(
-            data.get("ets_offset_limit_pct", DEFAULT_ETS_OFFSET_LIMIT_PCT),
+            data.get("ets_offset_limit_pct", _default("ets_offset_limit_pct")),
             "ets_offset_limit_pct",
             where,
             high=100,
