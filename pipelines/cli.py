@@ -47,7 +47,7 @@ def _settings_of(config: Path):
     try:
         return load_settings(config)
     except ConfigError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(exc.bilingual()) from None
 
 
 def _check_built_with(warehouse: Path, settings, config: Path) -> None:

@@ -2,8 +2,8 @@
 
 The dbt unit tests (``unit_tests:`` blocks next to the models) feed hand-made
 rows to one model and compare its output with a hand calculation from the
-standard. Here we check that a unit test exists for each rule of METHODS.md
-1, 2, 3, 5 and 6, in the YAML of its folder, still pins the hand-calculated
+standard. Here we check that a unit test exists for each rule of docs/methods.md
+"Gases, GWP and CO2e", "Scope 1", "Scope 2", "Factor registry and selection" and "Boundary and consolidation", in the YAML of its folder, still pins the hand-calculated
 number, uses the shipped seed values where it claims to, and that all unit
 tests pass when dbt runs them against a warehouse built by the pipeline.
 """

@@ -1,4 +1,4 @@
-"""Factors by edition and gas (METHODS.md 5; issue 13 item 6), by hand from the published values.
+"""Factors by edition and gas (docs/methods.md M-FAC-03, M-FAC-04; issue 13 item 6), by hand from the published values.
 
 A small landing folder goes through the real pipeline once (`carbon run`, AR6):
 business trips by car in 2021, 2023 and 2024 (DESNZ editions 2023 and 2024),

@@ -130,7 +130,7 @@ def build_landing(root):
 
 
 # The records span 2022-2024 to test calendarisation and factor years; none of 2022 and 2024 has twelve
-# months of activity, so the years are configured (METHODS.md 0: reporting_years in carbon.yml).
+# months of activity, so the years are configured (docs/methods.md M-PER-01: reporting_years in carbon.yml).
 HAND_YEARS = {"from": 2022, "to": 2024}
 
 
@@ -306,7 +306,7 @@ def test_group_inventory_consolidates_with_weights(hand_run):
     assert rows["equity_share"] == pytest.approx(jv * 0.415, abs=1e-4)
     assert rows["financial_control"] == pytest.approx(jv * 0.5, abs=1e-4)
     assert rows["operational_control"] == pytest.approx(0.0, abs=1e-12)
-    # METHODS.md 4: the same CO2 is Scope 3 category 15 (ISO category 5) weighing equity - approach weight
+    # docs/methods.md M-S3-04: the same CO2 is Scope 3 category 15 (ISO category 5) weighing equity - approach weight
     # when positive: 0.415 - 0 under operational control, 0.415 - 0.415 = 0 under equity share,
     # max(0, 0.415 - 0.5) = 0 under financial control.
     cat15 = dict(
@@ -547,7 +547,7 @@ def test_ets_factor_family_is_selectable(hand_run, tmp_path):
 
 
 def test_reporting_years_from_coverage_hold_the_partial_years(hand_run, tmp_path):
-    """METHODS.md 0, without reporting_years in carbon.yml: the only year whose twelve months all have
+    """docs/methods.md M-PER-01, M-PER-02, without reporting_years in carbon.yml: the only year whose twelve months all have
     activity is 2023 (2022 has the M2 reading's last six days of December, 2024 one January record), so
     2023 is the one reporting year. The Dec 26 2022 - Jan 25 2023 reading's 2022 part (300 MWh x 6/30 =
     60 MWh) is held with reason outside_reporting_period, computed but in no annual output; its 2023 part

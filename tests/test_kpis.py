@@ -381,7 +381,7 @@ def test_kpis_xlsx_has_one_sheet_per_topic_with_bilingual_headers_and_the_marts_
     assert ("reporting_currency 报告货币", "CNY") == readme[next(
         i for i, r in enumerate(readme) if r[0] == "reporting_currency 报告货币")][:2]  # fmt: skip
     assert any(r[0] == "gwp_set GWP 版本" and r[1] == "AR6" for r in readme)
-    # METHODS.md 0: the pieces held outside the reporting years are named (the January 2025 tail)
+    # docs/methods.md M-PER-02: the pieces held outside the reporting years are named (the January 2025 tail)
     held = next(r[1] for r in readme if str(r[0]).startswith("held_outside_reporting_years"))
     assert "energy/meter_readings 2025" in held
     assert any("pandas" in str(r[0]) and "header=1" in str(r[0]) for r in readme)
@@ -398,7 +398,7 @@ def test_kpis_xlsx_has_one_sheet_per_topic_with_bilingual_headers_and_the_marts_
     s3 = _read_sheet(workbook, "Scope 3 completeness")
     franchises = s3.find("scope3_category", 14)
     assert franchises["completeness_status"] == "excluded" and "franchise" in franchises["exclusion_reason"]
-    # ISO 14064-1 category 1 holds the group's own removals on their own line, never netted (METHODS.md 4)
+    # ISO 14064-1 category 1 holds the group's own removals on their own line, never netted (docs/methods.md M-S3-05)
     iso = _read_sheet(workbook, "ISO categories")
     removals = iso.find("line_kind", "removals")
     assert removals["iso_category"] == 1 and removals["missing_reason"] == "removals_line"

@@ -1,4 +1,4 @@
-"""Base year and recalculation (METHODS.md 7; T/CAS 612 6.5) against hand calculations.
+"""Base year and recalculation (docs/methods.md "Base year and recalculation"; T/CAS 612 6.5) against hand calculations.
 
 One small landing goes through `carbon run`; the same warehouse is then rebuilt
 with other carbon.yml settings (threshold, multi-year base) — the files are
@@ -145,7 +145,7 @@ def log(run, approach: str) -> list[tuple]:
 
 
 def test_acquisition_recalculates_the_base_year(baseline_run):
-    # METHODS.md 7 check: base year 50 t; an entity that emitted 15 t in the
+    # docs/methods.md M-BASE-02 check: base year 50 t; an entity that emitted 15 t in the
     # base year is acquired -> recalculated base 65 t (+30 % >= 5 %: applied).
     # Under operational control the divested JV (no operational control) weighs 0.
     b = base(baseline_run, "operational_control")
@@ -281,7 +281,7 @@ def test_method_change_and_error_correction_since_a_locked_base_year(baseline_ru
 def test_sample_group_acquisition_and_divestment_recalculate_its_base_year(sample_run):
     # Huayuan: S300 acquired 2023-07-01 (its 2021 data is in the landing zone),
     # S400 divested 2022-09-30; base year 2021, threshold 5 %.
-    # and methods changed since 2021 (METHODS.md 7): the residual mix first published for 2022 replaces
+    # and methods changed since 2021 (docs/methods.md M-BASE-03): the residual mix first published for 2022 replaces
     # the location fallback, suppliers V010001 (2023) and V030001 (2024) send product footprints, the
     # DESNZ 2024 edition replaces 2023 in categories 3-9 (one 2021 commuting record in passenger.km has
     # no 2024 counterpart: a finding, kept as reported)

@@ -1,4 +1,4 @@
-"""Carbon position (METHODS.md 8; T/CAS 612 6.7) against hand calculations.
+"""Carbon position (docs/methods.md M-CP-01, M-CP-02; T/CAS 612 6.7) against hand calculations.
 
 A small landing folder goes through `carbon run`; each test compares a figure
 of fct_carbon_position / fct_carbon_credits with the number worked out by hand
@@ -193,7 +193,7 @@ def test_entity_positions_add_up_to_the_group(position_run):
 
 
 def test_ets_deficit_is_priced_at_the_configured_price(position_run):
-    # S1 CN-ETS 2023 (METHODS.md 8, surrendered vs covered): surrendered 4,100
+    # S1 CN-ETS 2023 (docs/methods.md M-CP-02, surrendered vs covered): surrendered 4,100
     # against its own Scope 1 CO2 of 4,397.1 -> surplus -297.1 (deficit);
     # exposure 297.1 x 80 = 23,768 CNY. Holdings: 4,000 allocated + 100
     # purchased - 0 sold - 50 voluntarily cancelled = 4,050 - 4,397.1 = -347.1.
@@ -322,7 +322,7 @@ def sample_group_rows(sample_run) -> dict[int, tuple]:
 
 
 def test_sample_group_credits_retired_per_year(sample_run):
-    # sample_group/landing/erp/carbon_credits/credits.csv, retired_for_year and purpose (METHODS.md 8: only
+    # sample_group/landing/erp/carbon_credits/credits.csv, retired_for_year and purpose (docs/methods.md M-CP-01: only
     # neutrality retirements reduce the net): 2021: G001 CCER 2,000 (neutrality); 2022: S100 VCS 4,000
     # (purpose other: listed, not counted); 2023: G001 VCS 3,000 (neutrality) and S500 CCER 1,200
     # (compliance: serves S500's ETS obligation, never the net); 2024: G001 CCER 3,000 + S200 VCS 1,000.
@@ -382,7 +382,7 @@ def test_sample_group_gross_is_scope1_plus_market_scope2_of_the_inventory(sample
 
 
 def test_sample_group_s500_ets_position(sample_run):
-    # S500 holds CN-ETS allowances 2021-2024. Covered (METHODS.md 8) = its own fossil CO2 of stationary
+    # S500 holds CN-ETS allowances 2021-2024. Covered (docs/methods.md M-CP-02) = its own fossil CO2 of stationary
     # combustion and processes at its ETS installation F16 (the lime kiln; the quarry F17 is flagged false,
     # and its diesel machines are mobile anyway).
     # 2023: the 1,200 t CCER retired for compliance counts with the surrendered allowances up to 5 % of

@@ -1,4 +1,4 @@
-"""Intensities and progress to target (METHODS.md 8) against hand calculations.
+"""Intensities and progress to target (docs/methods.md M-INT-01, M-TGT-01, M-TGT-02) against hand calculations.
 
 A tiny landing folder goes through the real pipeline once; every figure below
 is worked out by hand in the test's comment. The sample group run checks the
@@ -143,7 +143,7 @@ def build_landing(root: Path) -> None:
 def mgmt_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("management")
     build_landing(root / "landing")
-    # 2021 holds process data only and 2023 a meter: the years are configured (METHODS.md 0)
+    # 2021 holds process data only and 2023 a meter: the years are configured (docs/methods.md M-PER-01)
     config = write_config(root / "carbon.yml", targets=TARGETS, reporting_years={"from": 2021, "to": 2023})
     result = run_pipeline(root / "landing", root / "wh.duckdb", config)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -444,7 +444,7 @@ def test_sample_group_intensity_matches_an_independent_sum(sample_run):
 
 
 def test_sample_group_target_progress_uses_the_applied_base(sample_run):
-    """METHODS.md 8, like for like on the sample: S300 joins on 2023-07-01 (recalculation triggered),
+    """docs/methods.md M-TGT-02, like for like on the sample: S300 joins on 2023-07-01 (recalculation triggered),
     S400 left on 2022-09-30."""
     scopes = "(scope = '1' or (scope = '2' and scope2_method = 'market'))"
     applied, original = sample_run.query(

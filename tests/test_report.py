@@ -336,7 +336,7 @@ def test_unknown_year_or_missing_warehouse_is_one_sentence(sample_run, tmp_path)
 
 
 def test_report_lists_held_pieces_iso_removals_and_scope3_reasons(sample_run, report_html):
-    """METHODS.md 0 and 4: the pieces of readings across New Year that fall in 2020 and 2025 are listed
+    """docs/methods.md M-PER-02 and M-S3-05: the pieces of readings across New Year that fall in 2020 and 2025 are listed
     as held (they are in no year's figures); ISO category 1 shows the own removals on their own line; every
     Scope 3 category without numbers says why (carbon.yml scope3_exclusions, or not assessed)."""
     held = sample_run.query(

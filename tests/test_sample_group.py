@@ -246,7 +246,7 @@ def test_bundled_sample_is_exactly_what_the_generator_writes(tmp_path):
 
 def test_associate_is_category_15_only_where_not_consolidated(sample_run):
     # A600 is a 30 % associate whose plant (F13) reports activity: consolidated under equity share (its
-    # Scope 1/2 weigh 0.3), not under the control approaches. METHODS.md 4: category 15 comes from the
+    # Scope 1/2 weigh 0.3), not under the control approaches. docs/methods.md M-S3-04: category 15 comes from the
     # entity tree with weight 0.3 - approach weight, so 0 under equity share and 0.3 under both control
     # approaches, and its procurement/investments line is not counted again (the tree wins).
     rows = sample_run.query(

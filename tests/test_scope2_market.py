@@ -1,4 +1,4 @@
-"""Scope 2 market-based (METHODS.md 3) against hand calculations.
+"""Scope 2 market-based (docs/methods.md M-S2-02, M-S2-03) against hand calculations.
 
 A small landing folder goes through the real pipeline once; each test compares
 int_scope2_market / fct_scope2_instruments with the figures worked out by hand

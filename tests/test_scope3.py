@@ -1,4 +1,4 @@
-"""Scope 3 (METHODS.md 4) against the GHG Protocol Technical Guidance examples and hand calculations.
+"""Scope 3 (docs/methods.md "Scope 3") against the GHG Protocol Technical Guidance examples and hand calculations.
 
 A small landing folder goes through the real pipeline once (`carbon run`,
 AR5). Each worked example of the *Technical Guidance for Calculating Scope 3

@@ -1,4 +1,4 @@
-"""carbon.yml is strict (issue 13, PRODUCT.md "Configuration"; docs/configuration.md).
+"""carbon.yml is strict (issue 13; docs/configuration.md).
 
 Unknown and misspelt keys at every level, keys given twice and values of the
 wrong type are one sentence naming the key and the file; the CLI turns them
@@ -195,7 +195,7 @@ def test_a_value_of_the_wrong_type_is_one_sentence_naming_the_key(tmp_path, over
         ({"from": 2023, "to": 2023}, [2023]),
         ([2024, 2021, 2022, 2023], [2021, 2022, 2023, 2024]),
         (["2022", 2021], [2021, 2022]),
-        (None, []),  # absent: the reporting years come from data coverage (METHODS 0)
+        (None, []),  # absent: the reporting years come from data coverage (docs/methods.md M-PER-01)
     ],
 )
 def test_reporting_years_in_both_forms_become_a_sorted_list(tmp_path, value, years):
@@ -310,9 +310,50 @@ def test_carbon_run_with_a_bad_configuration_exits_2_with_one_sentence(tmp_path)
     proc = run_carbon("run", "--config", str(bad), "--warehouse", str(tmp_path / "w.duckdb"))
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        f"carbon: {bad}: 'scope3_exclusion' is not a configuration key (did you mean 'scope3_exclusions'?)."
+        f"carbon: {bad}: 'scope3_exclusion' is not a configuration key (did you mean 'scope3_exclusions'?). "
+        "/ 配置项 'scope3_exclusion' 有误，请按 docs/configuration.md 修改。"
     ]
     assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "english"),
+    [
+        # validated once, in settings.py; the models call var('consolidation') and trust it
+        (
+            {"consolidation": "proportional"},
+            "'consolidation' is 'proportional'; expected one of equity_share, operational_control, "
+            "financial_control.",
+        ),
+        # a scope label the scope_labels macro would not know
+        (
+            {"neutrality": {"year": 2060, "scopes": ["1", "4"]}},
+            "'neutrality.scopes' is ['1', '4']; expected a non-empty list of scope labels from 1, "
+            "2-location, 2-market, 3.",
+        ),
+    ],
+)
+def test_carbon_run_refuses_a_bad_value_before_dbt_with_a_bilingual_sentence(tmp_path, overrides, english):
+    bad = config(tmp_path, "bad.yml", **overrides)
+    key = english.split("'")[1]
+    proc = run_carbon("run", "--config", str(bad), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        f"carbon: {bad}: {english} / 配置项 '{key}' 有误，请按 docs/configuration.md 修改。"
+    ]
+    assert not (tmp_path / "w.duckdb").exists()  # refused before anything was built
+
+
+def test_an_error_of_the_whole_file_names_no_key(tmp_path):
+    path = tmp_path / "carbon.yml"
+    path.write_text("- a list, not a mapping\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert err.value.key is None
+    assert err.value.bilingual() == (
+        f"{path}: expected a mapping of keys such as group_root, gwp_set. / 配置文件有误，请按 docs/configuration.md 修改。"
+    )
 
 
 @pytest.mark.parametrize(
@@ -331,7 +372,10 @@ def test_every_command_taking_a_config_exits_2_on_a_bad_one(tmp_path, capsys, ar
     code = cli.main([*argv, "--config", str(bad), "--warehouse", str(tmp_path / "w.duckdb")])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.strip().splitlines() == [f"carbon: {bad}: 'gwp_set' is 6; expected one of AR4, AR5, AR6."]
+    assert err.strip().splitlines() == [
+        f"carbon: {bad}: 'gwp_set' is 6; expected one of AR4, AR5, AR6. "
+        "/ 配置项 'gwp_set' 有误，请按 docs/configuration.md 修改。"
+    ]
 
 
 # ---------------------------------------------------------------- the configuration a warehouse was built with

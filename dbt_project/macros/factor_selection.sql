@@ -1,5 +1,5 @@
 {#
-    Factor selection (METHODS.md 5) for a relation of activities. Returns a
+    Factor selection (docs/methods.md M-FAC-02) for a relation of activities. Returns a
     select with one row per activity x gas of the chosen factor version, or one
     row with gas = null and a reason when no factor applies:
       custom factor before shipped; region-specific (province, then country)

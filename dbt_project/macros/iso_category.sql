@@ -1,4 +1,4 @@
-{#- ISO 14064-1:2018 categories (= T/CAS 612 6.2.1 a-f; METHODS.md 4, ISO 14064-1
+{#- ISO 14064-1:2018 categories (= T/CAS 612 6.2.1 a-f; docs/methods.md M-S3-05, ISO 14064-1
     Annex B): 1 direct emissions and removals = Scope 1 (biogenic CO2 reported
     beside it); 2 imported energy = Scope 2; 3 transportation = Scope 3
     categories 4, 6, 7, 9; 4 products used by the organisation = 1, 2, 3, 5, 8;

@@ -1,7 +1,7 @@
 {#
     The scope labels of carbon.yml (intensity.scopes, neutrality.scopes,
     targets[].scopes; validated by pipelines/lib/settings.py) and what each
-    selects of the inventory (METHODS.md 8): label -> (scope, scope2_method).
+    selects of the inventory (docs/methods.md M-INT-01, M-TGT-01, M-CP-01): label -> (scope, scope2_method).
     The one place the rule is written; fct_intensity, fct_carbon_position,
     fct_finance_kpis and fct_target_progress use the macros below.
 #}
@@ -14,15 +14,20 @@
     }) }}
 {%- endmacro %}
 
+{#- The scopes of the carbon position and of the neutrality vision when
+    carbon.yml's neutrality gives none (docs/configuration.md, neutrality.scopes):
+    Scope 1 and Scope 2 market-based. -#}
+{% macro neutrality_scopes(neutrality) -%}
+    {{ return((neutrality.get('scopes') or ['1', '2-market']) | map('string') | map('trim') | list) }}
+{%- endmacro %}
+
 {#- The predicate that selects one scope label's rows, e.g. '2-market' ->
     (scope = '2' and scope2_method = 'market'); alias qualifies the columns.
-    An unknown label is a compilation error naming the setting. -#}
-{% macro scope_label_predicate(label, alias=none, setting='scopes') -%}
+    The labels come validated from carbon.yml (pipelines/lib/settings.py);
+    `setting` is accepted and ignored (fct_intensity still passes it). -#}
+{% macro scope_label_predicate(label, alias=none, setting=none) -%}
     {%- set labels = scope_labels() -%}
     {%- set label = label | string | trim -%}
-    {%- if label not in labels -%}
-        {{ exceptions.raise_compiler_error(setting ~ " in carbon.yml: '" ~ label ~ "' is not a scope label; use 1, 2-location, 2-market or 3") }}
-    {%- endif -%}
     {%- set prefix = (alias ~ '.') if alias else '' -%}
     {%- set scope, method = labels[label] -%}
     {%- if method is none -%}
@@ -33,8 +38,8 @@
 {%- endmacro %}
 
 {#- The rows of any of the labels: (<predicate> or <predicate> ...). -#}
-{% macro scope_labels_filter(labels, alias=none, setting='scopes') -%}
-    ({%- for label in labels %}{{ ' or ' if not loop.first }}{{ scope_label_predicate(label, alias, setting) }}{% endfor -%})
+{% macro scope_labels_filter(labels, alias=none, setting=none) -%}
+    ({%- for label in labels %}{{ ' or ' if not loop.first }}{{ scope_label_predicate(label, alias) }}{% endfor -%})
 {%- endmacro %}
 
 {#- A label column's inventory scope and Scope 2 method, as two SQL

@@ -339,7 +339,7 @@ def write_financials(land: Landing) -> None:
 
 # ------------------------------------------------------------------ carbon assets
 def entity_covered_co2_t(series: FuelSeries, process: dict, entity_id: str, year: int) -> float:
-    """What the entity's ETS compliance covers (METHODS.md 8): fossil CO2 of stationary combustion and
+    """What the entity's ETS compliance covers (docs/methods.md M-CP-02): fossil CO2 of stationary combustion and
     processes at its ETS installations (all its facilities when none is flagged); mobile sources never."""
     flagged = [f for f in gc.FACILITIES if f.entity_id == entity_id and f.facility_id in gc.ETS_INSTALLATIONS]
 

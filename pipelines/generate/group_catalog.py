@@ -182,7 +182,7 @@ class Facility:
     # Electricity price, CNY/kWh, and the grid company that bills it.
     price_cny_kwh: float = 0.65
     grid_supplier: str = ""
-    # An installation covered by the emissions trading scheme (METHODS 8); None: not stated.
+    # An installation covered by the emissions trading scheme (docs/methods.md M-CP-02); None: not stated.
     ets_installation: bool | None = None
 
 
@@ -333,7 +333,7 @@ FUEL_HEADERS_ZH = {
 
 # Process activity: limestone calcined in the lime kiln (t CaCO3 per month).
 PROCESS_LINES = {"F16": ("limestone_calcination", 2_500.0)}
-# The share of the kiln feed that is CaCO3 (SOURCES.md process_activity purity_fraction): high-calcium
+# The share of the kiln feed that is CaCO3 (pipelines/lib/contract.py, erp/process_activity purity_fraction): high-calcium
 # limestone of 95 %, so 2,500 t of feed release 2,500 x 0.95 x 0.43971 = 1,044 t CO2 for about 1,400 t
 # of quicklime (0.75 t CO2 per t CaO, under the stoichiometric 0.785 of pure CaCO3 -> CaO).
 PROCESS_PURITY = {"F16": 0.95}

@@ -1,4 +1,4 @@
-"""The landing-zone contract (docs/landing_zone.md, from SOURCES.md) as data.
+"""The landing-zone contract (docs/landing_zone.md) as data.
 
 Every other part of the project reads the contract from here: the extraction
 assets (which columns to expect and how to cast them), the dbt sources file
@@ -117,7 +117,7 @@ DATASETS: tuple[Dataset, ...] = (
                 "ets_installation",
                 "bool",
                 opt=True,
-                doc="an installation covered by an emissions trading scheme (METHODS 8)",
+                doc="an installation covered by an emissions trading scheme (docs/methods.md M-CP-02)",
             ),
         ),
     ),

@@ -1,4 +1,4 @@
-"""``carbon.yml``: the group's reporting setup (PRODUCT.md, Configuration; docs/configuration.md).
+"""``carbon.yml``: the group's reporting setup (docs/configuration.md).
 
 Loaded once and validated strictly: an unknown or misspelt key at any level, a
 key given twice and a value of the wrong type are each a ``ConfigError`` of one
@@ -13,7 +13,7 @@ import difflib
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,13 @@ APPROACHES = ("equity_share", "operational_control", "financial_control")
 GWP_SETS = ("AR4", "AR5", "AR6")
 LOCATION_LEVELS = ("national", "regional", "provincial")
 LOCATION_FAMILIES = ("grid_average", "ets")
-# Scope labels of intensity numerators, targets and neutrality (METHODS.md 8).
+# Scope labels of intensity numerators, targets and neutrality (docs/methods.md M-INT-01, M-TGT-01, M-CP-01).
 SCOPE_LABELS = ("1", "2-location", "2-market", "3")
 TARGET_KINDS = ("absolute", "intensity")
 # Denominators of intensity targets: revenue, output value, or production of one product.
 FINANCIAL_DENOMINATORS = ("revenue", "output_value")
 DEFAULT_INTENSITY_SCOPES = ("1", "2-location")
-# METHODS.md 8: compliance credits count toward the ETS obligation within the scheme's offset
+# docs/methods.md M-CP-02: compliance credits count toward the ETS obligation within the scheme's offset
 # limit, by default 5 % of covered emissions.
 DEFAULT_ETS_OFFSET_LIMIT_PCT = 5.0
 SCOPE3_CATEGORIES = range(1, 16)
@@ -76,7 +76,26 @@ REPORT_KEYS = ("organisation_name", "responsible_person", "intended_users", "ver
 
 
 class ConfigError(Exception):
-    """carbon.yml is wrong in a way a person can fix; the message names the key."""
+    """carbon.yml is wrong in a way a person can fix; the message names the key.
+
+    ``str()`` is the English sentence; ``bilingual()`` adds the Chinese one naming the same key,
+    which is what the CLI prints. ``key`` is the configuration key (the first quoted name of the
+    sentence unless given), None for an error of the whole file.
+    """
+
+    def __init__(self, message: str, *, key: str | None = "") -> None:
+        super().__init__(message)
+        if key == "":
+            named = re.search(r": '([^']+)'", message)
+            key = named.group(1) if named else None
+        self.key = key
+
+    def bilingual(self) -> str:
+        if self.key:
+            zh = f"配置项 '{self.key}' 有误，请按 docs/configuration.md 修改。"
+        else:
+            zh = "配置文件有误，请按 docs/configuration.md 修改。"
+        return f"{self} / {zh}"
 
 
 @dataclass(frozen=True)
@@ -94,9 +113,9 @@ class Settings:
     ets_price_per_t: float = 0.0
     ets_offset_limit_pct: float = DEFAULT_ETS_OFFSET_LIMIT_PCT
     intensity_scopes: tuple[str, ...] = DEFAULT_INTENSITY_SCOPES
-    # Empty: the reporting years come from data coverage (METHODS.md 0).
+    # Empty: the reporting years come from data coverage (docs/methods.md M-PER-01).
     reporting_years: tuple[int, ...] = ()
-    # Scope 3 category (1..15) -> why it has no numbers (METHODS.md 4, ISO 14064-1 5.2.3).
+    # Scope 3 category (1..15) -> why it has no numbers (docs/methods.md M-S3-06, ISO 14064-1 5.2.3).
     scope3_exclusions: dict[int, str] = field(default_factory=dict)
     # Year-on-year jumps a person has checked: the plan's annual_jump check lets them pass.
     acknowledged_jumps: tuple[dict, ...] = ()
@@ -135,6 +154,9 @@ class Settings:
 
 # dbt vars that do not come from carbon.yml (the config-match check leaves them out).
 NON_CONFIG_VARS = ("dq_score_weights",)
+# dbt vars of the project itself: declared only in dbt_project.yml, never passed with --vars
+# (every other var there is one of Settings.dbt_vars(), with Settings' default).
+PROJECT_VARS = ("factor_set_version", "steam_enthalpy_gj_per_t")
 # The carbon.yml key of each dbt var whose name differs from it.
 VAR_CONFIG_KEYS = {
     "base_years": "base_year",
@@ -142,6 +164,13 @@ VAR_CONFIG_KEYS = {
     "scope2_location_family": "scope2.location_family",
     "intensity_scopes": "intensity.scopes",
 }
+
+
+def _default(name: str) -> Any:
+    """The default of a Settings field: the one place each carbon.yml default is written (the dbt
+    vars' defaults in dbt_project.yml equal these, tests/test_dbt_vars.py)."""
+    spec = next(f for f in fields(Settings) if f.name == name)
+    return spec.default_factory() if spec.default is MISSING else spec.default
 
 
 def _plan_score_weights() -> dict[str, float]:
@@ -184,7 +213,7 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 
 def _read(path: Path, where: str) -> dict:
     if not path.exists():
-        raise ConfigError(f"{where}: the configuration file does not exist.")
+        raise ConfigError(f"{where}: the configuration file does not exist.", key=None)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader) or {}  # noqa: S506 (a safe loader)
     except _DuplicateKey as dup:
@@ -193,11 +222,11 @@ def _read(path: Path, where: str) -> dict:
             "keep one."
         ) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{where}: not valid YAML ({' '.join(str(exc).split())}).") from None
+        raise ConfigError(f"{where}: not valid YAML ({' '.join(str(exc).split())}).", key=None) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{where}: the file is not UTF-8 text.") from None
+        raise ConfigError(f"{where}: the file is not UTF-8 text.", key=None) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{where}: expected a mapping of keys such as group_root, gwp_set.")
+        raise ConfigError(f"{where}: expected a mapping of keys such as group_root, gwp_set.", key=None)
     return data
 
 
@@ -302,7 +331,7 @@ def _group_root(data: dict, where: str) -> str:
 
 
 def _currency(data: dict, where: str) -> str:
-    value = data.get("reporting_currency", "CNY")
+    value = data.get("reporting_currency", _default("reporting_currency"))
     if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
         raise ConfigError(
             f"{where}: 'reporting_currency' must be a three-letter ISO 4217 code such as CNY, not {value!r}."
@@ -311,7 +340,9 @@ def _currency(data: dict, where: str) -> str:
 
 
 def _base_years(data: dict, where: str) -> tuple[int, ...]:
-    value = data.get("base_year", 2021)
+    if "base_year" not in data:
+        return _default("base_year")
+    value = data["base_year"]
     if isinstance(value, list):
         return _years(value, "base_year", where)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
@@ -323,9 +354,17 @@ def _scope2(data: dict, where: str) -> tuple[str, str]:
     scope2 = _mapping(data.get("scope2"), "scope2", "{location_factor: national}", where)
     _keys(scope2, SCOPE2_KEYS, "scope2", where)
     return (
-        _choice(scope2.get("location_factor", "national"), "scope2.location_factor", LOCATION_LEVELS, where),
         _choice(
-            scope2.get("location_family", "grid_average"), "scope2.location_family", LOCATION_FAMILIES, where
+            scope2.get("location_factor", _default("scope2_location_factor")),
+            "scope2.location_factor",
+            LOCATION_LEVELS,
+            where,
+        ),
+        _choice(
+            scope2.get("location_family", _default("scope2_location_family")),
+            "scope2.location_family",
+            LOCATION_FAMILIES,
+            where,
         ),
     )
 
@@ -435,7 +474,7 @@ def _neutrality(data: dict, where: str) -> dict:
 
 
 def _reporting_years(data: dict, where: str) -> tuple[int, ...]:
-    """METHODS.md 0: a list of years, or an inclusive range {from, to}; absent: from data coverage."""
+    """docs/methods.md M-PER-01: a list of years, or an inclusive range {from, to}; absent: from data coverage."""
     value = data.get("reporting_years")
     if value is None:
         return ()
@@ -462,7 +501,7 @@ def _reporting_years(data: dict, where: str) -> tuple[int, ...]:
 
 
 def _scope3_exclusions(data: dict, where: str) -> dict[int, str]:
-    """METHODS.md 4: Scope 3 category (1..15) -> the reason it has no numbers."""
+    """docs/methods.md M-S3-06: Scope 3 category (1..15) -> the reason it has no numbers."""
     raw = _mapping(data.get("scope3_exclusions"), "scope3_exclusions", '{14: "no franchises"}', where)
     exclusions: dict[int, str] = {}
     for key, reason in raw.items():
@@ -575,21 +614,26 @@ def load_settings(path: Path) -> Settings:
     return Settings(
         group_root=group_root,
         consolidation=_choice(
-            data.get("consolidation", "operational_control"), "consolidation", APPROACHES, where
+            data.get("consolidation", _default("consolidation")), "consolidation", APPROACHES, where
         ),
         reporting_currency=_currency(data, where),
         base_year=_base_years(data, where),
         recalculation_threshold_pct=_number(
-            data.get("recalculation_threshold_pct", 5), "recalculation_threshold_pct", where, high=100
+            data.get("recalculation_threshold_pct", _default("recalculation_threshold_pct")),
+            "recalculation_threshold_pct",
+            where,
+            high=100,
         ),
-        gwp_set=_choice(data.get("gwp_set", "AR6"), "gwp_set", GWP_SETS, where),
+        gwp_set=_choice(data.get("gwp_set", _default("gwp_set")), "gwp_set", GWP_SETS, where),
         scope2_location_factor=location_factor,
         scope2_location_family=location_family,
         targets=_targets(data, where, intensity_scopes),
         neutrality=_neutrality(data, where),
-        ets_price_per_t=_number(data.get("ets_price_per_t", 0), "ets_price_per_t", where),
+        ets_price_per_t=_number(
+            data.get("ets_price_per_t", _default("ets_price_per_t")), "ets_price_per_t", where
+        ),
         ets_offset_limit_pct=_number(
-            data.get("ets_offset_limit_pct", DEFAULT_ETS_OFFSET_LIMIT_PCT),
+            data.get("ets_offset_limit_pct", _default("ets_offset_limit_pct")),
             "ets_offset_limit_pct",
             where,
             high=100,

@@ -92,7 +92,7 @@ def open_read_only(
 
 
 def reporting_years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """The warehouse's reporting years (METHODS.md 0), from the one model that decides them
+    """The warehouse's reporting years (docs/methods.md M-PER-01), from the one model that decides them
     (marts.dim_reporting_years); a warehouse built before that mart existed: the inventory's years."""
     relation = (
         "marts.dim_reporting_years"
@@ -105,7 +105,7 @@ def reporting_years(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 
 def held_outside_reporting_years(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Calendarised pieces of years outside the reporting years (METHODS.md 0), held in
+    """Calendarised pieces of years outside the reporting years (docs/methods.md M-PER-02), held in
     marts.fct_unestimated_activity with reason outside_reporting_period: dataset, year, records,
     quantity and unit. Every annual output names them; none counts them."""
     if not table_exists(con, "marts", "fct_unestimated_activity"):

@@ -16,7 +16,7 @@
 #}
 {% test nulls_have_reasons(model, reasons) %}
 
-{%- set cur = var('reporting_currency', 'CNY') | lower %}
+{%- set cur = var('reporting_currency') | lower %}
 {%- for name, reason in reasons.items() %}
 {%- set column = name | replace('<cur>', cur) %}
 select

@@ -1,4 +1,4 @@
--- METHODS.md 7: every recalculated base equals the original plus the effects
+-- docs/methods.md M-BASE-02, M-BASE-03: every recalculated base equals the original plus the effects
 -- of its triggers in fct_baseline_recalculation_log (to a microgram), so a
 -- verifier can follow the base year from the log alone.
 with

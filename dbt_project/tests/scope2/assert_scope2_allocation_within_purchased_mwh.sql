@@ -1,4 +1,4 @@
--- Market-based Scope 2 (METHODS.md 3): instruments are never allocated beyond
+-- Market-based Scope 2 (docs/methods.md M-S2-02): instruments are never allocated beyond
 -- the purchased electricity (grid / third_party) a facility consumed in the
 -- year, counted here independently of the allocation model's own totals.
 with

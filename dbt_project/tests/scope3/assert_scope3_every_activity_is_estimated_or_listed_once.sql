@@ -1,4 +1,4 @@
--- Nothing is silently zero (METHODS.md 4): every Scope 3 activity is either
+-- Nothing is silently zero (docs/methods.md M-UNE-01): every Scope 3 activity is either
 -- estimated (exactly one chosen candidate) or listed as unestimated, never
 -- both, never neither. Returns the offending activities.
 with

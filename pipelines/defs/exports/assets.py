@@ -1,6 +1,6 @@
 """``exports/*``: the annual inventory reports and the finance KPI extracts, as the last assets of a run.
 
-PRODUCT.md: `carbon run` goes extract → load raw → dbt build → data quality
+README.md: `carbon run` goes extract → load raw → dbt build → data quality
 checks → reports and exports. For every reporting year of the warehouse the
 run writes, beside the warehouse file:
 
@@ -43,7 +43,7 @@ KPI_DEPS = [
 
 def reporting_years(warehouse: Path) -> list[int]:
     """The reporting years that have an inventory. A reporting year without any activity data (a gap
-    between complete years, METHODS.md 0) has no report; the run says so."""
+    between complete years, docs/methods.md M-PER-03) has no report; the run says so."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         years = warehouse_reporting_years(con)

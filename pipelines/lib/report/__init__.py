@@ -46,7 +46,7 @@ def report_options(config: Path) -> dict[str, Any]:
     try:
         return dict(load_settings(config).report)
     except ConfigError as exc:
-        raise ReportError(str(exc)) from None
+        raise ReportError(exc.bilingual()) from None
 
 
 def collect_figures(
@@ -64,7 +64,7 @@ def collect_figures(
         try:
             settings = load_settings(config)
         except ConfigError as exc:
-            raise ReportError(str(exc)) from None
+            raise ReportError(exc.bilingual()) from None
     if not warehouse.is_file():
         raise ReportError(
             f"There is no warehouse at {warehouse}; run `carbon run` first or name it with --warehouse."

@@ -127,7 +127,7 @@ def collect(
     ).fetchall()]  # fmt: skip
     if not gwp_sets:
         raise ReportError(
-            f"{year} is a reporting year of {warehouse} (it lies between complete years, METHODS.md 0) but the "
+            f"{year} is a reporting year of {warehouse} (it lies between complete years, docs/methods.md M-PER-03) but the "
             "warehouse holds no activity data for it, so there is no inventory to report; its completeness "
             "findings are in marts.fct_data_quality."
         )

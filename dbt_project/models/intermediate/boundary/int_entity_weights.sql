@@ -1,4 +1,4 @@
--- Each entity's weight under the three consolidation approaches (METHODS.md 6;
+-- Each entity's weight under the three consolidation approaches (docs/methods.md M-BND-01;
 -- GHG Protocol Corporate Standard ch. 3): the product, over the chain of links
 -- from the group root down to the entity, of each link's factor
 --   equity_share:        equity_pct / 100 (fixed_asset_investment -> 0)

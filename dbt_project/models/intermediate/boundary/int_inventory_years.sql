@@ -1,6 +1,6 @@
 -- The years whose emissions the warehouse computes (fct_emissions): the
--- reporting years (int_reporting_years, METHODS.md 0) and the base years of
--- carbon.yml (the baseline's and each target's, METHODS.md 7 and 8) that have
+-- reporting years (int_reporting_years, docs/methods.md M-PER-01) and the base years of
+-- carbon.yml (the baseline's and each target's, docs/methods.md M-BASE-01 and M-TGT-01) that have
 -- activity, because a base cannot be recalculated from a year the warehouse
 -- does not hold. A base year outside the reporting years appears in no annual
 -- output (rpt_*, fct_inventory, finance marts, reports, KPI workbooks filter
@@ -8,8 +8,8 @@
 -- fct_target_progress only. Pieces of any other year are held
 -- (fct_unestimated_activity, reason outside_reporting_period).
 -- Grain: one row per year.
-{% set base_years = (var('base_years', []) or []) | list %}
-{% for target in var('targets', []) or [] %}
+{% set base_years = (var('base_years') or []) | list %}
+{% for target in var('targets') or [] %}
     {% if target.get('base_year') %}{% do base_years.append(target['base_year']) %}{% endif %}
 {% endfor %}
 with

@@ -1,4 +1,4 @@
--- The reporting years of the inventory (METHODS.md 0; ISO 14064-1 9.3.1, GHG
+-- The reporting years of the inventory (docs/methods.md M-PER-01; ISO 14064-1 9.3.1, GHG
 -- Protocol ch. 9): the one place that says which years are annual outputs.
 -- Grain: one row per reporting year.
 --
@@ -15,7 +15,7 @@
 -- warehouse still shows what it has; every such year carries its completeness
 -- findings (fct_data_quality). Calendarised pieces of any other year are held
 -- with reason `outside_reporting_period` (fct_unestimated_activity).
-{% set configured = var('reporting_years', []) or [] %}
+{% set configured = var('reporting_years') or [] %}
 with
 
 fuel as (

@@ -1,7 +1,7 @@
 -- Every computed emission, one row per activity record x gas (x Scope 2
 -- method), before GWPs and boundary weights are applied (fct_emissions does
 -- that). gwp_gas_key says which GWP applies: CH4 from fossil fuels takes
--- fossil CH4, from biomass non-fossil CH4 (METHODS.md 1).
+-- fossil CH4, from biomass non-fossil CH4 (docs/methods.md M-GWP-02).
 with
 
 combustion as (
@@ -183,7 +183,7 @@ scope1_fugitive as (
         gas_mass_t,
         false as is_biogenic,
         'fugitive_mass_balance' as method,
-        'gwp:{{ var("gwp_set", "AR6") }}:' || gas_key as factor_id,
+        'gwp:{{ var("gwp_set") }}:' || gas_key as factor_id,
         'mass balance; GWP of the species or blend in the configured set' as factor_selection_reason,
         emitted_kg as activity_quantity,
         'kg' as activity_unit,
@@ -206,7 +206,7 @@ final as (
     union all by name
     select * from scope2_market
     union all by name
-    -- Scope 3, all categories (METHODS.md 4): same column set
+    -- Scope 3, all categories (docs/methods.md "Scope 3"): same column set
     select * from {{ ref('int_scope3_emission_lines') }}
 
 )

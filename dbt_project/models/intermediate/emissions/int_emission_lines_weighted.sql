@@ -4,13 +4,13 @@
 -- co2e_t = gas_mass_t x GWP100 of the configured set (var gwp_set), unweighted;
 -- the three weight_* columns are the entity's consolidation weight under each
 -- approach times the share of the activity period inside the entity's time in
--- the group (METHODS.md 6). source_record_key points at the raw row:
+-- the group (docs/methods.md M-BND-02). source_record_key points at the raw row:
 -- '<raw table>:<landing file>#<row>'.
 -- Only the inventory years (int_inventory_years: the reporting years of
--- METHODS.md 0 and the configured base years): a piece of any other year is
+-- docs/methods.md M-PER-01 and the configured base years): a piece of any other year is
 -- held in fct_unestimated_activity (reason outside_reporting_period). Annual
 -- marts above keep the reporting years only (macro in_reporting_years).
--- Category 15 from the entity tree (METHODS.md 4; Scope 3 Standard table 5.9):
+-- Category 15 from the entity tree (docs/methods.md M-S3-04; Scope 3 Standard table 5.9):
 -- an entity that carries equity but is not fully consolidated under an
 -- approach adds, under that approach, its Scope 1 and Scope 2 (location-based,
 -- the grid average an investee's own figure would use) again as Scope 3
@@ -19,7 +19,7 @@
 -- positive (the Holland 50 % joint venture held by an 83 % subsidiary: 0.415
 -- under operational control, 0 under equity share and financial control).
 -- chain_weight_* is the weight before the days-in-group share.
-{% set gwp_set = var('gwp_set', 'AR6') %}
+{% set gwp_set = var('gwp_set') %}
 with
 
 lines as (
@@ -142,7 +142,7 @@ final as (
         l.scope,
         l.scope2_method,
         l.scope3_category,
-        -- ISO 14064-1 categories (macro iso_category, METHODS.md 4)
+        -- ISO 14064-1 categories (macro iso_category, docs/methods.md M-S3-05)
         {{ iso_category('l.scope', 'l.scope3_category') }} as iso_category,
         l.source_type,
         l.activity_code,

@@ -1,4 +1,4 @@
--- The factor registry (METHODS.md 5): every factor the inventory can use, one
+-- The factor registry (docs/methods.md M-FAC-01): every factor the inventory can use, one
 -- row per factor x gas, with its key, region, validity, activity unit, value
 -- in tonnes of gas per activity unit, and its provenance. Shipped factors come
 -- from the seeds (provenance from seeds/_seeds.yml meta); the group's own
@@ -208,7 +208,7 @@ unioned as (
     union all select * from heat
     union all select * from custom
     union all select * from instruments
-    -- Scope 3 (METHODS.md 4): shipped EPA spend factors, DESNZ activity
+    -- Scope 3 (docs/methods.md M-S3-01, M-S3-03): shipped EPA spend factors, DESNZ activity
     -- factors, and factors of value-chain partners (supplier footprints, investees)
     union all select * from {{ ref('int_factors__epa_supply_chain') }}
     union all select * from {{ ref('int_factors__desnz') }}
@@ -247,7 +247,7 @@ final as (
         u.verification_status,
         u.gwp_set_of_source,
         u.serves_earlier_years,
-        '{{ var("factor_set_version", "2026.1") }}' as factor_set_version
+        '{{ var("factor_set_version") }}' as factor_set_version
     from unioned as u
     left join provenance as p
         on p.seed_name = u.source_seed

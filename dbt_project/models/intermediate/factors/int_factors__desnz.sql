@@ -1,4 +1,4 @@
--- Shipped activity factors for Scope 3 (METHODS.md 4 and 5) from the UK DESNZ
+-- Shipped activity factors for Scope 3 (docs/methods.md M-S3-03 and M-FAC-03) from the UK DESNZ
 -- conversion factors, one seed per edition (desnz_conversion_factors_<year>_scope3,
 -- extracts by seeds/scripts/extract_desnz.py that keep the DESNZ ID of every
 -- row): freight (t.km), business travel and commuting (passenger.km,
@@ -9,7 +9,7 @@
 -- configured GWP set applies downstream. Factors DESNZ publishes as CO2e only
 -- (waste, well-to-tank) state that set: gwp_set_of_source = AR5. Rows sharing
 -- edition, key and gas add up (wtt:electricity = generation + T&D).
--- Editions (METHODS.md 5: a factor set published per year is matched to the
+-- Editions (docs/methods.md M-FAC-03: a factor set published per year is matched to the
 -- activity year): an edition is valid for its own year only (year_from =
 -- year_to = edition), so select_factors takes the 2024 edition for 2024, the
 -- 2023 one for 2023, and for a later year the latest edition, flagged as a

@@ -1,4 +1,4 @@
--- Shipped spend-based factors (METHODS.md 4 and 5): US EPA Supply Chain GHG
+-- Shipped spend-based factors (docs/methods.md M-S3-01 and M-FAC-04): US EPA Supply Chain GHG
 -- Emission Factors v1.3 by NAICS-6 commodity, BY GAS (seed
 -- epa_supply_chain_factors_v1_3_naics_bygas_usd2022), keyed `naics:<code>`, per
 -- 2022 USD at purchaser price (the factor WITH margins: invoices are paid at
@@ -7,7 +7,7 @@
 -- US economy factors, used as a global proxy (region empty); the group's custom
 -- factor with the same key wins.
 -- EPA publishes 17 gases in kg of the gas and "HFCs and PFCs, unspecified" in kg
--- CO2e (AR5). Per code the registry carries (METHODS.md 5: factors published
+-- CO2e (AR5). Per code the registry carries (docs/methods.md M-FAC-04: factors published
 -- per gas are kept per gas so that the configured GWP set applies):
 --   CO2, CH4, N2O          gas masses; fct_emissions weighs them with the
 --                          configured set (CH4 of mixed, unknown origin: the
@@ -19,7 +19,7 @@
 --   hfcs_pfcs_unspecified  CO2e as published, gwp_set_of_source = AR5 (no
 --                          species is given, so no other set can apply)
 -- Same columns, in the same order, as the CTEs of int_factor_registry.
-{% set gwp_set = var('gwp_set', 'AR6') %}
+{% set gwp_set = var('gwp_set') %}
 with
 
 epa as (

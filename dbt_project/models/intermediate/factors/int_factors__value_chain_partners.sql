@@ -1,4 +1,4 @@
--- Factors reported by value-chain partners (METHODS.md 4), in the registry so
+-- Factors reported by value-chain partners (docs/methods.md M-S3-01, M-S3-04), in the registry so
 -- that every Scope 3 emission row points at a factor a verifier can look up:
 --   * supplier product footprints (procurement/supplier_footprints): key
 --     `supplier:<supplier_id>:<category_code>`, valid for the footprint's year

@@ -1,4 +1,4 @@
--- Default combustion parameters per fuel (METHODS.md 2): NCV, carbon content
+-- Default combustion parameters per fuel (docs/methods.md M-S1-01): NCV, carbon content
 -- per heat, oxidation fraction (GB/T 32150-2015 Appendix B and supplements),
 -- the fuel's canonical unit and state, and the IPCC 2006 CH4/N2O defaults
 -- (kg/TJ) for stationary and mobile use.

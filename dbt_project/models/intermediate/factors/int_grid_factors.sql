@@ -1,5 +1,5 @@
 -- China electricity CO2 factors (MEE/NBS), tCO2/MWh, long form, plus the
--- carbon-market (ETS) factor as a family of its own (METHODS.md 3).
+-- carbon-market (ETS) factor as a family of its own (docs/methods.md M-S2-01).
 with
 
 published as (

@@ -1,4 +1,4 @@
--- GWP100 per gas key and IPCC assessment (METHODS.md 1), long form:
+-- GWP100 per gas key and IPCC assessment (docs/methods.md M-GWP-01), long form:
 -- one row per gas_key x gwp_set. Species from the IPCC table (plus CO2 = 1),
 -- CH4 split into fossil / non-fossil (AR6 29.8 / 27.0; AR4 and AR5 use one
 -- value for both), and refrigerant blends as the mass-fraction-weighted sum of

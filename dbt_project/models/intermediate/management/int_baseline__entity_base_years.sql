@@ -1,4 +1,4 @@
--- Base-year emissions per entity under two boundaries (METHODS.md 7):
+-- Base-year emissions per entity under two boundaries (docs/methods.md M-BASE-01):
 --   original_t: as the base year was reported, i.e. each row weighted as in
 --               fct_emissions (the entity's weight x its time in the group
 --               during the base year);
@@ -6,8 +6,8 @@
 --               (the entity's weight x 1 if it belongs to the group at the end
 --               of the current year, else 0).
 -- Grain: base year x entity x approach x scope x Scope 2 method. The current
--- year is the last reporting year (int_reporting_years, METHODS.md 0).
-{% set base_years = var('base_years', [2021]) %}
+-- year is the last reporting year (int_reporting_years, docs/methods.md M-PER-01).
+{% set base_years = var('base_years') %}
 with
 
 emissions as (
@@ -30,7 +30,7 @@ approaches as (
 
 current_year as (
 
-    -- the last reporting year (int_reporting_years, METHODS.md 0)
+    -- the last reporting year (int_reporting_years, docs/methods.md M-PER-01)
     select {{ current_reporting_year() }} as current_year
 
 ),

@@ -1,5 +1,5 @@
 -- Changes of method and factors between the base year and the current year
--- (METHODS.md 7; GHG Protocol Corporate Standard ch. 5; T/CAS 612 6.5): an
+-- (docs/methods.md M-BASE-03; GHG Protocol Corporate Standard ch. 5; T/CAS 612 6.5): an
 -- emission stream whose current-year figure comes from a method or factor
 -- source its base-year figure did not use. A stream is one scope x Scope 2
 -- method x Scope 3 category x source type x entity x facility x supplier x
@@ -30,7 +30,7 @@
 -- used the new method (boundary_year; fct_baseline reads the current year,
 -- like-for-like target progress each year). Grain: trigger x base year x
 -- boundary year x approach x scope x Scope 2 method.
-{% set base_years = var('base_years', [2021]) %}
+{% set base_years = var('base_years') %}
 with
 
 emissions as (
@@ -61,7 +61,7 @@ approaches as (
 
 current_year as (
 
-    -- the last reporting year (int_reporting_years, METHODS.md 0)
+    -- the last reporting year (int_reporting_years, docs/methods.md M-PER-01)
     select {{ current_reporting_year() }} as current_year
 
 ),

@@ -1,4 +1,4 @@
--- Structural changes that trigger a base-year recalculation (METHODS.md 7;
+-- Structural changes that trigger a base-year recalculation (docs/methods.md M-BASE-02;
 -- GHG Protocol Corporate Standard ch. 5): an entity whose membership of the
 -- group differs between the base year and today's boundary.
 --   acquisition: in the group at the end of the current year, not (or not
@@ -10,7 +10,7 @@
 -- none is a finding ('missing_base_year_data'), unless every facility it has
 -- opened after the base year (it had no operations to recalculate).
 -- Grain: trigger (entity) x base year.
-{% set base_years = var('base_years', [2021]) %}
+{% set base_years = var('base_years') %}
 with
 
 weights as (
@@ -39,7 +39,7 @@ entity_years as (
 
 current_year as (
 
-    -- the last reporting year (int_reporting_years, METHODS.md 0)
+    -- the last reporting year (int_reporting_years, docs/methods.md M-PER-01)
     select {{ current_reporting_year() }} as current_year
 
 ),
@@ -62,7 +62,7 @@ memberships as (
         w.in_group_to_date,
         greatest(w.weight_equity_share, w.weight_operational_control, w.weight_financial_control) as max_weight,
         -- share of the base year's days inside the entity's window (annual data:
-        -- pro-rated by days, METHODS.md 6)
+        -- pro-rated by days, docs/methods.md M-BND-02)
         {{ membership_fraction('make_date(b.base_year::int, 1, 1)', 'make_date(b.base_year::int, 12, 31)', "'year'",
                                'w.in_group_from_date', 'w.in_group_to_date') }} as base_year_membership,
         {{ in_group_at_year_end('w.in_group_from_date', 'w.in_group_to_date', 'c.current_year') }} as current_membership

@@ -1,5 +1,5 @@
 -- Every credit record with the tonnes it may count toward the carbon position
--- (METHODS.md 8: "retired credits for that year (each serial once)").
+-- (docs/methods.md M-CP-01: "retired credits for that year (each serial once)").
 -- Registries issue credits in serial blocks '<project and vintage>-<first>-<last>'
 -- (parsed by int_quality__credit_serial_blocks; a serial that is not a block is
 -- a block of one). Identical serials are quarantined on load (DQ-UNIQ-008);

@@ -1,14 +1,11 @@
 -- The weight with which an entity's carbon assets of a year (retired credits,
 -- allowance statements, removals) enter the group's carbon position: its
--- chain weight under the primary approach (var consolidation, METHODS.md 6)
+-- chain weight under the primary approach (var consolidation, docs/methods.md M-BND-01)
 -- x the share of the calendar year it belongs to the group, pro-rated by
 -- days like every annual datum (membership_fraction):
 --   position_weight = weight_<consolidation> x in_group_fraction
 -- One row per entity of the boundary tree x reporting year. Entities outside the tree have no row (weight 0).
-{% set approach = var('consolidation', 'operational_control') %}
-{% if approach not in ['equity_share', 'operational_control', 'financial_control'] %}
-    {{ exceptions.raise_compiler_error("var consolidation must be equity_share, operational_control or financial_control, not '" ~ approach ~ "'") }}
-{% endif %}
+{% set approach = var('consolidation') %}  {#- validated by pipelines/lib/settings.py #}
 with
 
 weights as (
@@ -19,7 +16,7 @@ weights as (
 
 years as (
 
-    -- the reporting years (METHODS.md 0): carbon assets of another year enter no position
+    -- the reporting years (docs/methods.md M-PER-01): carbon assets of another year enter no position
     select reporting_year from {{ ref('int_reporting_years') }}
 
 ),

@@ -1,4 +1,4 @@
--- Emissions on the boundary at the end of a year (METHODS.md 8, progress like
+-- Emissions on the boundary at the end of a year (docs/methods.md M-TGT-02, progress like
 -- for like; GHG Protocol ch. 5, timing of recalculations). For a boundary year
 -- Y and an activity year X: every entity in the group on 31 December of Y
 -- counts for the whole of X with its chain weight; an entity that is not in
@@ -8,7 +8,7 @@
 --                       x [entity in the group on 31 Dec Y]
 --                       + for X a base year: the effects of the methods and
 --                       factors year Y uses and the base year did not
---                       (int_baseline__method_triggers, METHODS.md 7), so a
+--                       (int_baseline__method_triggers, docs/methods.md M-BASE-03), so a
 --                       year's actual and its base use the same methods.
 -- (fct_emissions.chain_weight_*: a consolidated investee's category 15 line
 -- keeps weighing 0; a category 15 line from the entity tree weighs equity

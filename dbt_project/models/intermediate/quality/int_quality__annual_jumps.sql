@@ -19,7 +19,7 @@ series as (
 
 acknowledged as (
 
-    {%- set acks = var('acknowledged_jumps', []) %}
+    {%- set acks = var('acknowledged_jumps') %}
     {%- if acks %}
     select * from (values
         {%- for a in acks %}

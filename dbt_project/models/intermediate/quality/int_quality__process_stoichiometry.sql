@@ -1,5 +1,5 @@
--- Process emissions against the chemistry (METHODS.md 2, process; SOURCES.md
--- process_activity purity_fraction): per facility x process x product x
+-- Process emissions against the chemistry (docs/methods.md M-S1-03; pipelines/lib/contract.py,
+-- erp/process_activity purity_fraction): per facility x process x product x
 -- year, the process CO2 per tonne of the product made there, against the
 -- most CO2 the reaction can release per tonne of that product
 -- (seed process_stoichiometry: 0.785 t CO2 per t CaO for limestone

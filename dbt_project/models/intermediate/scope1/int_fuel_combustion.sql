@@ -1,4 +1,4 @@
--- Scope 1 fuel combustion, one row per fuel record (METHODS.md 2, GB/T 32150):
+-- Scope 1 fuel combustion, one row per fuel record (docs/methods.md M-S1-01, GB/T 32150):
 --   FC  fuel quantity in the fuel's canonical unit (t, or 10^4 Nm3 for gases)
 --   E   energy, GJ = FC x NCV   (a measured NCV applies per reported unit)
 --   CO2 = E x CC x OF x 44/12   (a measured CC overrides the default)

@@ -1,11 +1,11 @@
--- Scope 1 fugitive emissions, mass-balance method (METHODS.md 2; GHG Protocol
+-- Scope 1 fugitive emissions, mass-balance method (docs/methods.md M-S1-04; GHG Protocol
 -- HFC tool / IPCC): emitted kg = inventory decrease + purchased - disposed -
 -- capacity increase (a missing term counts as 0). The gas keeps its name (a
 -- species or a blend); CO2e comes from the species' GWP or the blend's
 -- mass-weighted GWP in fct_emissions. A negative balance cannot be an
 -- emission: it is listed as a finding (negative_mass_balance), as is a gas
 -- without a GWP in the configured set (no_gwp).
-{% set gwp_set = var('gwp_set', 'AR6') %}
+{% set gwp_set = var('gwp_set') %}
 with
 
 refrigerants as (

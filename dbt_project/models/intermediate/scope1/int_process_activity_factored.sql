@@ -1,6 +1,6 @@
--- Scope 1 process emissions (METHODS.md 2): quantity x purity_fraction x
--- process factor from the factor registry. The purity (SOURCES.md
--- process_activity, default 1) is the share of the input that reacts: 1,000 t
+-- Scope 1 process emissions (docs/methods.md M-S1-03): quantity x purity_fraction x
+-- process factor from the factor registry. The purity (pipelines/lib/contract.py
+-- erp/process_activity, default 1) is the share of the input that reacts: 1,000 t
 -- of limestone at 95 % CaCO3 releases 950 x 0.44 = 418 t CO2. From the
 -- factor registry (custom before shipped, region, validity year; see the
 -- select_factors macro). One row per activity record x gas, or one row with

@@ -1,4 +1,4 @@
--- Metered energy per meter x calendar month (METHODS.md 3, PRODUCT.md
+-- Metered energy per meter x calendar month (docs/methods.md M-CAL-01, M-CAL-02:
 -- fct_emissions grain): the calendarised pieces of the readings
 -- (int_energy_reading_pieces) summed exactly per meter x month x unit x
 -- actual/estimated, before any factor is applied. Factors do not change inside
@@ -13,7 +13,7 @@
 -- 2,777.0 kJ/kg, minus feed water at 20 °C, 83.74 kJ/kg, as in the Chinese
 -- sector guidelines' AD = Ma x (Enst - 83.74) x 10^-3); such rows are
 -- flagged is_steam_enthalpy_default.
-{% set steam_gj_per_t = var('steam_enthalpy_gj_per_t', 2.69326) %}
+{% set steam_gj_per_t = var('steam_enthalpy_gj_per_t') %}
 with
 
 pieces as (

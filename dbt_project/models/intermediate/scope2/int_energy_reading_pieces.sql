@@ -1,4 +1,4 @@
--- Meter readings calendarised (METHODS.md 3): a reading whose interval spans
+-- Meter readings calendarised (docs/methods.md M-CAL-01): a reading whose interval spans
 -- months is split pro rata by time, so a Dec 26 - Jan 25 reading puts 6/30 of
 -- its quantity in December and 24/30 in January. One row per reading x
 -- calendar month it overlaps, in the unit as read. A view: at scale the

@@ -1,4 +1,4 @@
--- Scope 2, market-based (METHODS.md 3): contractual instruments allocated to
+-- Scope 2, market-based (docs/methods.md M-S2-02): contractual instruments allocated to
 -- the purchased electricity of each facility x consumption year. One row per
 -- instrument x facility it can reach in its year, with allocated_mwh (possibly
 -- 0) and, repeated on every row of the instrument, its allocated and unused
@@ -12,7 +12,7 @@
 --   receives no instrument.
 -- * Annual matching: a monthly instrument (period 'YYYY-MM') covers the
 --   consumption of its whole calendar year, like an annual one (Scope 2
---   Guidance: instruments from the same reporting year; METHODS.md allocates
+--   Guidance: instruments from the same reporting year; docs/methods.md M-S2-02 allocates
 --   per facility and year). Its month stays visible in instrument_period.
 -- * Order, never beyond the facility's purchased MWh of the year:
 --   step 1 green_power_trade, ppa, supplier_specific at the facility

@@ -1,4 +1,4 @@
--- Scope 2, location-based (METHODS.md 3): purchased electricity (MWh) x the
+-- Scope 2, location-based (docs/methods.md M-S2-01): purchased electricity (MWh) x the
 -- grid average factor of the consumption year at the configured level
 -- (var scope2_location_factor: national | regional | provincial), or the
 -- carbon-market factor when var scope2_location_family = 'ets'.
@@ -7,8 +7,8 @@
 -- a year; a fallback in year or level is flagged on the row. Purchased heat
 -- and steam: GJ x 0.11 tCO2/GJ. Onsite renewable supply is not purchased
 -- energy: its rows stay, with zero emissions and method onsite_renewable.
-{% set level = var('scope2_location_factor', 'national') %}
-{% set family = var('scope2_location_family', 'grid_average') %}
+{% set level = var('scope2_location_factor') %}
+{% set family = var('scope2_location_family') %}
 {% set level_code = {'national': 'national', 'regional': 'grid_region', 'provincial': 'province'}[level] %}
 with
 

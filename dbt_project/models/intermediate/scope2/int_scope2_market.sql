@@ -1,4 +1,4 @@
--- Scope 2, market-based (METHODS.md 3). The rows of int_scope2_location
+-- Scope 2, market-based (docs/methods.md M-S2-02, M-S2-03). The rows of int_scope2_location
 -- (one per reading-month piece, same columns) with market-based factors:
 -- * a purchased-electricity piece (supply grid / third_party) is split into
 --   one row per instrument allocated to its facility-year

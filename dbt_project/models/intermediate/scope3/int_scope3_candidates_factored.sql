@@ -1,4 +1,4 @@
--- Factor selection for every Scope 3 candidate (METHODS.md 4 and 5), and the
+-- Factor selection for every Scope 3 candidate (docs/methods.md M-S3-01 and M-FAC-02), and the
 -- choice of one candidate per activity. One row per candidate, with its
 -- factor version (factor_is_custom, factor_region, factor_year_from,
 -- factor_year_to, factor_unit: the version's gases are joined to the chosen

@@ -1,4 +1,4 @@
--- Every computed Scope 3 emission (METHODS.md 4), one row per activity x gas,
+-- Every computed Scope 3 emission (docs/methods.md "Scope 3"), one row per activity x gas,
 -- in exactly the column set of the branches of int_emission_lines (which
 -- unions it): scope '3', scope3_category set, the method the activity's best
 -- candidate used (supplier_specific, average_data, spend_based,

@@ -1,4 +1,4 @@
--- Category 15 investments (METHODS.md 4; GHG Protocol Technical Guidance,
+-- Category 15 investments (docs/methods.md M-S3-04; GHG Protocol Technical Guidance,
 -- investment-specific method, formula 15.1): the investee's reported
 -- (Scope 1 + Scope 2) x equity_pct / 100, one row per investments record.
 -- Only investees NOT consolidated in the inventory count: an investee that is
@@ -11,11 +11,11 @@
 -- weight > 0), belongs to the group in the year and whose own facilities
 -- report Scope 1 or 2 activity in that year gets
 -- its category 15 from the tree instead (fct_emissions, source_type
--- 'investee_entity_tree', METHODS.md 4: counted once, the tree wins): status
+-- 'investee_entity_tree', docs/methods.md M-S3-04: counted once, the tree wins): status
 -- 'counted_from_entity_tree', no line here.
 -- Missing Scope 1 or Scope 2 counts as 0 when the other is given; both missing
 -- -> 'no_emissions_data'; no equity_pct -> 'no_equity_pct' (listed, never zero).
-{% set primary = var('consolidation', 'operational_control') %}
+{% set primary = var('consolidation') %}
 with
 
 investments as (

@@ -1,4 +1,4 @@
--- Purchases (Scope 3 categories 1 and 2, METHODS.md 4) as factor-selection
+-- Purchases (Scope 3 categories 1 and 2, docs/methods.md M-S3-01) as factor-selection
 -- candidates: one row per purchase line x method it could use, best first.
 --   method_rank 1  supplier_specific: a supplier_footprints row for the line's
 --                  supplier, category code and invoice year; quantity x footprint

@@ -1,4 +1,4 @@
--- Scope 3 activities that no method could estimate (METHODS.md 4: "listed as
+-- Scope 3 activities that no method could estimate (docs/methods.md M-UNE-01: "listed as
 -- unestimated (score 5), counted and shown, never silently zero"), one row per
 -- activity, with the reason:
 --   reason_code     the reason of the last fallback tried (the spend-based

@@ -1,4 +1,4 @@
--- The organisational boundary (T/CAS 612 4.3; METHODS.md 6): every entity of
+-- The organisational boundary (T/CAS 612 4.3; docs/methods.md M-BND-01): every entity of
 -- erp/entities with its weight under each consolidation approach and its
 -- window in the group. Entities not reachable from the group root weigh 0.
 with

@@ -1,4 +1,4 @@
--- The reporting years of the inventory (METHODS.md 0): one row per year, with
+-- The reporting years of the inventory (docs/methods.md M-PER-01): one row per year, with
 -- why it is one (carbon.yml reporting_years, data coverage, a base year), its
 -- months with activity and whether all twelve have some. Reports, KPI
 -- workbooks and the run summary take their years from here; pieces of any

@@ -1,12 +1,12 @@
 -- The inventory by ISO 14064-1 category for the finance KPI extract (sheet "ISO
 -- categories"): the primary approach's rows of rpt_iso_categories, with the
 -- group's own removals on their own line in category 1, never netted
--- (METHODS.md 4). Nothing is computed here. The lines never mix: an
+-- (docs/methods.md M-S3-05). Nothing is computed here. The lines never mix: an
 -- emissions line has no removals, the removals line no emissions, and
 -- missing_reason says which (emissions_line / removals_line).
 select
     i.reporting_year,
-    '{{ var("group_root", "G001") }}' as entity_id,
+    '{{ var("group_root") }}' as entity_id,
     true as is_group_total,
     i.consolidation_approach,
     i.iso_category,
@@ -21,4 +21,4 @@ select
         when i.removals_t is null then 'emissions_line'
     end as missing_reason
 from {{ ref('rpt_iso_categories') }} as i
-where i.consolidation_approach = '{{ var("consolidation", "operational_control") }}'
+where i.consolidation_approach = '{{ var("consolidation") }}'

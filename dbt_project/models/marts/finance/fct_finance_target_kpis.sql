@@ -10,7 +10,7 @@
 -- base_equals_target when progress is undefined (base = target) and
 -- no_neutrality_year when carbon.yml sets no neutrality.year; a target that is
 -- not an intensity target has target_denominator 'none' rather than a null.
-{% set currency = var('reporting_currency', 'CNY') | upper %}
+{% set currency = var('reporting_currency') | upper %}
 with
 
 target_progress as (
@@ -23,7 +23,7 @@ final as (
 
     select
         reporting_year::bigint as reporting_year,
-        '{{ var("group_root", "G001") }}' as entity_id,
+        '{{ var("group_root") }}' as entity_id,
         true as is_group_total,
         target_name,
         target_kind,

@@ -1,4 +1,4 @@
--- Contractual instruments for market-based Scope 2 (METHODS.md 3), one row per
+-- Contractual instruments for market-based Scope 2 (docs/methods.md M-S2-02), one row per
 -- instrument: whether it counted and, if not, why; how many of its MWh were
 -- allocated to purchased electricity (int_scope2_instrument_allocation) and
 -- how many are unused. Unused MWh are excess, never negative emissions.

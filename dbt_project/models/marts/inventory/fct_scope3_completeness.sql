@@ -1,4 +1,4 @@
--- Scope 3 completeness (METHODS.md 4; ISO 14064-1 5.2.3; GHG Protocol Scope 3
+-- Scope 3 completeness (docs/methods.md M-S3-06; ISO 14064-1 5.2.3; GHG Protocol Scope 3
 -- Standard ch. 6): reporting year x approach x category 1-15, every category
 -- listed. A category with emission rows is 'estimated'; one without numbers is
 -- 'excluded' with the justification of carbon.yml scope3_exclusions
@@ -6,7 +6,7 @@
 -- Activity that reached a category but could not be estimated is counted
 -- (unestimated_records, fct_scope3_unestimated), so "no numbers" is never
 -- confused with "nothing there".
-{% set exclusions = var('scope3_exclusions', {}) or {} %}
+{% set exclusions = var('scope3_exclusions') or {} %}
 with
 
 emissions as (

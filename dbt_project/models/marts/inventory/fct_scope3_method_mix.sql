@@ -1,4 +1,4 @@
--- The Scope 3 method mix (METHODS.md 4): year x consolidation approach x
+-- The Scope 3 method mix (docs/methods.md M-S3-01): year x consolidation approach x
 -- Scope 3 category x method, with the consolidated CO2e (sum of co2e x the
 -- approach's weight, as rpt_group_inventory) and its share of the category
 -- and of all Scope 3, the number of activity records, and the CO2e-weighted
@@ -135,7 +135,7 @@ final as (
         cast(emission_rows as bigint) as emission_rows,
         case when method = 'unestimated' then 5.0
              when co2e_t <> 0 then co2e_x_score / co2e_t end as data_quality_score,
-        '{{ var("gwp_set", "AR6") }}' as gwp_set
+        '{{ var("gwp_set") }}' as gwp_set
     from combined
 
 )

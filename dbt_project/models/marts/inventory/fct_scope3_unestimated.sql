@@ -1,4 +1,4 @@
--- Scope 3 activities that no method could estimate (METHODS.md 4), one row per
+-- Scope 3 activities that no method could estimate (docs/methods.md M-UNE-01), one row per
 -- activity (a purchase line, shipment, trip, survey row, waste record,
 -- investment, other value-chain record, or a fuel record / electricity month
 -- piece for category 3), with the Scope 3 and ISO 14064-1 category, the owning
@@ -49,6 +49,6 @@ final as (
 
 )
 
--- Scope 3 gaps of the reporting years only (METHODS.md 0)
+-- Scope 3 gaps of the reporting years only (docs/methods.md M-PER-01)
 select * from final
 where {{ in_reporting_years('reporting_year') }}

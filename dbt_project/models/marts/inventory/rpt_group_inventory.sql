@@ -19,7 +19,7 @@ final as (
         scope3_category,
         {{ exact_sum('co2e_t') }} as co2e_t,
         sum(emission_rows) as emission_rows,
-        '{{ var("gwp_set", "AR6") }}' as gwp_set
+        '{{ var("gwp_set") }}' as gwp_set
     from inventory
     group by all
 

@@ -1,12 +1,12 @@
--- The inventory by ISO 14064-1:2018 category (= T/CAS 612 6.2.1 a-f; METHODS.md
--- 4): year x approach x category x line. Category 1 is "direct emissions and
+-- The inventory by ISO 14064-1:2018 category (= T/CAS 612 6.2.1 a-f; docs/methods.md
+-- M-S3-05): year x approach x category x line. Category 1 is "direct emissions and
 -- removals": the group's own removals (erp/removals) are a line of their own
 -- (line_kind 'removals', removals_t), never netted against the emissions.
 -- Scope 2 counts once per method: co2e_location_based_t holds every category
 -- with Scope 2 location-based, co2e_market_based_t with market-based. Biogenic
 -- CO2 is reported outside the categories (rpt_group_inventory scope
 -- 'biogenic'). Removals take the holder's weight under the approach x its
--- share of the year in the group, like every annual datum (METHODS.md 6).
+-- share of the year in the group, like every annual datum (docs/methods.md M-BND-02).
 with
 
 inventory as (

@@ -1,4 +1,4 @@
--- The base year (METHODS.md 7; T/CAS 612 6.5; GHG Protocol ch. 5): one row per
+-- The base year (docs/methods.md M-BASE-01, M-BASE-04; T/CAS 612 6.5; GHG Protocol ch. 5): one row per
 -- consolidation approach x scope x Scope 2 method.
 --   original_base_t:     the base year as reported under the boundary of its
 --                        time (average over the years of var('base_years'));
@@ -8,9 +8,9 @@
 --   applied_base_t:      the recalculated base when the cumulative change is at
 --                        least var('recalculation_threshold_pct') % of the
 --                        original, otherwise the original.
-{% set base_years = var('base_years', [2021]) %}
+{% set base_years = var('base_years') %}
 {% set n_years = base_years | length %}
-{% set threshold = var('recalculation_threshold_pct', 5) %}
+{% set threshold = var('recalculation_threshold_pct') %}
 with
 
 entity_years as (
@@ -132,7 +132,7 @@ final as (
         trigger_count,
         finding_count,
         base_year_emission_rows,
-        '{{ var("gwp_set", "AR6") }}' as gwp_set
+        '{{ var("gwp_set") }}' as gwp_set
     from compared
 
 )

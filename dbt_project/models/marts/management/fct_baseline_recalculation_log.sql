@@ -1,4 +1,4 @@
--- The base-year recalculation log (METHODS.md 7; T/CAS 612 6.5): one row per
+-- The base-year recalculation log (docs/methods.md M-BASE-02, M-BASE-03; T/CAS 612 6.5): one row per
 -- trigger x consolidation approach x scope x Scope 2 method, with the
 -- trigger's own effect on the base year and the cumulative effect of all
 -- triggers up to and including it (ordered by event date), as a share of the
@@ -8,7 +8,7 @@
 -- year (int_baseline__locked_base_years). A trigger whose base-year activity
 -- data is missing is a finding (trigger_status 'missing_base_year_data',
 -- effect null), not a guess.
-{% set base_years = var('base_years', [2021]) %}
+{% set base_years = var('base_years') %}
 {% set n_years = base_years | length %}
 with
 
@@ -212,7 +212,7 @@ final as (
         ) as cumulative_effect_t,
         o.original_base_t,
         case when o.original_base_t <> 0 then l.effect_t / o.original_base_t * 100 end as effect_pct,
-        {{ var('recalculation_threshold_pct', 5) }}::double as threshold_pct,
+        {{ var('recalculation_threshold_pct') }}::double as threshold_pct,
         case
             when l.trigger_type in ('factor_published', 'supplier_specific_data', 'factor_edition') then
                 case l.trigger_status

@@ -13,7 +13,7 @@
 --                         `compliance`: it serves the ETS obligation
 --                         (fct_carbon_position, within the offset limit) and
 --                         never enters the net
--- Purpose `other` or none: listed, counted nowhere (METHODS.md 8; T/CAS 612
+-- Purpose `other` or none: listed, counted nowhere (docs/methods.md M-CP-01; T/CAS 612
 -- 6.7 b). counts_toward says where a record's tonnes go; not_counted_reason
 -- says why a record adds nothing to the net.
 with
@@ -96,7 +96,7 @@ final as (
                 when retirement_purpose is distinct from 'neutrality' then 'purpose_not_neutrality'
             end
         ) as not_counted_reason,
-        '{{ var("consolidation", "operational_control") }}' as consolidation_approach,
+        '{{ var("consolidation") }}' as consolidation_approach,
         load_id,
         file_sha256
     from weighted

@@ -1,4 +1,4 @@
--- Carbon position (METHODS.md 8; T/CAS 612 3.1, 6.7): entity x year, and one
+-- Carbon position (docs/methods.md M-CP-01, M-CP-02; T/CAS 612 3.1, 6.7): entity x year, and one
 -- group row per year (is_group_total, entity_id = var group_root).
 --   gross_t   = emissions of the neutrality scopes (carbon.yml neutrality.scopes,
 --               default ["1", "2-market"]) under the primary approach:
@@ -23,14 +23,14 @@
 --                             combustion and processes at its ETS installations
 --                             (facilities with ets_installation true; when none
 --                             of its facilities says either way, all of them);
---                             mobile sources never (METHODS.md 8; the Chinese
+--                             mobile sources never (docs/methods.md M-CP-02; the Chinese
 --                             ETS covers CO2 only). Unweighted, then x weight.
 --   compliance_credits_applied_t = credits retired with purpose `compliance`
 --                   for the compliance year, up to var ets_offset_limit_pct
 --                   (default 5) % of covered emissions; the rest is
 --                   compliance_credits_over_limit_t
 --   ets_surplus_t = surrendered + applied compliance credits - covered
---                   (METHODS.md 8; negative = deficit, emissions not covered)
+--                   (docs/methods.md M-CP-02; negative = deficit, emissions not covered)
 --   ets_holdings_balance_t = available - covered, where available = allocated
 --                   + purchased - sold - voluntarily cancelled + applied
 --                   compliance credits (before surrender)
@@ -40,15 +40,12 @@
 -- Every sum is exact (DECIMAL(38, 12), as exact_sum): entity rows are summed
 -- as decimals and the group row sums those decimals, so entity rows add up
 -- to the group row to the bit.
-{% set approach = var('consolidation', 'operational_control') %}
-{% if approach not in ['equity_share', 'operational_control', 'financial_control'] %}
-    {{ exceptions.raise_compiler_error("var consolidation must be equity_share, operational_control or financial_control, not '" ~ approach ~ "'") }}
-{% endif %}
-{% set neutrality = var('neutrality', {}) or {} %}
-{% set scopes = (neutrality.get('scopes') or ['1', '2-market']) | map('string') | map('trim') | list %}
+{% set approach = var('consolidation') %}  {#- validated by pipelines/lib/settings.py #}
+{% set neutrality = var('neutrality') or {} %}
+{% set scopes = neutrality_scopes(neutrality) %}
 {% set neutrality_year = neutrality.get('year') %}
-{% set price = var('ets_price_per_t', 0) | float %}
-{% set offset_limit_pct = var('ets_offset_limit_pct', 5) | float %}
+{% set price = var('ets_price_per_t') | float %}
+{% set offset_limit_pct = var('ets_offset_limit_pct') | float %}
 {% set dec = 'decimal(38, 12)' %}
 with
 
@@ -91,7 +88,7 @@ gross as (
         count(*) as emission_rows
     from emissions as e
     where e.entity_id is not null
-      and {{ scope_labels_filter(scopes, 'e', 'neutrality.scopes') }}
+      and {{ scope_labels_filter(scopes, 'e') }}
     group by all
 
 ),
@@ -103,7 +100,7 @@ facilities as (
         f.entity_id,
         f.is_ets_installation,
         -- an entity none of whose facilities states the flag: all its
-        -- stationary and process sources are covered (METHODS.md 8 default)
+        -- stationary and process sources are covered (docs/methods.md M-CP-02 default)
         count(f.is_ets_installation) over (partition by f.entity_id) = 0 as entity_states_no_flag
     from {{ ref('stg_erp__facilities') }} as f
 
@@ -333,7 +330,7 @@ group_rows as (
 
     select
         reporting_year,
-        '{{ var("group_root", "G001") }}' as entity_id,
+        '{{ var("group_root") }}' as entity_id,
         true as is_group_total,
         cast(null as double) as primary_weight,
         cast(null as double) as in_group_fraction,
@@ -407,13 +404,13 @@ final as (
         cast(ets_deficit_t as double) as ets_deficit_t,
         cast({{ price }} as double) as ets_price_per_t,
         cast(ets_deficit_t as double) * cast({{ price }} as double) as ets_cost_exposure,
-        '{{ var("reporting_currency", "CNY") }}' as currency_code,
+        '{{ var("reporting_currency") }}' as currency_code,
         cast(emission_rows as bigint) as emission_rows,
         cast(credit_records as bigint) as credit_records
     from all_rows
 
 )
 
--- carbon positions of the reporting years only (METHODS.md 0)
+-- carbon positions of the reporting years only (docs/methods.md M-PER-01)
 select * from final
 where {{ in_reporting_years('reporting_year') }}

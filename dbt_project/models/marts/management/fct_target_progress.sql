@@ -1,10 +1,10 @@
--- Progress to target (METHODS.md 8; T/CAS 612 6.6): target x year, for every
+-- Progress to target (docs/methods.md M-TGT-01; T/CAS 612 6.6): target x year, for every
 -- target of carbon.yml (var targets) and the neutrality vision (var
 -- neutrality, kind 'neutrality': 100 % of its scopes by neutrality.year).
 --   target_value = base_value x (1 - reduction_pct / 100)
 --   trajectory   = base_value + (target_value - base_value)
 --                  x (year - base_year) / (target_year - base_year),
---                  target_value from the target year on (linear, METHODS.md 8)
+--                  target_value from the target year on (linear, docs/methods.md M-TGT-01)
 --   progress_pct = (base_value - actual) / (base_value - target_value) x 100
 --   is_on_track  = actual <= trajectory (1e-9 tolerance: the sums behind
 --                  actual and base are exact to 1e-12 t, not to the last bit)
@@ -21,7 +21,7 @@
 --   restated with today's boundary). The target's scopes must be the intensity
 --   numerator (var intensity_scopes; settings.py enforces it), otherwise
 --   actual is null with missing_reason 'scopes_not_intensity_scopes'.
--- Like for like (METHODS.md 8; GHG Protocol ch. 5): for year Y the base and
+-- Like for like (docs/methods.md M-TGT-02; GHG Protocol ch. 5): for year Y the base and
 --   the actual are both on the boundary at the end of Y (boundary_year,
 --   int_targets__pro_forma_emissions): an entity in the group on 31 Dec Y
 --   counts for the whole of Y and the whole base year with its end-of-Y
@@ -36,12 +36,12 @@
 -- last reporting year (int_reporting_years); other years have actual null
 -- (missing_reason 'not_reported'). Years after the last reporting year are on
 -- its boundary.
-{% set approach = var('consolidation', 'operational_control') %}
-{% set base_years = var('base_years', [2021]) %}
-{% set neutrality = var('neutrality', {}) or {} %}
-{% set intensity_scopes = var('intensity_scopes', ['1', '2-location']) | map('string') | sort | list %}
+{% set approach = var('consolidation') %}
+{% set base_years = var('base_years') %}
+{% set neutrality = var('neutrality') or {} %}
+{% set intensity_scopes = var('intensity_scopes') | map('string') | sort | list %}
 {% set rows = [] %}
-{% for t in var('targets', []) or [] %}
+{% for t in var('targets') or [] %}
     {% do rows.append({
         'name': t['name'] | string,
         'kind': t.get('kind', 'absolute') | string,
@@ -56,7 +56,7 @@
     {% do rows.append({
         'name': 'neutrality-' ~ (neutrality['year'] | int),
         'kind': 'neutrality',
-        'scopes': neutrality.get('scopes', ['1', '2-market']) | map('string') | list,
+        'scopes': neutrality_scopes(neutrality),
         'denominator': none,
         'base_year': base_years | min | int,
         'target_year': neutrality['year'] | int,
@@ -143,7 +143,7 @@ reporting_years as (
 
 reported_years as (
 
-    -- the reporting years (int_reporting_years, METHODS.md 0) that have an
+    -- the reporting years (int_reporting_years, docs/methods.md M-PER-01) that have an
     -- inventory; other years - and a reporting year without any inventory row,
     -- e.g. inside the span of complete years - have actual null
     -- (missing_reason 'not_reported'), never a zero
@@ -288,7 +288,7 @@ scope_years_decided as (
         case
             when original_base_t = 0 then pro_forma_base_t <> 0
             else round(abs((pro_forma_base_t - original_base_t) / original_base_t * 100), 9)
-                 >= {{ var('recalculation_threshold_pct', 5) }}
+                 >= {{ var('recalculation_threshold_pct') }}
         end as is_like_for_like
     from scope_years
 
@@ -458,7 +458,7 @@ final as (
         missing_reason,
         {{ (neutrality.get('year') | int) if neutrality.get('year') else 'null' }}::integer as neutrality_year,
         target_kind <> 'neutrality' as is_interim,
-        '{{ var("gwp_set", "AR6") }}' as gwp_set
+        '{{ var("gwp_set") }}' as gwp_set
     from (select *, base_value * (1 - reduction_pct / 100) as target_value from valued)
 
 )

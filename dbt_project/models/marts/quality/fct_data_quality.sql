@@ -8,7 +8,7 @@
 -- 0-100, weighs completeness, checks passed and measured (not estimated)
 -- data with the plan's scorecard weights; a share that does not apply counts
 -- as 1.
-{%- set weights = var('dq_score_weights', {'completeness': 0.4, 'checks': 0.4, 'measured': 0.2}) %}
+{%- set weights = var('dq_score_weights') %}
 with
 
 streams as (

@@ -1,7 +1,7 @@
 -- Activity that is not in the inventory, with the reason: listed, counted in
 -- the run summary, never a silent zero. Two kinds: activity no rule could turn
 -- into an emission (no factor, unknown unit, ...), and calendarised pieces of a
--- year outside the reporting years (int_reporting_years, METHODS.md 0), held
+-- year outside the reporting years (int_reporting_years, docs/methods.md M-PER-02), held
 -- with reason `outside_reporting_period` whether or not they could be computed
 -- (a Dec 26 - Jan 25 reading's January part after the last reporting year).
 with

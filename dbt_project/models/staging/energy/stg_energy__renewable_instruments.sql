@@ -16,7 +16,7 @@ renamed as (
 
         -- the instrument
         {{ normalize_code('instrument_type') }} as instrument_type,
-        -- no facility: pooled at the entity, allocated pro rata (METHODS.md 3)
+        -- no facility: pooled at the entity, allocated pro rata (docs/methods.md M-S2-02)
         {{ clean_text('facility_id') }} is null as is_pooled,
 
         -- the consumption period it covers

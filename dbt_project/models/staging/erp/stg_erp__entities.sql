@@ -17,7 +17,7 @@ renamed as (
         {{ clean_text('entity_name') }} as entity_name,
         {{ normalize_code('relationship') }} as relationship,
 
-        -- the parent's link to this entity (boundary weights, METHODS.md 6)
+        -- the parent's link to this entity (boundary weights, docs/methods.md M-BND-01)
         equity_pct,
         {{ normalize_code('financial_control') }} as financial_control,
         operational_control as is_operational_control,

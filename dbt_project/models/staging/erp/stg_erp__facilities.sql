@@ -20,7 +20,7 @@ renamed as (
         -- province code through the cn_province_aliases seed downstream
         {{ clean_text('province') }} as province,
 
-        -- an installation covered by an emissions trading scheme (METHODS.md 8);
+        -- an installation covered by an emissions trading scheme (docs/methods.md M-CP-02);
         -- null when the file does not say
         ets_installation as is_ets_installation,
 

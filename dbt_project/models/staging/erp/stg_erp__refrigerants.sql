@@ -20,7 +20,7 @@ renamed as (
         {{ normalize_gas_key('gas') }} as gas_key,
 
         -- mass-balance terms as reported; a missing term counts as 0 in the
-        -- calculation (METHODS.md 2), kept null here so completeness is visible
+        -- calculation (docs/methods.md M-S1-04), kept null here so completeness is visible
         inventory_decrease_kg,
         purchased_kg,
         disposed_kg,

@@ -15,7 +15,7 @@ renamed as (
         -- survey year
         year as reporting_year,
 
-        -- survey answers (average-data method, METHODS.md 4 category 7)
+        -- survey answers (average-data method, docs/methods.md M-S3-03, category 7)
         employees as employee_count,
         working_days,
         trips_per_day,
