@@ -25,9 +25,6 @@ SUFFIXES = {".sql", ".yml", ".yaml", ".md"}
 # Exempt until merged with the split/restatement branches: these files are being rewritten on
 # other branches and still call some vars with a default of their own.
 EXEMPT = {
-    "dbt_project/models/marts/management/fct_intensity.sql",
-    "dbt_project/models/intermediate/scope3/int_scope3_activities_prepared.sql",
-    "dbt_project/models/marts/finance/fct_finance_kpis.sql",
     "dbt_project/models/intermediate/management/int_baseline__locked_base_years.sql",
 }
 

@@ -23,9 +23,8 @@
 
 {#- The predicate that selects one scope label's rows, e.g. '2-market' ->
     (scope = '2' and scope2_method = 'market'); alias qualifies the columns.
-    The labels come validated from carbon.yml (pipelines/lib/settings.py);
-    `setting` is accepted and ignored (fct_intensity still passes it). -#}
-{% macro scope_label_predicate(label, alias=none, setting=none) -%}
+    The labels come validated from carbon.yml (pipelines/lib/settings.py). -#}
+{% macro scope_label_predicate(label, alias=none) -%}
     {%- set labels = scope_labels() -%}
     {%- set label = label | string | trim -%}
     {%- set prefix = (alias ~ '.') if alias else '' -%}
@@ -38,7 +37,7 @@
 {%- endmacro %}
 
 {#- The rows of any of the labels: (<predicate> or <predicate> ...). -#}
-{% macro scope_labels_filter(labels, alias=none, setting=none) -%}
+{% macro scope_labels_filter(labels, alias=none) -%}
     ({%- for label in labels %}{{ ' or ' if not loop.first }}{{ scope_label_predicate(label, alias) }}{% endfor -%})
 {%- endmacro %}
 

@@ -31,7 +31,7 @@ scoped_emissions as (
         weight_{{ approach }} as group_weight
     from emissions
     where scope <> 'biogenic'
-      and {{ scope_labels_filter(scopes, setting='intensity.scopes') }}
+      and {{ scope_labels_filter(scopes) }}
 
 ),
 

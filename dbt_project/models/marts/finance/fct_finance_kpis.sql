@@ -1,4 +1,4 @@
--- Finance KPIs (PRODUCT.md user 2; T/CAS 612 6.4, 6.6, 6.7): one row per
+-- Finance KPIs (the finance team's extract, README.md "The CLI" `carbon kpis`; T/CAS 612 6.4, 6.6, 6.7): one row per
 -- entity x reporting year, plus one group row per year (is_group_total,
 -- entity_id = var group_root). A read-only projection of the public marts in
 -- the grain of financial reporting; nothing is recomputed here:
@@ -24,8 +24,8 @@
 -- when it reports revenue; the finance extract does not).
 -- Every null says why: *_missing_reason columns (test nulls_have_reasons).
 {% set approaches = ['operational_control', 'financial_control', 'equity_share'] %}
-{% set primary = var('consolidation', 'operational_control') %}
-{% set currency = var('reporting_currency', 'CNY') | upper %}
+{% set primary = var('consolidation') %}
+{% set currency = var('reporting_currency') | upper %}
 {% set cur = currency | lower %}
 {% set scope_columns = {
     'scope1': scope_label_predicate('1'),
@@ -86,7 +86,7 @@ group_totals as (
 
     select
         reporting_year,
-        '{{ var("group_root", "G001") }}' as entity_id,
+        '{{ var("group_root") }}' as entity_id,
         true as is_group_total,
         {{- approach_scope_totals }}
         true as has_emissions_in_group
@@ -240,7 +240,7 @@ final as (
             case when p.entity_id is not null and p.neutrality_year is null then 'no_neutrality_year' end
         ), '') as carbon_position_missing_reason,
         '{{ currency }}' as reporting_currency,
-        '{{ var("gwp_set", "AR6") }}' as gwp_set
+        '{{ var("gwp_set") }}' as gwp_set
     from keyed as k
     left join totals as t
         on t.reporting_year = k.reporting_year
@@ -259,6 +259,6 @@ final as (
 
 )
 
--- KPIs of the reporting years only (METHODS.md 0)
+-- KPIs of the reporting years only (docs/methods.md M-PER-01)
 select * from final
 where {{ in_reporting_years('reporting_year') }}
