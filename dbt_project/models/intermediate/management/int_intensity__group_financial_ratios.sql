@@ -130,17 +130,9 @@ final as (
         k.denominator_kind,
         null::varchar as product,
         coalesce(n.numerator_t, 0) as numerator_t,
-        case
-            when coalesce(d.rows_weighted, 0) = 0 then 'no_denominator'
-            when d.missing_rates is not null then 'no_fx_rate'
-            when d.unconverted_rows_weighted > 0 then 'no_currency'
-            when d.denominator <= 0 then 'non_positive_denominator'
-        end as missing_reason,
-        case
-            when coalesce(d.rows_weighted, 0) = 0 then 'no ' || k.denominator_kind || ' in erp/financials'
-            when d.missing_rates is not null then 'no fx rate for ' || d.missing_rates
-            when d.unconverted_rows_weighted > 0 then 'financial rows without a currency'
-        end as missing_detail,
+        {{ financial_missing_reason('d.rows_weighted', 'd.missing_rates', 'd.unconverted_rows_weighted', 'd.denominator') }} as missing_reason,
+        {{ financial_missing_detail('d.rows_weighted', 'd.missing_rates', 'd.unconverted_rows_weighted', 'k.denominator_kind') }}
+            as missing_detail,
         d.denominator,
         '10^4 {{ var("reporting_currency") | upper }}' as denominator_unit,
         null::double as consolidation_weight,
