@@ -137,7 +137,9 @@ def test_the_run_summary_fits_the_terminal_and_never_cuts_a_number(sample_run, m
 
 
 @pytest.mark.parametrize("year", [None, 2023])
-def test_the_run_summary_prints_the_scorecard_and_investees_of_the_report_marts(sample_run, year):
+def test_the_run_summary_prints_the_scorecard_and_investees_of_the_report_marts(
+    sample_run, monkeypatch, year
+):
     """The summary's data quality scorecard and Scope 3 category 15 lines come from rpt_data_quality_scorecard
     and rpt_investee_emissions, whose rows equal the aggregates of fct_data_quality, quality.findings and
     fct_emissions (computed here independently), and are printed one line per stream and per year."""
@@ -146,6 +148,7 @@ def test_the_run_summary_prints_the_scorecard_and_investees_of_the_report_marts(
     from pipelines.summary import print_run_summary
 
     settings = load_settings(SAMPLE_CONFIG)
+    monkeypatch.setenv("COLUMNS", "400")  # one line per table row
     buf = io.StringIO()
     console = terminal.console(default=400, file=buf)
     print_run_summary(sample_run.warehouse, settings, year=year, console=console, data_docs=False)
