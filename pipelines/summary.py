@@ -47,7 +47,7 @@ def print_run_summary(
                 _print_inventory(con, console, settings, year)
                 _print_investments(con, console, settings, year)
                 print_restatements(con, console)  # locked years this run restated
-            if table_exists(con, "marts", "rpt_unestimated_summary"):
+            if table_exists(con, "marts", "rpt_unestimated_activity_totals"):
                 _print_unestimated(con, console)
             _print_management(con, console, settings, year)
             if table_exists(con, "quality", "findings"):
@@ -160,8 +160,7 @@ def _print_investments(con, console: Console, settings: Settings, year: int | No
 
 def _print_unestimated(con, console: Console) -> None:
     rows = con.execute(
-        "select dataset_key, reason_code, sum(records) from marts.rpt_unestimated_summary "
-        "where exclusion_kind = 'activity' group by all order by all"
+        "select dataset_key, reason_code, records from marts.rpt_unestimated_activity_totals order by all"
     ).fetchall()
     if not rows:
         console.print("未计入 Not in the inventory: none — every activity record has an emission.")

@@ -212,3 +212,13 @@ def test_the_run_summary_prints_the_scorecard_and_investees_of_the_report_marts(
         by_year.setdefault(y, []).append(f"{investee} {shown(t)}")
     for y, parts in by_year.items():
         assert f"  {y}: " + "; ".join(parts) in lines
+
+    # the activity not in the inventory (rpt_unestimated_activity_totals), all years, per dataset and reason
+    unestimated = sample_run.query(
+        "select dataset_key, reason_code, count(*) from marts.fct_unestimated_activity group by all order by all"
+    )
+    assert unestimated
+    total = sum(n for _, _, n in unestimated)
+    assert any(line.startswith(f"未计入 Not in the inventory (unestimated, or held outside the reporting years): "
+                               f"{total} record(s)") for line in lines)  # fmt: skip
+    assert [line.strip() for line in lines if " × " in line] == [f"{d}: {n} × {r}" for d, r, n in unestimated]
