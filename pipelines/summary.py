@@ -47,7 +47,7 @@ def print_run_summary(
                 _print_inventory(con, console, settings, year)
                 _print_investments(con, console, settings, year)
                 print_restatements(con, console)  # locked years this run restated
-            if table_exists(con, "marts", "rpt_unestimated_summary"):
+            if table_exists(con, "marts", "rpt_unestimated_activity_totals"):
                 _print_unestimated(con, console)
             _print_management(con, console, settings, year)
             if table_exists(con, "quality", "findings"):
@@ -134,20 +134,19 @@ def _print_inventory(con, console: Console, settings: Settings, year: int | None
 
 
 def _print_investments(con, console: Console, settings: Settings, year: int | None) -> None:
-    """Scope 3 category 15 of the primary approach by investee: joint ventures and associates of the
-    entity tree (METHODS.md 4) and the investments listed in procurement/investments."""
-    where = "and e.reporting_year = ?" if year else ""
+    """Scope 3 category 15 of the primary approach by investee (marts.rpt_investee_emissions): joint
+    ventures and associates of the entity tree (docs/methods.md M-S3-04) and the investments listed in
+    procurement/investments."""
+    if not table_exists(con, "marts", "rpt_investee_emissions"):
+        return
     rows = con.execute(
         f"""
-        select e.reporting_year,
-               case when e.source_type = 'investee_entity_tree' then e.entity_id else 'procurement/investments' end,
-               sum(e.co2e_t * e.weight_{settings.consolidation})
-        from marts.fct_emissions as e
-        where e.scope = '3' and e.scope3_category = 15 {where}
-        group by all having sum(e.co2e_t * e.weight_{settings.consolidation}) <> 0
-        order by 1, 2
+        select reporting_year, investee, co2e_t
+        from marts.rpt_investee_emissions
+        where consolidation_approach = ? {"and reporting_year = ?" if year else ""}
+        order by reporting_year, investee
         """,
-        [year] if year else [],
+        [settings.consolidation, *([year] if year else [])],
     ).fetchall()
     if not rows:
         return
@@ -161,8 +160,7 @@ def _print_investments(con, console: Console, settings: Settings, year: int | No
 
 def _print_unestimated(con, console: Console) -> None:
     rows = con.execute(
-        "select dataset_key, reason_code, sum(records) from marts.rpt_unestimated_summary "
-        "where exclusion_kind = 'activity' group by all order by all"
+        "select dataset_key, reason_code, records from marts.rpt_unestimated_activity_totals order by all"
     ).fetchall()
     if not rows:
         console.print("未计入 Not in the inventory: none — every activity record has an emission.")
@@ -335,27 +333,18 @@ def _print_position(con, console: Console, settings: Settings, year: int | None)
 
 def _print_data_quality(con, console: Console, year: int | None) -> None:
     """The scorecard of the data quality plan per stream, and the findings after load."""
-    where = "where reporting_year = ? or period = 'all'" if year else ""
     params = [year] if year else []
-    if table_exists(con, "marts", "fct_data_quality"):
+    if table_exists(con, "marts", "rpt_data_quality_scorecard"):
         rows = con.execute(
             f"""
-            select stream_id, any_value(stream_name_zh), max(checks_run),
-                   sum(records), sum(error_findings), sum(warning_findings),
-                   100.0 * sum(reported_periods) / nullif(sum(expected_periods), 0),
-                   sum(estimated_pct * records) / nullif(sum(records) filter (where estimated_pct is not null), 0),
-                   min(data_quality_score), arg_min(period, data_quality_score)
-            from marts.fct_data_quality {where}
-            group by stream_id
-            having sum(records) > 0 or sum(error_findings + warning_findings) > 0
-            order by min(data_quality_score), stream_id
+            select stream_id, stream_name_zh, checks_run, checks_failed, records, error_findings,
+                   warning_findings, completeness_pct, estimated_pct, worst_score, worst_period
+            from marts.rpt_data_quality_scorecard
+            where scorecard_year {"= ?" if year else "is null"}
+            order by worst_score, stream_id
             """,
-            params,
+            [year] if year else [],
         ).fetchall()
-        failed = dict(con.execute(
-            "select stream_id, count(distinct check_code) from quality.findings "
-            + ("where reporting_year = ? or reporting_year is null " if year else "") + "group by 1", params
-        ).fetchall())  # fmt: skip
         version = con.execute("select any_value(plan_version) from quality.plan_streams").fetchone()[0]
         t = Table(
             title=f"数据质量 Data quality scorecard (plan {version}; T/CAS 612 6.8 / 9.1)",
@@ -364,10 +353,10 @@ def _print_data_quality(con, console: Console, year: int | None) -> None:
         for col in ("stream", "数据流", "checks", "failed", "records", "errors", "warnings", "complete %",
                     "estimated %", "score (worst year)"):  # fmt: skip
             t.add_column(col, justify="left" if col in ("stream", "数据流") else "right")
-        for sid, zh, checks, records, errors, warnings, complete, estimated, score, worst in rows:
-            t.add_row(sid, zh, str(checks), str(failed.get(sid, 0)), f"{records:,}", str(errors),
-                      str(warnings), _num(complete), _num(estimated), f"{score:.1f} ({worst})",
-                      style="bold" if failed.get(sid) else None)  # fmt: skip
+        for sid, zh, checks, failed, records, errors, warnings, complete, estimated, score, worst in rows:
+            t.add_row(sid, zh, str(checks), str(failed), f"{records:,}", str(errors), str(warnings),
+                      _num(complete), _num(estimated), f"{score:.1f} ({worst})",
+                      style="bold" if failed else None)  # fmt: skip
         print_table(console, t, packed=True)
     # Quarantined rows are listed above; these are the other findings (warnings on load,
     # the warehouse checks after dbt, and the plan's review).

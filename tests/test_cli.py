@@ -134,3 +134,91 @@ def test_the_run_summary_fits_the_terminal_and_never_cuts_a_number(sample_run, m
         "select stream_id, sum(records) from marts.fct_data_quality group by 1 having sum(records) > 0"
     ):
         assert stream in out and f"{records:,}" in out
+
+
+@pytest.mark.parametrize("year", [None, 2023])
+def test_the_run_summary_prints_the_scorecard_and_investees_of_the_report_marts(
+    sample_run, monkeypatch, year
+):
+    """The summary's data quality scorecard and Scope 3 category 15 lines come from rpt_data_quality_scorecard
+    and rpt_investee_emissions, whose rows equal the aggregates of fct_data_quality, quality.findings and
+    fct_emissions (computed here independently), and are printed one line per stream and per year."""
+    from pipelines.lib import terminal
+    from pipelines.lib.settings import load_settings
+    from pipelines.summary import print_run_summary
+
+    settings = load_settings(SAMPLE_CONFIG)
+    monkeypatch.setenv("COLUMNS", "400")  # one line per table row
+    buf = io.StringIO()
+    console = terminal.console(default=400, file=buf)
+    print_run_summary(sample_run.warehouse, settings, year=year, console=console, data_docs=False)
+    lines = buf.getvalue().splitlines()
+
+    def shown(x: float | None, digits: int = 1) -> str:
+        return "—" if x is None else f"{x:,.{digits}f}"
+
+    in_year = "where reporting_year = ? or period = 'all'" if year else ""
+    expected = sample_run.query(
+        f"""select stream_id, sum(records), sum(error_findings), sum(warning_findings),
+                   100.0 * sum(reported_periods) / nullif(sum(expected_periods), 0),
+                   sum(estimated_pct * records) / nullif(sum(records) filter (where estimated_pct is not null), 0),
+                   min(data_quality_score)
+            from marts.fct_data_quality {in_year} group by stream_id
+            having sum(records) > 0 or sum(error_findings + warning_findings) > 0 order by stream_id""",
+        [year] if year else [],
+    )
+    failed = dict(sample_run.query(
+        "select stream_id, count(distinct check_code) from quality.findings "
+        + ("where reporting_year = ? or reporting_year is null " if year else "") + "group by 1",
+        [year] if year else [],
+    ))  # fmt: skip
+    mart = sample_run.query(
+        f"""select stream_id, records, error_findings, warning_findings, completeness_pct, estimated_pct,
+                   worst_score, checks_failed
+            from marts.rpt_data_quality_scorecard where scorecard_year {"= ?" if year else "is null"}
+            order by stream_id""",
+        [year] if year else [],
+    )
+    assert len(expected) >= 5 and any(failed.values())
+    assert [r[:4] for r in mart] == [r[:4] for r in expected]
+    for got, want in zip(mart, expected, strict=True):
+        for value, reference in zip(got[4:7], want[4:7], strict=True):  # completeness is null without a plan
+            assert value == (None if reference is None else pytest.approx(reference, rel=1e-12)), got
+        assert got[7] == failed.get(got[0], 0)
+        # the stream's row of the printed table: records, errors, warnings, complete %, estimated %, score
+        rows = [[c.strip() for c in line.strip().strip("│|").split("│")] for line in lines if "│" in line]
+        row = next(r for r in rows if r[0] == got[0])
+        # the worst period: the latest year with the worst score ('all' for master data)
+        worst = sample_run.query(
+            f"""select coalesce(max(reporting_year)::varchar, 'all') from marts.fct_data_quality
+                where stream_id = ? and data_quality_score = ? {in_year.replace("where", "and (")}
+                {")" if year else ""}""",
+            [got[0], got[6], *([year] if year else [])],
+        )[0][0]
+        assert row[3:] == [str(got[7]), f"{got[1]:,}", str(got[2]), str(got[3]), shown(got[4]), shown(got[5]),
+                           f"{got[6]:.1f} ({worst})"]  # fmt: skip
+
+    investees = sample_run.query(
+        f"""select reporting_year,
+                   case when source_type = 'investee_entity_tree' then entity_id else 'procurement/investments' end,
+                   sum(co2e_t * weight_{settings.consolidation})
+            from marts.fct_emissions where scope = '3' and scope3_category = 15 {"and reporting_year = ?" if year else ""}
+            group by all having abs(sum(co2e_t * weight_{settings.consolidation})) > 1e-9 order by 1, 2""",
+        [year] if year else [],
+    )
+    assert investees and len({r[1] for r in investees}) >= 2
+    by_year: dict[int, list[str]] = {}
+    for y, investee, t in investees:
+        by_year.setdefault(y, []).append(f"{investee} {shown(t)}")
+    for y, parts in by_year.items():
+        assert f"  {y}: " + "; ".join(parts) in lines
+
+    # the activity not in the inventory (rpt_unestimated_activity_totals), all years, per dataset and reason
+    unestimated = sample_run.query(
+        "select dataset_key, reason_code, count(*) from marts.fct_unestimated_activity group by all order by all"
+    )
+    assert unestimated
+    total = sum(n for _, _, n in unestimated)
+    assert any(line.startswith(f"未计入 Not in the inventory (unestimated, or held outside the reporting years): "
+                               f"{total} record(s)") for line in lines)  # fmt: skip
+    assert [line.strip() for line in lines if " × " in line] == [f"{d}: {n} × {r}" for d, r, n in unestimated]

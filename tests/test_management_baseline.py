@@ -22,6 +22,7 @@ The tree (every facility reports a process quantity in tonnes = tCO2):
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 from conftest import SAMPLE_LANDING, header, run_carbon, run_pipeline, write_config, write_csv
@@ -229,6 +230,22 @@ def _lock(run, year: int) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def _same_cause_in_both_places(run, lock_id: str) -> tuple[str, str]:
+    """The restatements of a lock's figures (recorded by `carbon run` after dbt) and the base-year trigger of
+    that lock (built by dbt) name one cause type and one cause sentence; returns them."""
+    restated = run.query(
+        "select distinct cause_type, cause from marts.fct_restatements where lock_id = ?", [lock_id]
+    )
+    triggers = run.query(
+        "select distinct trigger_type, cause_detail from marts.fct_baseline_recalculation_log "
+        "where trigger_id like ? || ':' || ?",
+        ["%", lock_id],
+    )
+    assert len(restated) == 1, restated
+    assert restated == triggers
+    return restated[0]
+
+
 def test_method_change_and_error_correction_since_a_locked_base_year(baseline_run, tmp_path):
     # Base year 2020, locked under AR6: operational control Scope 1 = 40 + 1.53 (HFC-134a) = 41.53 t.
     config = write_config(tmp_path / "ar6.yml", base_year=2020)
@@ -252,6 +269,8 @@ def test_method_change_and_error_correction_since_a_locked_base_year(baseline_ru
     assert rows[0][:2] == ("method_change:2020-v1", "method_change")
     assert rows[0][2] == pytest.approx(-0.23, abs=1e-9)
     assert rows[0][3] == "GWP set AR6 → AR5"
+    # the restatements of the locked 2020 figures name the same cause
+    assert _same_cause_in_both_places(run, "2020-v1") == ("method_change", "GWP set AR6 → AR5")
     # 2) Lock again under AR5 (2020-v2: 41.3 t), then correct F1's 2020 quantity 40 -> 42 t:
     #    error_correction +2; original 41.3 (the newest lock), recalculated 43.3 + 13 = 56.3.
     _lock(run, 2020)
@@ -276,6 +295,43 @@ def test_method_change_and_error_correction_since_a_locked_base_year(baseline_ru
         "and lock_id = '2020-v2'"
     )
     assert causes and all("erp/process_activity/process.csv" in c[0] for c in causes)
+    assert _same_cause_in_both_places(run, "2020-v2") == (
+        "error_correction",
+        "Input file changed: erp/process_activity/process.csv",
+    )
+
+
+def test_a_changed_custom_factor_file_is_one_factor_change_for_the_trigger_and_the_restatements(tmp_path):
+    # Base year 2020 locked, then the group's kiln factor goes from 1,000 to 1,100 kg CO2 per tonne: F1's 40 t
+    # of 2020 weigh 44 t. Operational control Scope 1 of 2020: locked 40 + 1.53 (HFC-134a) = 41.53 t, now
+    # 45.53 t; the trigger's effect on the base year (S1 only in 2020) is +4 t, and both the trigger and the
+    # restatements name the custom factor file as the cause, of type factor_change.
+    landing = tmp_path / "landing"
+    build_landing(landing)
+    config = write_config(tmp_path / "carbon.yml", base_year=2020)
+    run = run_pipeline(landing, tmp_path / "wh.duckdb", config)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    _lock(run, 2020)
+    factors = landing / "reference/custom_factors/factors.csv"
+    factors.write_text(factors.read_text(encoding="utf-8").replace(",1000,", ",1100,"), encoding="utf-8")
+    run = run_pipeline(landing, tmp_path / "wh.duckdb", config)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert _same_cause_in_both_places(run, "2020-v1") == (
+        "factor_change",
+        "Input file changed: reference/custom_factors/factors.csv",
+    )
+    effect = run.query(
+        "select effect_t from marts.fct_baseline_recalculation_log "
+        "where trigger_id = 'factor_change:2020-v1' and consolidation_approach = 'operational_control' "
+        "and scope = '1'"
+    )
+    assert effect == [(pytest.approx(4, abs=1e-9),)]
+    restated = run.query(
+        "select old_co2e_t, new_co2e_t, cause_json from marts.fct_restatements where reporting_year = 2020 "
+        "and consolidation_approach = 'operational_control' and scope = '1'"
+    )
+    assert [r[:2] for r in restated] == [(pytest.approx(41.53, abs=1e-9), pytest.approx(45.53, abs=1e-9))]
+    assert json.loads(restated[0][2]) == {"files_changed": ["reference/custom_factors/factors.csv"]}
 
 
 def test_sample_group_acquisition_and_divestment_recalculate_its_base_year(sample_run):

@@ -8,8 +8,11 @@ figures; a figure that differs from the last one on record — the locked value
 or the new value of the last restatement of that cell — is written to
 ``history.restatements`` with the old and new value and the cause: what changed
 between the two runs' manifests (input files relevant to the year, GWP set,
-factor set and seeds, configuration keys, data quality plan, code). The marts
-always show the current calculation; the history is never overwritten.
+factor set and seeds, configuration keys, data quality plan, code) and its type
+(method, factor or input-data change), read from the dbt view
+``int_history__manifest_changes`` that also names the base-year triggers of a
+locked base year. The marts always show the current calculation; the history
+is never overwritten.
 
 Locking a year again makes a new version when the figures differ from the
 version in force (typically after restatements were reviewed); with the same
@@ -31,6 +34,9 @@ from pipelines.lib.warehouse import connect, table_exists
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
 CELL = ("consolidation_approach", "scope", "scope2_method", "scope3_category")
+RESTATEMENT_COLUMNS = ("run_id", "recorded_at", "lock_id", "reporting_year", *CELL, "change_kind", "locked_co2e_t",
+                       "old_co2e_t", "new_co2e_t", "difference_t", "reference_run_id", "cause", "cause_json",
+                       "cause_type")  # fmt: skip
 Cell = tuple[str, str, str | None, int | None]
 
 
@@ -193,109 +199,59 @@ def record_restatements(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
             kind = "removed" if cell not in current else "added" if cell not in locked else "changed"
             if (ref_run, year) not in causes:
                 causes[(ref_run, year)] = describe_changes(con, ref_run, run_id, year)
-            cause, detail = causes[(ref_run, year)]
+            cause_type, cause, detail = causes[(ref_run, year)]
             rows.append([run_id, recorded_at, lock_id, year, *cell, kind, locked.get(cell), old, new, new - old,
-                         ref_run, cause, json.dumps(detail, sort_keys=True, ensure_ascii=False)])  # fmt: skip
+                         ref_run, cause, json.dumps(detail, sort_keys=True, ensure_ascii=False), cause_type])  # fmt: skip
     if rows:
-        con.executemany("insert into history.restatements values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows)  # fmt: skip
+        con.executemany(f"insert into history.restatements ({', '.join(RESTATEMENT_COLUMNS)}) "
+                        f"values ({', '.join('?' * len(RESTATEMENT_COLUMNS))})", rows)  # fmt: skip
     return len(rows)
 
 
-def _run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
-    cur = con.execute("select * from history.runs where run_id = ?", [run_id])
-    row = cur.fetchone()
-    return {} if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
-
-
-def _inputs(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple[str, str], tuple[str, set[int]]]:
-    return {
-        (ds, path): (sha, set(years or []))
-        for ds, path, sha, years in con.execute(
-            "select dataset_key, file_path, file_sha256, reporting_years from history.run_inputs where run_id = ?",
-            [run_id],
-        ).fetchall()
-    }
+MANIFEST_CHANGES = ("intermediate", "int_history__manifest_changes")
 
 
 def describe_changes(
     con: duckdb.DuckDBPyConnection, old_run: str, new_run: str, year: int
-) -> tuple[str, dict]:
-    """What changed between two manifests that can move a figure of ``year``: (one sentence, details).
+) -> tuple[str, str, dict]:
+    """What changed between two manifests that can move a figure of ``year``: (cause type, one sentence,
+    details), as the dbt view ``int_history__manifest_changes`` defines it - the same cause the base-year
+    trigger of a locked base year names (docs/decisions.md, "Restatement causes, one definition").
 
-    An input file counts for the year when it fed emission rows of that year in
-    either run, or none of any year (master and reference data: entities,
-    facilities, meters, custom factors, exchange rates can move every year).
+    The view compares every run whose figures are on record (a lock's, a restating run's) with the newest
+    run: call it once this run's manifest rows are written.
     """
-    old, new = _run(con, old_run), _run(con, new_run)
-    if not old:
-        return f"the manifest of run {old_run} is missing, so the cause cannot be read", {
-            "missing_run": old_run
-        }
-    before, after = _inputs(con, old_run), _inputs(con, new_run)
-
-    def counts(key: tuple[str, str]) -> bool:
-        years = before.get(key, ("", set()))[1] | after.get(key, ("", set()))[1]
-        return year in years or not years
-
-    detail: dict[str, Any] = {
-        "files_added": sorted(k[1] for k in after.keys() - before.keys() if counts(k)),
-        "files_removed": sorted(k[1] for k in before.keys() - after.keys() if counts(k)),
-        "files_changed": sorted(
-            k[1] for k in before.keys() & after.keys() if before[k][0] != after[k][0] and counts(k)
-        ),  # fmt: skip
-    }
-    for key in ("gwp_set", "factor_set_version", "dq_plan_sha256"):
-        if old.get(key) != new.get(key):
-            detail[key] = [old.get(key), new.get(key)]
-    seeds_old = json.loads(old.get("seed_files_json") or "{}")
-    seeds_new = json.loads(new.get("seed_files_json") or "{}")
-    seeds = sorted(k for k in seeds_old.keys() | seeds_new.keys() if seeds_old.get(k) != seeds_new.get(k))
-    if seeds:
-        detail["seeds_changed"] = seeds
-    settings_old = json.loads(old.get("settings_json") or "{}")
-    settings_new = json.loads(new.get("settings_json") or "{}")
-    keys = sorted(k for k in settings_old.keys() | settings_new.keys()
-                  if k != "gwp_set" and settings_old.get(k) != settings_new.get(k))  # fmt: skip
-    if keys:
-        detail["config_keys_changed"] = keys
-    code = {k: [old.get(k), new.get(k)] for k in ("code_version", "git_commit", "code_sha256")
-            if old.get(k) != new.get(k)}  # fmt: skip
-    if code:
-        detail["code_changed"] = code
-    return _sentence(detail, old_run), {k: v for k, v in detail.items() if v}
+    row = None
+    if table_exists(con, *MANIFEST_CHANGES):
+        row = con.execute(
+            f"select cause_type, cause, has_reference_manifest, changes from {'.'.join(MANIFEST_CHANGES)} "
+            "where reporting_year = ? and reference_run_id = ? and run_id = ?",
+            [year, old_run, new_run],
+        ).fetchone()
+    if row is None:
+        return (
+            "error_correction",
+            (
+                f"The changes since run {old_run} cannot be read (the warehouse has no "
+                f"{'.'.join(MANIFEST_CHANGES)} for run {new_run})"
+            ),
+            {"unread_run": old_run},
+        )
+    cause_type, cause, has_manifest, changes = row
+    if not has_manifest:
+        return cause_type, cause, {"missing_run": old_run}
+    return cause_type, cause, _detail(changes)
 
 
-def _files(label: str, paths: list[str]) -> str:
-    return f"input file{'s' if len(paths) > 1 else ''} {label}: {', '.join(paths)}"
-
-
-def _sentence(detail: dict[str, Any], old_run: str) -> str:
-    parts = []
-    for key, label in (("files_changed", "changed"), ("files_added", "added"), ("files_removed", "removed")):
-        if detail.get(key):
-            parts.append(_files(label, detail[key]))
-    if "gwp_set" in detail:
-        parts.append("GWP set {} → {}".format(*detail["gwp_set"]))
-    if "factor_set_version" in detail:
-        parts.append("factor set version {} → {}".format(*detail["factor_set_version"]))
-    if detail.get("seeds_changed"):
-        parts.append(f"seeds changed: {', '.join(detail['seeds_changed'])}")
-    if detail.get("config_keys_changed"):
-        parts.append(f"configuration changed: {', '.join(detail['config_keys_changed'])}")
-    if "dq_plan_sha256" in detail:
-        parts.append("data quality plan changed")
-    if detail.get("code_changed"):
-        code = detail["code_changed"]
-        bits = [f"{label} {_short(code[key][0])} → {_short(code[key][1])}"
-                for label, key in (("version", "code_version"), ("commit", "git_commit")) if key in code]  # fmt: skip
-        parts.append(f"code changed ({', '.join(bits) or 'dbt project or pipelines checksum'})")
-    if not parts:
-        return (f"no change of input files, GWP set, factors, configuration or code since run {old_run} "
-                "(check the environment versions in history.runs)")  # fmt: skip
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:]
-
-
-def _short(value: str | None) -> str:
-    return "none" if not value else value[:12]
+def _detail(changes: list[dict]) -> dict[str, Any]:
+    """The view's changes as cause_json: lists of paths and keys, [old, new] pairs, code fields."""
+    detail: dict[str, Any] = {}
+    for group in changes:
+        key, items = group["change_group"], group["items"]
+        if key in ("files_added", "files_removed", "files_changed", "seeds_changed", "config_keys_changed"):
+            detail[key] = sorted(i["item"] for i in items)
+        elif key == "code_changed":
+            detail[key] = {i["item"]: [i["old"], i["new"]] for i in items}
+        else:  # gwp_set, factor_set_version, dq_plan_sha256
+            detail[key] = [items[0]["old"], items[0]["new"]]
+    return detail

@@ -96,7 +96,8 @@ create table if not exists history.restatements (
     difference_t double not null,       -- new - old
     reference_run_id varchar not null,  -- the run whose manifest 'old' came from
     cause varchar not null,             -- one sentence: what changed between the two manifests
-    cause_json varchar not null
+    cause_json varchar not null,
+    cause_type varchar                  -- method_change | factor_change | error_correction (int_history__manifest_changes)
 );
 """
 
@@ -106,6 +107,7 @@ HISTORY_MIGRATIONS = """
 alter table history.runs add column if not exists landing_sha256 varchar;
 alter table history.runs add column if not exists locks_sha256 varchar;
 alter table history.runs add column if not exists same_as_run_id varchar;
+alter table history.restatements add column if not exists cause_type varchar;
 """
 
 

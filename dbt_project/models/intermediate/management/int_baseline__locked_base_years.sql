@@ -1,17 +1,15 @@
--- Changes of method, factors or data since a base year was locked (METHODS.md
--- 7; T/CAS 612 6.5): when `carbon lock` froze a base year, its locked
--- rpt_group_inventory figures are the base year as originally reported. The
--- same base year computed now under the base year's own boundary differs from
--- them only through methods (GWP set, Scope 2 factor level or family),
--- factors (factor set version, the group's custom factors) or corrected input
--- data. That difference is one recalculation trigger per lock:
---   method_change    the GWP set or a Scope 2 setting differs from the locked run's
---   factor_change    otherwise, the factor set version or the custom factor files differ
---   error_correction otherwise (the base year's input data were corrected)
--- The effects of simultaneous causes cannot be told apart; the trigger names
--- every cause it found. Grain: base year x approach x scope x Scope 2 method,
+-- Changes of method, factors or data since a base year was locked
+-- (docs/methods.md M-BASE-03; T/CAS 612 6.5): when `carbon lock` froze a base
+-- year, its locked rpt_group_inventory figures are the base year as
+-- originally reported. The same base year computed now under the base year's
+-- own boundary differs from them only through methods, factors or corrected
+-- input data. That difference is one recalculation trigger per lock, of the
+-- type and with the cause that int_history__manifest_changes gives for the
+-- locked run against the run under way (method_change, else factor_change,
+-- else error_correction) - the same cause `carbon run` records for the
+-- restatements of the locked figures. Grain: base year x approach x scope x Scope 2 method,
 -- only where the base year is locked.
-{% set base_years = var('base_years', [2021]) %}
+{% set base_years = var('base_years') %}
 with
 
 locks as (
@@ -29,21 +27,10 @@ locked_figures as (
 
 ),
 
-runs as (
+manifest_changes as (
 
-    select * from {{ ref('stg_history__runs') }}
-
-),
-
-run_inputs as (
-
-    select * from {{ ref('stg_history__run_inputs') }}
-
-),
-
-custom_factors as (
-
-    select * from {{ ref('stg_reference__custom_factors') }}
+    -- what differs between the locked run's manifest and this run's, and which cause that is
+    select * from {{ ref('int_history__manifest_changes') }}
 
 ),
 
@@ -78,55 +65,6 @@ now_computed as (
     select base_year, consolidation_approach, scope, scope2_method, {{ exact_sum('original_t') }} as original_t
     from entity_years
     group by all
-
-),
-
-custom_now as (
-
-    select string_agg(distinct regexp_extract(source_record_key, '^[^:]+:(.*)#[0-9]+$', 1) || '@' || file_sha256,
-                      ',' order by regexp_extract(source_record_key, '^[^:]+:(.*)#[0-9]+$', 1) || '@' || file_sha256)
-               as signature
-    from custom_factors
-
-),
-
-custom_then as (
-
-    select
-        l.lock_id,
-        string_agg(i.file_path || '@' || i.file_sha256, ',' order by i.file_path || '@' || i.file_sha256)
-            as signature
-    from locks as l
-    inner join run_inputs as i
-        on i.run_id = l.locked_run_id
-        and i.dataset_key = 'reference/custom_factors'
-        and i.file_status = 'loaded'
-    group by all
-
-),
-
-causes as (
-
-    select
-        l.lock_id,
-        r.run_id is not null as has_manifest,
-        r.gwp_set as locked_gwp_set,
-        coalesce(r.gwp_set <> '{{ var("gwp_set", "AR6") }}', false) as is_gwp_changed,
-        coalesce(r.scope2_location_factor <> '{{ var("scope2_location_factor", "national") }}', false)
-            as is_scope2_level_changed,
-        coalesce(r.scope2_location_family <> '{{ var("scope2_location_family", "grid_average") }}', false)
-            as is_scope2_family_changed,
-        r.scope2_location_factor as locked_scope2_location_factor,
-        r.scope2_location_family as locked_scope2_location_family,
-        coalesce(r.factor_set_version <> '{{ var("factor_set_version", "") }}', false) as is_factor_set_changed,
-        r.factor_set_version as locked_factor_set_version,
-        coalesce(t.signature, '') <> coalesce(n.signature, '') as is_custom_factors_changed
-    from locks as l
-    left join runs as r
-        on r.run_id = l.locked_run_id
-    left join custom_then as t
-        on t.lock_id = l.lock_id
-    cross join custom_now as n
 
 ),
 
@@ -185,29 +123,14 @@ final as (
         p.locked_t,
         p.now_t,
         p.now_t - p.locked_t as effect_t,
-        case
-            when c.is_gwp_changed or c.is_scope2_level_changed or c.is_scope2_family_changed then 'method_change'
-            when c.is_factor_set_changed or c.is_custom_factors_changed then 'factor_change'
-            else 'error_correction'
-        end as trigger_type,
-        concat_ws('; ',
-            case when c.is_gwp_changed then 'GWP set ' || c.locked_gwp_set || ' → {{ var("gwp_set", "AR6") }}' end,
-            case when c.is_scope2_level_changed then 'Scope 2 location factor level '
-                || c.locked_scope2_location_factor || ' → {{ var("scope2_location_factor", "national") }}' end,
-            case when c.is_scope2_family_changed then 'Scope 2 location factor family '
-                || c.locked_scope2_location_family || ' → {{ var("scope2_location_family", "grid_average") }}' end,
-            case when c.is_factor_set_changed then 'factor set version '
-                || coalesce(c.locked_factor_set_version, 'none') || ' → {{ var("factor_set_version", "") }}' end,
-            case when c.is_custom_factors_changed then 'custom factor files changed' end,
-            case when not (c.is_gwp_changed or c.is_scope2_level_changed or c.is_scope2_family_changed
-                           or c.is_factor_set_changed or c.is_custom_factors_changed)
-                 then 'base-year input data corrected since the lock (the files are named in history.restatements)'
-            end,
-            case when not c.has_manifest then 'the locked run has no manifest' end
-        ) as cause_detail
+        coalesce(c.cause_type, 'error_correction') as trigger_type,
+        coalesce(c.cause, 'no run manifest to compare the locked run with') as cause_detail
     from compared as p
-    left join causes as c
-        on c.lock_id = p.lock_id
+    left join locks as l
+        on l.lock_id = p.lock_id
+    left join manifest_changes as c
+        on c.reporting_year = l.reporting_year
+        and c.reference_run_id = l.locked_run_id
     where abs(p.now_t - p.locked_t) > 1e-9
 
 )

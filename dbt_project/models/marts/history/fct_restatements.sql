@@ -37,6 +37,7 @@ final as (
              then 100.0 * restatements.difference_t / restatements.old_co2e_t end as difference_pct,
         restatements.cause,
         restatements.cause_json,
+        restatements.cause_type,
         restatements.reference_run_id,
         restatements.lock_id,
         locks_in_force.lock_version,

@@ -24,7 +24,8 @@ renamed as (
         difference_t,
         reference_run_id,
         cause,
-        cause_json
+        cause_json,
+        cause_type
 
     from source
 
