@@ -232,7 +232,7 @@ def _print_baseline(con, console: Console, settings: Settings) -> None:
 
 def _print_targets(con, console: Console, year: int | None) -> None:
     # the given year, else every judged year (base year through the last reporting year): like for like,
-    # each year's actual and base on the boundary at its end (METHODS.md 8), so the base year shows 0 %
+    # each year's actual and base on the boundary at its end (docs/methods.md M-TGT-01), so the base year shows 0 %
     rows = con.execute(
         """
         select target_name, reporting_year, unit, base_value, target_year, target_value, trajectory, actual,

@@ -22,11 +22,6 @@ from pipelines.lib.settings import Settings, load_settings
 PROJECT = REPO / "dbt_project" / "dbt_project.yml"
 SCANNED = ("dbt_project/models", "dbt_project/macros", "dbt_project/tests")
 SUFFIXES = {".sql", ".yml", ".yaml", ".md"}
-# Exempt until merged with the split/restatement branches: these files are being rewritten on
-# other branches and still call some vars with a default of their own.
-EXEMPT = {
-    "dbt_project/models/intermediate/management/int_baseline__locked_base_years.sql",
-}
 
 # var( as a Jinja call (not env_var(, not a method such as x.var()
 VAR_CALL = re.compile(r"(?<![\w.])var\(")
@@ -100,13 +95,7 @@ def test_the_project_only_vars_are_not_configuration():
 
 
 def test_no_var_call_has_a_default_or_an_undeclared_name():
-    assert var_problems(REPO, set(declared_vars()), EXEMPT) == []
-
-
-def test_the_exempt_files_exist():
-    # remove an entry once its branch is merged and the file calls var() like the others
-    missing = [rel for rel in EXEMPT if not (REPO / rel).is_file()]
-    assert missing == []
+    assert var_problems(REPO, set(declared_vars())) == []
 
 
 @pytest.mark.parametrize(

@@ -54,13 +54,6 @@ OUTSIDE_TREES = (
 )
 OUTSIDE_FILES = ("README.md",)
 SKIPPED_PARTS = {".venv", "target", "dbt_packages", "logs", "__pycache__", "uncommitted"}
-# Exempt until merged with the split/restatement branches: these files are being rewritten on
-# other branches and still cite METHODS.md; remove each entry once its branch is merged.
-EXEMPT = {
-    "dbt_project/models/intermediate/management/int_baseline__locked_base_years.sql",
-    "pipelines/lib/history/locks.py",
-    "pipelines/summary.py",
-}
 # the section numbers of METHODS.md older documents cite: the table maps each of them
 OLD_SECTIONS = {"METHODS.md"} | {f"METHODS.md {n}" for n in range(9)}
 RULE_CITATION = re.compile(
@@ -212,12 +205,7 @@ def outside_citations(root: Path, exempt: set[str] = frozenset()) -> list[str]:
 
 
 def test_nothing_cites_a_specification_file_outside_the_repository():
-    assert outside_citations(REPO, EXEMPT) == []
-
-
-def test_the_exempt_files_exist():
-    # remove an entry once its branch is merged and the file cites docs/methods.md
-    assert sorted(rel for rel in EXEMPT if not (REPO / rel).is_file()) == []
+    assert outside_citations(REPO) == []
 
 
 def test_a_citation_outside_the_repository_is_found(tmp_path):
