@@ -9,7 +9,9 @@ Measures the product end to end, next to a floor measured in the same invocation
    folder that loads the big datasets and computes Scope 1 combustion, Scope 2 location-based and
    Scope 3 spend-based for all three approaches, in one process;
 3. **full run**: ``carbon run`` on that folder into a new warehouse, with its steps (extraction,
-   dbt, checks, reports and exports) from the run manifest (``history.runs``);
+   dbt, checks, reports and exports) from the run manifest (``history.runs``); then, on that
+   warehouse, ``carbon report`` and ``carbon audit-pack`` of its newest year (what a reader and a
+   verifier open; the pack traces every figure to all its rows);
 4. **new month**: the held-back month's files dropped into the landing folder, ``carbon run`` again;
 5. **nothing changed**: ``carbon run`` once more on the same files.
 
@@ -179,6 +181,26 @@ def run_carbon(name: str, landing: Path, warehouse: Path, work: Path) -> Step:
     return Step(name, seconds, peak / 1e9, _size_mb(warehouse), rc, _run_detail(warehouse))
 
 
+def run_reader(name: str, command: str, warehouse: Path, year: int, work: Path) -> Step:
+    """`carbon report` or `carbon audit-pack` of one year on the built warehouse (read-only)."""
+    carbon = str(Path(sys.executable).parent / "carbon")
+    out = work / command
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [carbon, command, "--warehouse", str(warehouse), "--year", str(year), "--out",
+           str(out / f"audit_pack_{year}.zip") if command == "audit-pack" else str(out)]  # fmt: skip
+    seconds, peak, rc = measure(cmd, work / f"{command}.log", env=dict(os.environ, COLUMNS="160"))
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6 if out.exists() else None
+    return Step(name, seconds, peak / 1e9, _size_mb(warehouse), rc, {"output_mb": size and round(size, 1)})
+
+
+def _newest_year(warehouse: Path) -> int:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("select max(reporting_year) from marts.rpt_group_inventory").fetchone()[0]
+    finally:
+        con.close()
+
+
 def _run_detail(warehouse: Path) -> dict:
     """The last run's manifest: step phases and what it says it rebuilt."""
     if not warehouse.exists():
@@ -230,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_runs:
         steps.append(run_carbon("full run (carbon run, new warehouse)", run_landing, warehouse, work))
         print(_line(steps[-1]), flush=True)
+        if steps[-1].exit_code == 0:  # what a verifier and a reader open, on the newest year
+            year = _newest_year(warehouse)
+            for name, command in ((f"report {year} (carbon report, HTML and PDF)", "report"),
+                                  (f"audit pack {year} (carbon audit-pack)", "audit-pack")):  # fmt: skip
+                steps.append(run_reader(name, command, warehouse, year, work))
+                print(_line(steps[-1]), flush=True)
     if not args.skip_runs and not args.full_only:
         for f in sorted(held.rglob("*.parquet")):
             target = run_landing / f.relative_to(held)
