@@ -211,8 +211,6 @@ LONG_MODEL_EXEMPTIONS: dict[str, tuple[int, str]] = {
         312, "not split yet: stream signatures and their changes, then the base-year records repriced"),
     "marts/finance/fct_finance_kpis.sql": (
         264, "a projection of other marts (intermediate models never read marts): mostly its contracted columns"),
-    "marts/management/fct_target_progress.sql": (
-        466, "not split yet: base values, actuals (reported, pro forma, intensity) and the trajectory"),
 }  # fmt: skip
 
 
