@@ -209,14 +209,8 @@ LONG_MODEL_EXEMPTIONS: dict[str, tuple[int, str]] = {
         280, "not split yet: supplier-specific, average-data and spend-based candidates of one purchase line"),
     "intermediate/management/int_baseline__method_triggers.sql": (
         312, "not split yet: stream signatures and their changes, then the base-year records repriced"),
-    "marts/management/fct_baseline_recalculation_log.sql": (
-        263, "not split yet: trigger summary and the effect per trigger could be intermediate models"),
     "marts/finance/fct_finance_kpis.sql": (
         264, "a projection of other marts (intermediate models never read marts): mostly its contracted columns"),
-    "marts/management/fct_carbon_position.sql": (
-        419, "not split yet: gross, credits, ETS allowances and removals per entity, then the group rows"),
-    "marts/management/fct_target_progress.sql": (
-        466, "not split yet: base values, actuals (reported, pro forma, intensity) and the trajectory"),
 }  # fmt: skip
 
 

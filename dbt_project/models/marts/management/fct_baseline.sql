@@ -8,60 +8,22 @@
 --   applied_base_t:      the recalculated base when the cumulative change is at
 --                        least var('recalculation_threshold_pct') % of the
 --                        original, otherwise the original.
+-- original_base_t and recalculated_base_t are int_baseline__base_values; here
+-- they are compared, with the triggers and findings of the log.
 {% set base_years = var('base_years') %}
 {% set n_years = base_years | length %}
 {% set threshold = var('recalculation_threshold_pct') %}
 with
 
-entity_years as (
+bases as (
 
-    select * from {{ ref('int_baseline__entity_base_years') }}
-
-),
-
-locked_changes as (
-
-    select * from {{ ref('int_baseline__locked_base_years') }}
-
-),
-
-method_changes as (
-
-    select * from {{ ref('int_baseline__method_triggers') }}
-    where effect_t is not null
-      and boundary_year = current_year
+    select * from {{ ref('int_baseline__base_values') }}
 
 ),
 
 log as (
 
     select * from {{ ref('fct_baseline_recalculation_log') }}
-
-),
-
-bases as (
-
-    -- original: the locked figure where the base year is locked (computed now
-    -- minus the change since the lock), else the base year under its own boundary
-    select
-        consolidation_approach,
-        scope,
-        scope2_method,
-        {{ exact_sum('original_t') }} / {{ n_years }} as original_base_t,
-        {{ exact_sum('current_t') }} / {{ n_years }} as recalculated_base_t,
-        sum(emission_rows) as base_year_emission_rows
-    from (
-        select consolidation_approach, scope, scope2_method, original_t, current_t, emission_rows
-        from entity_years
-        union all
-        select consolidation_approach, scope, scope2_method, -effect_t, 0.0, 0
-        from locked_changes
-        union all
-        -- today's methods and factors applied to the base-year activity data
-        select consolidation_approach, scope, scope2_method, 0.0, effect_t, 0
-        from method_changes
-    )
-    group by all
 
 ),
 

@@ -15,30 +15,13 @@
 --                         never enters the net
 -- Purpose `other` or none: listed, counted nowhere (docs/methods.md M-CP-01; T/CAS 612
 -- 6.7 b). counts_toward says where a record's tonnes go; not_counted_reason
--- says why a record adds nothing to the net.
+-- says why a record adds nothing to the net. The weights and the weighted
+-- tonnes are int_carbon_assets__credits_weighted; here the record is published.
 with
-
-credits as (
-
-    select * from {{ ref('int_carbon_assets__credits_counted') }}
-
-),
-
-entity_years as (
-
-    select * from {{ ref('int_carbon_assets__entity_year_weights') }}
-
-),
 
 weighted as (
 
-    select
-        c.*,
-        coalesce(w.position_weight, 0.0) as position_weight
-    from credits as c
-    left join entity_years as w
-        on w.entity_id = c.entity_id
-        and w.reporting_year = c.retired_for_year
+    select * from {{ ref('int_carbon_assets__credits_weighted') }}
 
 ),
 
@@ -80,10 +63,8 @@ final as (
             when retirement_purpose = 'compliance' then 'ets_obligation'
             else 'listed_only'
         end as counts_toward,
-        case when retirement_purpose = 'neutrality' then counted_retired_t * position_weight else 0.0 end
-            as position_retired_t,
-        case when retirement_purpose = 'compliance' then counted_retired_t * position_weight else 0.0 end
-            as compliance_retired_t,
+        position_retired_t,
+        compliance_retired_t,
         coalesce(
             not_counted_reason,
             case
