@@ -207,8 +207,6 @@ LONG_MODEL_EXEMPTIONS: dict[str, tuple[int, str]] = {
         273, "not split yet: facility-level allocation, then the entity pool pro rata"),
     "intermediate/scope3/int_scope3_purchases_prepared.sql": (
         280, "not split yet: supplier-specific, average-data and spend-based candidates of one purchase line"),
-    "intermediate/management/int_baseline__method_triggers.sql": (
-        312, "not split yet: stream signatures and their changes, then the base-year records repriced"),
     "marts/management/fct_baseline_recalculation_log.sql": (
         263, "not split yet: trigger summary and the effect per trigger could be intermediate models"),
     "marts/finance/fct_finance_kpis.sql": (
