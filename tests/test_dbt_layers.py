@@ -205,8 +205,6 @@ LONG_MODEL_EXEMPTIONS: dict[str, tuple[int, str]] = {
         259, "not split yet: the Scope 1/2 and GWP branches are still inline (Scope 3 ones are int_factors__*)"),
     "intermediate/scope2/int_scope2_instrument_allocation.sql": (
         273, "not split yet: facility-level allocation, then the entity pool pro rata"),
-    "intermediate/scope3/int_scope3_purchases_prepared.sql": (
-        280, "not split yet: supplier-specific, average-data and spend-based candidates of one purchase line"),
     "marts/management/fct_baseline_recalculation_log.sql": (
         263, "not split yet: trigger summary and the effect per trigger could be intermediate models"),
     "marts/finance/fct_finance_kpis.sql": (
