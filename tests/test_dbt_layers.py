@@ -205,10 +205,6 @@ LONG_MODEL_EXEMPTIONS: dict[str, tuple[int, str]] = {
         259, "not split yet: the Scope 1/2 and GWP branches are still inline (Scope 3 ones are int_factors__*)"),
     "intermediate/scope2/int_scope2_instrument_allocation.sql": (
         273, "not split yet: facility-level allocation, then the entity pool pro rata"),
-    "intermediate/scope3/int_scope3_purchases_prepared.sql": (
-        280, "not split yet: supplier-specific, average-data and spend-based candidates of one purchase line"),
-    "intermediate/management/int_baseline__method_triggers.sql": (
-        312, "not split yet: stream signatures and their changes, then the base-year records repriced"),
     "marts/finance/fct_finance_kpis.sql": (
         264, "a projection of other marts (intermediate models never read marts): mostly its contracted columns"),
 }  # fmt: skip

@@ -9,30 +9,16 @@
 --                  spend / rate(line currency) x rate(factor currency).
 --                  The re-pricing to the factor's price year happens once the
 --                  factor is chosen (int_scope3_candidates_factored).
--- is_capital -> category 2, else the category_map's category. A line with no
--- usable mapping keeps one row with candidate_status 'no_mapping'; a candidate
--- that cannot be tried says why ('no_quantity', 'no_fx_rate').
--- Spend factors are selected as of max(invoice year, the key's first year_from):
--- a spend factor's year_from is its price year, not the start of its validity,
--- so a 2022-USD factor also serves 2021 invoices (re-priced to 2022).
+-- is_capital -> category 2, else the category_map's category
+-- (int_scope3_purchase_lines_mapped). A line with no usable mapping keeps one
+-- row with candidate_status 'no_mapping'; a candidate that cannot be tried
+-- says why ('no_quantity', 'no_fx_rate'). Spend factors are selected as of
+-- max(invoice year, the key's first year_from: int_scope3_spend_factor_currencies).
 with
 
-purchases as (
+lines as (
 
-    select * from {{ ref('stg_procurement__purchases') }}
-
-),
-
-category_map as (
-
-    select * from {{ ref('stg_procurement__category_map') }}
-
-),
-
-footprints as (
-
-    select distinct supplier_id, category_code, footprint_year
-    from {{ ref('stg_procurement__supplier_footprints') }}
+    select * from {{ ref('int_scope3_purchase_lines_mapped') }}
 
 ),
 
@@ -43,54 +29,9 @@ fx as (
 
 ),
 
-registry as (
-
-    select * from {{ ref('int_factor_registry') }}
-
-),
-
-units as (
-
-    select * from {{ ref('units') }}
-
-),
-
-entities as (
-
-    select * from {{ ref('int_scope3_entities_located') }}
-
-),
-
--- the currencies (canonical money units) each spend key has factors in,
--- and the first year_from of the key in that currency
 spend_currencies as (
 
-    select
-        r.factor_key,
-        u.canonical_unit as factor_currency,
-        min(r.year_from) as first_year_from
-    from registry as r
-    inner join units as u
-        on u.unit = r.activity_unit
-        and u.dimension = 'money'
-    group by all
-
-),
-
-lines as (
-
-    select
-        p.*,
-        m.category_code is not null as has_mapping,
-        m.spend_factor_key,
-        m.activity_factor_key,
-        case when p.is_capital then 2 else coalesce(m.scope3_category, 1) end as scope3_category,
-        e.country_code
-    from purchases as p
-    left join category_map as m
-        on m.category_code = p.category_code
-    left join entities as e
-        on e.entity_id = p.entity_id
+    select * from {{ ref('int_scope3_spend_factor_currencies') }}
 
 ),
 
@@ -110,10 +51,7 @@ supplier_specific as (
         null::double as fx_factor_units_per_usd,
         case when l.quantity is null or l.unit is null then 'no_quantity' else 'ready' end as candidate_status
     from lines as l
-    inner join footprints as f
-        on f.supplier_id = l.supplier_id
-        and f.category_code = l.category_code
-        and f.footprint_year = l.reporting_year
+    where l.has_supplier_footprint
 
 ),
 
