@@ -303,3 +303,26 @@ def test_building_the_automation_warns_nobody(tmp_path):
         warnings.simplefilter("error")
         build_automation(loc)
         build_definitions(loc).resolve_implicit_global_asset_job_def()  # what `carbon run` does
+
+
+def test_the_event_log_remembers_the_tables_it_found_and_asks_again_for_missing_ones(tmp_path, monkeypatch):
+    """Dagster asks has_table before most asset and check events; the run's storage asks the database
+    once per table that exists, and every time for one that does not (it may be migrated in)."""
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    from pipelines.lib.dagster_storage import PooledSqliteEventLogStorage
+
+    storage = PooledSqliteEventLogStorage(str(tmp_path / "history"))
+    asked: list[str] = []
+    real = SqliteEventLogStorage.has_table
+
+    def counting(self, table_name):
+        asked.append(table_name)
+        return real(self, table_name)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", counting)
+    assert [storage.has_table("asset_check_executions") for _ in range(3)] == [True, True, True]
+    assert [storage.has_table("no_such_table") for _ in range(2)] == [False, False]
+    assert asked == ["asset_check_executions", "no_such_table", "no_such_table"]
+    assert storage.supports_asset_checks  # a property of the storage
+    assert asked.count("asset_check_executions") == 1

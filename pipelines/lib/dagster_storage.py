@@ -38,7 +38,20 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
+        self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster asks before most asset and check events whether an optional table of its index exists,
+        each time through a new engine and connection (about 1 s of a sample run). A table that exists
+        stays (migrations only add tables), so a yes is remembered; a no is asked again. No lock: Dagster
+        calls this inside its own connections."""
+        if table_name in self._tables_present:
+            return True
+        present = super().has_table(table_name)
+        if present:
+            self._tables_present.add(table_name)
+        return present
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
