@@ -199,10 +199,6 @@ MAX_MODEL_LINES = 220
 LONG_MODEL_EXEMPTIONS: dict[str, tuple[int, str]] = {
     "intermediate/scope3/int_scope3_candidates_factored.sql": (
         232, "not split yet: factor lookup, region refinement, spend re-pricing and the choice per activity"),
-    "intermediate/quality/int_quality__reporting_periods.sql": (
-        246, "not split yet: period coverage of the record datasets and of the meter readings, then combined"),
-    "intermediate/factors/int_factor_registry.sql": (
-        259, "not split yet: the Scope 1/2 and GWP branches are still inline (Scope 3 ones are int_factors__*)"),
     "intermediate/scope2/int_scope2_instrument_allocation.sql": (
         273, "not split yet: facility-level allocation, then the entity pool pro rata"),
     "marts/finance/fct_finance_kpis.sql": (
