@@ -201,8 +201,6 @@ LONG_MODEL_EXEMPTIONS: dict[str, tuple[int, str]] = {
         246, "not split yet: period coverage of the record datasets and of the meter readings, then combined"),
     "intermediate/factors/int_factor_registry.sql": (
         259, "not split yet: the Scope 1/2 and GWP branches are still inline (Scope 3 ones are int_factors__*)"),
-    "intermediate/scope2/int_scope2_instrument_allocation.sql": (
-        273, "not split yet: facility-level allocation, then the entity pool pro rata"),
     "marts/finance/fct_finance_kpis.sql": (
         264, "a projection of other marts (intermediate models never read marts): mostly its contracted columns"),
 }  # fmt: skip
