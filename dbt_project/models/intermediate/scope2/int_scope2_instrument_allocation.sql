@@ -6,26 +6,18 @@
 -- have no row here; fct_scope2_instruments lists them with the reason.
 --
 -- Rules:
--- * Only retired instruments count, in the calendar year of their period.
--- * Purchased electricity = electricity meters with supply grid or
---   third_party. Onsite renewable generation is not purchased energy and
---   receives no instrument.
--- * Annual matching: a monthly instrument (period 'YYYY-MM') covers the
---   consumption of its whole calendar year, like an annual one (Scope 2
---   Guidance: instruments from the same reporting year; docs/methods.md M-S2-02 allocates
---   per facility and year). Its month stays visible in instrument_period.
--- * Order, never beyond the facility's purchased MWh of the year:
---   step 1 green_power_trade, ppa, supplier_specific at the facility
---   (renewable-generation contracts before a supplier's delivered-mix rate,
---   the Scope 2 Guidance hierarchy); step 2 gec / i_rec at the facility;
---   step 3 instruments pooled at an entity (no facility_id), shared among
+-- * Only retired instruments count, in the calendar year of their period
+--   (annual matching: a monthly instrument 'YYYY-MM' covers its whole year,
+--   Scope 2 Guidance; its month stays visible in instrument_period).
+-- * Steps 1 (green_power_trade, ppa, then supplier_specific) and 2 (gec /
+--   i_rec) at the facility, never beyond its purchased MWh of the year:
+--   int_scope2__facility_allocation.
+-- * Step 3: instruments pooled at an entity (no facility_id), shared among
 --   the facilities of that entity (facilities.entity_id = the instrument's
 --   entity_id; subsidiaries' facilities are not included) pro rata to the MWh
---   each still has uncovered after steps 1-2.
--- * Within a step, instruments are used in instrument_id order until the
---   MWh run out; the pooled instruments of an entity are used in
---   instrument_id order up to the entity's uncovered MWh, and each used one
---   is split across the facilities pro rata.
+--   each still has uncovered after steps 1-2. The pooled instruments of an
+--   entity are used in instrument_id order up to the entity's uncovered MWh,
+--   and each used one is split across the facilities pro rata.
 -- MWh totals and running sums are DECIMAL(38, 12): a parallel double sum of
 -- 35,000 interval readings differs in the last digits from run to run, and
 -- exact sums give exact zeros when instruments cover a facility fully.
@@ -37,32 +29,13 @@ instruments as (
 
 ),
 
-consumption as (
+facility_steps as (
 
-    select * from {{ ref('int_energy_consumption_monthly') }}
-    where calc_status = 'ok'
-      and energy_type = 'electricity'
-      and supply_type in ('grid', 'third_party')
+    select * from {{ ref('int_scope2__facility_allocation') }}
 
 ),
 
-facilities as (
-
-    select facility_id, entity_id from {{ ref('stg_erp__facilities') }}
-
-),
-
-purchased as (
-
-    select
-        facility_id,
-        reporting_year,
-        greatest(sum(cast(energy_mwh as decimal(38, 12))), 0) as purchased_mwh
-    from consumption
-    group by facility_id, reporting_year
-
-),
-
+-- step 3 instruments: retired and pooled at an entity
 retired as (
 
     select
@@ -76,66 +49,32 @@ retired as (
         reporting_year,
         cast(greatest(coalesce(mwh, 0), 0) as decimal(38, 12)) as instrument_mwh,
         emission_factor_t_per_mwh,
-        case
-            when is_pooled then 3
-            when instrument_type in ('green_power_trade', 'ppa', 'supplier_specific') then 1
-            when instrument_type in ('gec', 'i_rec') then 2
-        end as allocation_step,
-        -- within step 1: generation contracts before the supplier's rate
-        case when instrument_type = 'supplier_specific' then 1 else 0 end as step_rank
+        3 as allocation_step
     from instruments
     where is_retired
       and reporting_year is not null
+      and is_pooled
 
 ),
 
--- steps 1 and 2: one running sum per facility-year, step 1 before step 2
-facility_instruments as (
-
-    select
-        r.*,
-        p.purchased_mwh,
-        coalesce(sum(r.instrument_mwh) over (
-            partition by r.facility_id, r.reporting_year
-            order by r.allocation_step, r.step_rank, r.instrument_id
-            rows between unbounded preceding and 1 preceding
-        ), 0) as covered_before_mwh
-    from retired as r
-    inner join purchased as p
-        on p.facility_id = r.facility_id
-        and p.reporting_year = r.reporting_year
-    where r.allocation_step in (1, 2)
-
-),
-
+-- steps 1 and 2: the facility instruments' rows
 facility_allocated as (
 
-    select
-        *,
-        least(instrument_mwh, greatest(purchased_mwh - covered_before_mwh, 0)) as allocated_mwh
-    from facility_instruments
+    select * from facility_steps
+    where instrument_id is not null
 
 ),
 
 -- what each facility-year still has uncovered after steps 1-2 (exact)
 after_facility_steps as (
 
-    select
-        p.facility_id,
-        f.entity_id,
-        p.reporting_year,
-        p.purchased_mwh,
-        p.purchased_mwh - coalesce(a.allocated_mwh, 0) as uncovered_mwh
-    from purchased as p
-    left join (
-        select facility_id, reporting_year, sum(allocated_mwh) as allocated_mwh
-        from facility_allocated
-        group by facility_id, reporting_year
-    ) as a
-        on a.facility_id = p.facility_id
-        and a.reporting_year = p.reporting_year
-    left join facilities as f
-        on f.facility_id = p.facility_id
+    select distinct
+        facility_id,
+        facility_entity_id as entity_id,
+        reporting_year,
+        purchased_mwh,
+        uncovered_mwh
+    from facility_steps
 
 ),
 

@@ -17,11 +17,10 @@
 --                     passenger.km wins over a shipped one per vehicle.km)
 -- Factors come from the select_factors macro (custom before shipped, region,
 -- validity year, unit dimension). Spend-based candidates are then re-priced
--- from the invoice year to the chosen factor's price year (its year_from)
--- with spend_price_indices of the factor's currency:
---   spend_in_factor_currency x index(price year) / index(invoice year).
--- A factor without year_from, or with year_from = invoice year, is not
--- re-priced; a currency without an index for either year -> no_price_index.
+-- from the invoice year to the chosen factor's price year (its year_from) by
+-- the ratio of int_scope3__spend_price_index_pairs (factor currency, price
+-- year, invoice year). A factor without year_from, or with year_from = invoice
+-- year, is not re-priced; a pair without both indices -> no_price_index.
 with
 
 purchase_candidates as (
@@ -50,9 +49,9 @@ registry as (
 
 ),
 
-price_indices as (
+price_index_pairs as (
 
-    select currency_code, price_year, index_value from {{ ref('spend_price_indices') }}
+    select * from {{ ref('int_scope3__spend_price_index_pairs') }}
 
 ),
 
@@ -105,24 +104,19 @@ repriced as (
         case
             when c.method <> 'spend_based' then 1.0
             when x.factor_year_from is null or x.factor_year_from = c.invoice_year then 1.0
-            else pi_price.index_value / pi_invoice.index_value
+            else pi.price_index_ratio
         end as price_index_ratio,
-        case when c.method = 'spend_based' and x.factor_year_from is not null
-                  and x.factor_year_from <> c.invoice_year
-             then pi_price.index_value end as price_index_price_year,
-        case when c.method = 'spend_based' and x.factor_year_from is not null
-                  and x.factor_year_from <> c.invoice_year
-             then pi_invoice.index_value end as price_index_invoice_year
+        pi.price_index_price_year,
+        pi.price_index_invoice_year
     from candidates as c
     inner join region_refined as x
         on x.activity_id = c.candidate_id
         and x.refined_status = 'ok'
-    left join price_indices as pi_price
-        on pi_price.currency_code = c.spend_currency
-        and pi_price.price_year = x.factor_year_from
-    left join price_indices as pi_invoice
-        on pi_invoice.currency_code = c.spend_currency
-        and pi_invoice.price_year = c.invoice_year
+    left join price_index_pairs as pi
+        on c.method = 'spend_based'
+        and pi.currency_code = c.spend_currency
+        and pi.price_year = x.factor_year_from
+        and pi.invoice_year = c.invoice_year
 
 ),
 
@@ -157,19 +151,6 @@ evaluated as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        dense_rank() over (
-            partition by activity_id
-            order by case when candidate_status_final = 'ok' then 0 else 1 end,
-                     method_rank, factor_is_custom desc nulls last, key_rank, coalesce(unit_rank, 1), candidate_id
-        ) as candidate_preference
-    from evaluated
-
-),
-
 final as (
 
     select
@@ -186,7 +167,12 @@ final as (
         region_code,
         country_code,
         candidate_status_final as candidate_status,
-        candidate_status_final = 'ok' and candidate_preference = 1 as is_chosen,
+        -- the first candidate of its activity in the order of the header
+        candidate_status_final = 'ok' and dense_rank() over (
+            partition by activity_id
+            order by case when candidate_status_final = 'ok' then 0 else 1 end,
+                     method_rank, factor_is_custom desc nulls last, key_rank, coalesce(unit_rank, 1), candidate_id
+        ) = 1 as is_chosen,
         factor_is_custom,
         factor_region,
         factor_year_from,
@@ -225,7 +211,7 @@ final as (
         reported_currency_code,
         reported_quantity,
         reported_unit
-    from ranked
+    from evaluated
 
 )
 
