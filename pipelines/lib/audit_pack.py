@@ -45,8 +45,8 @@ from typing import Any
 import duckdb
 
 from pipelines.lib import trace as tr
+from pipelines.lib.warehouse import memory_limit, table_exists
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
-from pipelines.lib.warehouse import table_exists
 from pipelines.paths import REPO_ROOT
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold: no wall-clock time in the pack
@@ -155,6 +155,10 @@ def _trace_to_file(warehouse: Path, key: tr.FigureKey, paper: Path) -> tuple[int
     """Trace one figure into its CSV work paper, written row by row (a Scope 3 cell at scale M: 750,000
     rows, about 1.3 GB of CSV); returns (rows, the rows' DECIMAL sum as text, whether it reconciles)."""
     with tr.open_warehouse(warehouse) as con, paper.open("w", encoding="utf-8", newline="") as f:
+        # DuckDB's cap of the pipeline's connections, spilling beside the work papers: two workers each
+        # holding a 750,000-row cell in memory peaked at 11 GB at M
+        con.execute(f"set memory_limit = '{memory_limit()}'")
+        con.execute(f"set temp_directory = '{(paper.parent / 'duckdb_tmp').as_posix()}'")
         result = tr.trace_figure(con, key, rows_to=lambda rows: tr.write_csv_rows(rows, f))
     return result.row_count, _text(result.total_t), result.reconciles
 
