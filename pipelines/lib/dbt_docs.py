@@ -28,7 +28,7 @@ from pipelines.lib.warehouse import ENV_WAREHOUSE
 from pipelines.paths import DBT_PROJECT_DIR
 
 # The dbt of this environment, whether or not the venv is activated.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "carbon-dbt")  # pipelines/lib/dbt_launcher.py
 ARTIFACTS = ("index.html", "static_index.html", "manifest.json", "catalog.json")
 
 

@@ -10,8 +10,10 @@ the manifest read when the definitions are built (:func:`build_dbt_assets`).
 
 import contextlib
 import functools
+import hashlib
 import importlib.metadata
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,8 +37,10 @@ def dbt_project() -> DbtProject:
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-# The dbt of this environment, whether or not the venv is activated.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# The dbt of this environment, whether or not the venv is activated, through the launcher that lets a
+# new warehouse file re-use a parse of the project (pipelines/lib/dbt_launcher.py).
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "carbon-dbt")
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class CarbonDbtCliResource(DbtCliResource):
@@ -79,6 +83,33 @@ def ensure_manifest() -> None:
             return
         say("dbt      parsing the project")
         dbt_resource().cli(["parse", "--quiet"], target_path=manifest.parent).wait()
+
+
+def _parse_cache(vars_json: str) -> Path:
+    """Where the last parse of the project made with these --vars is kept, for any warehouse to re-use."""
+    digest = hashlib.sha256(vars_json.encode("utf-8")).hexdigest()[:16]
+    return dbt_project().manifest_path.parent / "parse_cache" / f"{digest}.msgpack"
+
+
+def reuse_parse(target_path: Path, vars_json: str) -> None:
+    """Start a warehouse's first build from the project's last parse with the same vars: dbt then
+    re-parses only the files that changed since (it compares every file's checksum), not the project."""
+    cached = _parse_cache(vars_json)
+    if cached.is_file() and not (target_path / PARTIAL_PARSE).exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, target_path / PARTIAL_PARSE)
+
+
+def keep_parse(target_path: Path, vars_json: str) -> None:
+    """After a build: its parse becomes the one that the next new warehouse with these vars starts from."""
+    parsed = target_path / PARTIAL_PARSE
+    if not parsed.is_file():
+        return
+    cached = _parse_cache(vars_json)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+    shutil.copyfile(parsed, partial)
+    os.replace(partial, cached)  # two builds finishing together: either complete file wins
 
 
 class CarbonDbtTranslator(DagsterDbtTranslator):
@@ -126,7 +157,9 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     log_path = carbon.warehouse.parent / "dbt_build.log"
     # Unit tests pin the code to hand calculations: `make test` runs them (dbt test --select
     # test_type:unit); the data a run brings cannot change their outcome, so a run skips them.
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", settings.dbt_vars_json()],
+    vars_json = settings.dbt_vars_json()
+    reuse_parse(carbon.dbt_target_path, vars_json)
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", vars_json],
                          context=context, raise_on_error=False, target_path=carbon.dbt_target_path)  # fmt: skip
     built = 0
     # dagster-dbt echoes every dbt log line to stdout; keep them in a file instead.
@@ -144,6 +177,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
                 invocation.process.terminate()
                 invocation.process.wait(timeout=30)
     say(f"dbt      done: {built} models and seeds built (log: {log_path})")
+    keep_parse(carbon.dbt_target_path, vars_json)
     if not invocation.is_successful():
         raise dg.Failure(
             description=f"dbt build failed; the failing models and tests are in {log_path}.",
