@@ -34,7 +34,9 @@ def _patch_state_check() -> None:
         state = original(self)
         # The same expression as dbt's (dbt/parser/manifest.py), without the ignored keys.
         keys = sorted(
-            (k, v) for k, v in self.root_project.credentials.connection_info() if k not in IGNORED_CONNECTION_KEYS
+            (k, v)
+            for k, v in self.root_project.credentials.connection_info()
+            if k not in IGNORED_CONNECTION_KEYS
         )
         state.profile_hash = FileHash.from_contents(pprint.pformat(keys))
         return state
