@@ -47,8 +47,9 @@ yearly as (
         unit,
         year(period_start) as reporting_year,
         count(*) as months_reported,
-        sum(quantity) as quantity,
-        sum(quantity) / count(*) as monthly_average
+        -- exact: the same inputs give the same figure whatever order DuckDB sums them in
+        {{ exact_sum('quantity') }} as quantity,
+        {{ exact_sum('quantity') }} / count(*) as monthly_average
     from series
     group by dataset_key, subject_type, subject_id, activity, unit, year(period_start)
 
