@@ -65,7 +65,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.run import RunRefused, run
 
     try:
-        return run(loc, settings, year=args.year, dagster_home_dir=args.dagster_home)
+        return run(
+            loc, settings, year=args.year, dagster_home_dir=args.dagster_home, reports=not args.no_reports
+        )
     except RunRefused as exc:
         raise UserError(str(exc)) from None
 
@@ -389,6 +391,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="extract -> load raw -> dbt build -> quality checks -> summary")
     add_shared_options(run, "--landing", "--warehouse", "--config")
     run.add_argument("--year", type=int, help="only show this reporting year in the summary")
+    run.add_argument("--no-reports", action="store_true",
+                     help="do not write the HTML / PDF reports (earlier ones beside the warehouse are removed); "
+                     "`carbon report --year YYYY` writes one later")  # fmt: skip
     add_shared_options(run, "--dagster-home")
     run.set_defaults(func=cmd_run)
 

@@ -20,10 +20,12 @@ class RunRefused(Exception):
     """A run that cannot start or cannot be recorded, for a reason the user can fix: one sentence."""
 
 
-def run(loc: Locations, settings, *, year: int | None = None, dagster_home_dir: str | None = None) -> int:
+def run(loc: Locations, settings, *, year: int | None = None, dagster_home_dir: str | None = None,
+        reports: bool = True) -> int:  # fmt: skip
     """Run the pipeline on ``loc`` with ``settings``; 0 when it completed, 1 when a step or blocking check
     failed (the summary is printed either way). ``year`` narrows the summary; ``dagster_home_dir`` is the
-    Dagster instance folder (default: beside the warehouse)."""
+    Dagster instance folder (default: beside the warehouse); ``reports=False`` leaves the HTML / PDF reports
+    out (`--no-reports`)."""
     loc.export()
     from pipelines.lib.progress import say
 
@@ -32,7 +34,7 @@ def run(loc: Locations, settings, *, year: int | None = None, dagster_home_dir: 
     from pipelines.lib.history import manifest as run_manifest
 
     with _warehouse_run_lock(loc.warehouse), _gx_context_lock(say):
-        return _run(loc, settings, year, dagster_home_dir, run_manifest, say)
+        return _run(loc, settings, year, dagster_home_dir, run_manifest, say, reports)
 
 
 @contextlib.contextmanager
@@ -78,11 +80,11 @@ def _gx_context_lock(say):
         lock.release()
 
 
-def _run(loc, settings, year, dagster_home_dir, run_manifest, say) -> int:
+def _run(loc, settings, year, dagster_home_dir, run_manifest, say, reports) -> int:
     started = run_manifest.start(loc, settings)  # code, seeds and configuration as the run starts
     from pipelines.summary import print_run_summary
 
-    last = run_manifest.unchanged_since(started, _run_outputs(loc.warehouse))
+    last = run_manifest.unchanged_since(started, _run_outputs(loc.warehouse, reports=reports))
     if last is not None:
         record = run_manifest.record_unchanged(started, last)
         say(f"run      nothing changed since run {last.get('same_as_run_id') or last['run_id']} "
@@ -97,6 +99,7 @@ def _run(loc, settings, year, dagster_home_dir, run_manifest, say) -> int:
         raise RunRefused(str(exc)) from None
 
     from pipelines.definitions import build_definitions
+    from pipelines.defs.exports.assets import no_reports_run_config
 
     defs = build_definitions(loc)
     job = defs.resolve_implicit_global_asset_job_def()
@@ -107,7 +110,8 @@ def _run(loc, settings, year, dagster_home_dir, run_manifest, say) -> int:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+                        **({} if reports else no_reports_run_config())},
             tags={"carbon/landing": str(loc.landing), "carbon/warehouse": str(loc.warehouse),
                   "carbon/config": str(loc.config)},
         )  # fmt: skip
@@ -131,10 +135,10 @@ def _run(loc, settings, year, dagster_home_dir, run_manifest, say) -> int:
     return 0
 
 
-def _run_outputs(warehouse: Path) -> list[Path]:
+def _run_outputs(warehouse: Path, *, reports: bool = True) -> list[Path]:
     """The files a complete run leaves beside the warehouse (pipelines/defs/exports): the report (HTML,
-    PDF) of every reporting year and the KPI workbook of every year of the finance extract. Empty when
-    the warehouse has no inventory (then there is no run to stand on anyway)."""
+    PDF) of every reporting year (unless ``reports`` is false) and the KPI workbook of every year of the
+    finance extract. Empty when the warehouse has no inventory (then there is no run to stand on anyway)."""
     import duckdb
 
     from pipelines.lib import kpis, report
@@ -154,10 +158,10 @@ def _run_outputs(warehouse: Path) -> list[Path]:
         return []
     finally:
         con.close()
-    reports = report.default_out_dir(warehouse)
-    exports = kpis.exports_dir(warehouse)
-    return [reports / report.report_filename(y, fmt) for y in report_years for fmt in report.FORMATS] + [
-        exports / kpis.default_out(y, "xlsx") for y in kpi_years
+    folder = report.default_out_dir(warehouse)
+    written = [folder / report.report_filename(y, fmt) for y in report_years for fmt in report.FORMATS]
+    return (written if reports else []) + [
+        kpis.exports_dir(warehouse) / kpis.default_out(y, "xlsx") for y in kpi_years
     ]
 
 

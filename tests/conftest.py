@@ -67,10 +67,16 @@ def run_carbon(*args: str, env: dict | None = None, timeout: int = 1500) -> subp
     )
 
 
-def run_pipeline(landing: Path, warehouse: Path, config: Path = SAMPLE_CONFIG, *extra: str) -> RunResult:
+def run_pipeline(
+    landing: Path, warehouse: Path, config: Path = SAMPLE_CONFIG, *extra: str, reports: bool = False
+) -> RunResult:
+    """`carbon run`; without the HTML / PDF reports (`--no-reports`) unless the test is about them: laying
+    out four years of PDFs is a sixth of a small run, and the reports have their own tests (test_report.py,
+    test_browser.py on the shared sample warehouse, whose run writes them)."""
     proc = run_carbon(
-        "run", "--landing", str(landing), "--warehouse", str(warehouse), "--config", str(config), *extra
-    )
+        "run", "--landing", str(landing), "--warehouse", str(warehouse), "--config", str(config), *extra,
+        *([] if reports else ["--no-reports"]),
+    )  # fmt: skip
     return RunResult(proc.returncode, proc.stdout, proc.stderr, warehouse)
 
 
@@ -136,7 +142,7 @@ def sample_run(tmp_path_factory, worker_id) -> RunResult:
     done = root / "result.json"
     with FileLock(str(root / ".lock")):
         if not done.exists():
-            result = run_pipeline(SAMPLE_LANDING, wh)
+            result = run_pipeline(SAMPLE_LANDING, wh, reports=True)
             done.write_text(json.dumps([result.returncode, result.stdout, result.stderr]), encoding="utf-8")
         returncode, stdout, stderr = json.loads(done.read_text(encoding="utf-8"))
     result = RunResult(returncode, stdout, stderr, wh)

@@ -260,7 +260,7 @@ def corpus(tmp_path_factory):
     shutil.copytree(SAMPLE_LANDING, landing)
     cases = _damage(landing)
     _key_in_error(landing)
-    result = run_pipeline(landing, root / "carbon.duckdb")
+    result = run_pipeline(landing, root / "carbon.duckdb", reports=True)  # a blocked run writes no PDF
     return cases, result, landing
 
 

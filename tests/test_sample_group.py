@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import SAMPLE_LANDING, RunResult, run_pipeline
+from conftest import SAMPLE_CONFIG, SAMPLE_LANDING, RunResult, run_pipeline
 
 from pipelines.generate.sample_group import KNOWN_DEFECTS, generate
 from pipelines.lib.contract import DATASETS
@@ -191,7 +191,7 @@ def test_reruns_skip_unchanged_files_then_recompute_nothing_and_recover_from_a_k
     # A copy: the other tests (and the other xdist worker) read the session's warehouse meanwhile.
     warehouse = tmp_path / "carbon.duckdb"
     shutil.copyfile(sample_run.warehouse, warehouse)
-    again: RunResult = run_pipeline(SAMPLE_LANDING, warehouse)
+    again: RunResult = run_pipeline(SAMPLE_LANDING, warehouse, reports=True)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "(0 new/changed)" in again.stderr
     assert " new/changed)" in again.stderr and "(1 new/changed)" not in again.stderr
@@ -205,7 +205,7 @@ def test_reruns_skip_unchanged_files_then_recompute_nothing_and_recover_from_a_k
     )[0]
 
     # Once more with nothing changed: nothing is recomputed, and the run says so and records it.
-    third = run_pipeline(SAMPLE_LANDING, warehouse)
+    third = run_pipeline(SAMPLE_LANDING, warehouse, reports=True)
     assert third.returncode == 0, third.stderr[-3000:]
     assert f"nothing changed since run {built[0]}" in third.stderr and "extract " not in third.stderr
     assert "范围一 Scope 1" in third.stdout  # the summary is still printed
@@ -221,7 +221,11 @@ def test_reruns_skip_unchanged_files_then_recompute_nothing_and_recover_from_a_k
     con.execute("insert into history.runs (run_id, started_at, finished_at, exit_code, status, is_inventory_built) "
                 "values ('running-killed', now()::timestamp, now()::timestamp, -1, 'running', false)")  # fmt: skip
     con.close()
-    fourth = run_pipeline(SAMPLE_LANDING, warehouse)
+    # (that run without the reports: it removes the earlier ones, a stale year's too)
+    reports = warehouse.parent / "reports"
+    (reports / "ghg_inventory_report_2019.pdf").write_bytes(b"%PDF-1.4 an old run's")
+    assert len(list(reports.glob("ghg_inventory_report_*"))) == 9  # 4 years x HTML, PDF + the stale one
+    fourth = run_pipeline(SAMPLE_LANDING, warehouse, reports=False)
     assert fourth.returncode == 0, fourth.stderr[-3000:]
     assert "nothing changed since run" not in fourth.stderr and "(0 new/changed)" in fourth.stderr
     assert fourth.query("select status from history.runs where run_id = 'running-killed'") == [
@@ -229,6 +233,23 @@ def test_reruns_skip_unchanged_files_then_recompute_nothing_and_recover_from_a_k
     ]
     assert fourth.query("select count(*) from history.runs where status = 'running'") == [(0,)]
     assert fourth.query("select * from marts.rpt_group_inventory order by all") == before
+    assert "report   not written (--no-reports); 9 report file(s) of an earlier run removed" in fourth.stderr
+    assert list(reports.glob("ghg_inventory_report_*")) == []
+    assert len(list((warehouse.parent / "exports").glob("kpis_*.xlsx"))) == 4  # the exports still written
+
+    # Without reports, nothing changed is nothing changed; a run that writes them has work to do.
+    fifth = run_pipeline(SAMPLE_LANDING, warehouse, reports=False)
+    assert fifth.returncode == 0, fifth.stderr[-3000:]
+    assert "nothing changed since run" in fifth.stderr and "extract " not in fifth.stderr
+    from pipelines.lib.history import manifest as run_manifest
+    from pipelines.lib.settings import load_settings
+    from pipelines.lib.warehouse import Locations
+    from pipelines.run import _run_outputs
+
+    loc = Locations.resolve(str(SAMPLE_LANDING), str(warehouse), str(SAMPLE_CONFIG))
+    started = run_manifest.start(loc, load_settings(SAMPLE_CONFIG))
+    assert run_manifest.unchanged_since(started, _run_outputs(warehouse, reports=False)) is not None
+    assert run_manifest.unchanged_since(started, _run_outputs(warehouse, reports=True)) is None
 
 
 def _digest(folder: Path) -> dict[str, str]:

@@ -61,6 +61,30 @@ def reporting_years(warehouse: Path) -> list[int]:
     return [y for y in years if y in with_inventory]
 
 
+REPORTS_OP = "exports__inventory_reports"
+
+
+class ReportsConfig(dg.Config):
+    """`carbon run --no-reports` sets ``write`` to false: a run that only refreshes the warehouse (a data
+    team fixing its files) leaves the reports out; `carbon report --year YYYY` writes one later."""
+
+    write: bool = True
+
+
+def no_reports_run_config() -> dict:
+    """The run config of a job run without the reports (``carbon run --no-reports``)."""
+    return {"ops": {REPORTS_OP: {"config": {"write": False}}}}
+
+
+def _remove_stale_reports(out: Path) -> int:
+    """A run that writes no reports removes the earlier runs' reports from its folder: they show figures
+    the marts may no longer hold, and a later run must not take them for current outputs."""
+    stale = [p for fmt in report.FORMATS for p in out.glob(report.report_filename("*", fmt))]  # any year
+    for path in stale:
+        path.unlink()
+    return len(stale)
+
+
 @dg.asset(
     key=dg.AssetKey(["exports", "inventory_reports"]),
     deps=[*REPORT_DEPS, SCORECARD],
@@ -68,9 +92,15 @@ def reporting_years(warehouse: Path) -> list[int]:
     kinds={"html", "pdf"},
     description="The annual GHG inventory report (ISO 14064-1 clause 9) of every reporting year, bilingual "
     "HTML and PDF, in reports/ beside the warehouse (as `carbon report`).",
+    output_required=False,  # not materialized by a run with --no-reports
 )
-def inventory_reports(context: AssetExecutionContext, carbon: CarbonResource) -> dg.MaterializeResult:
+def inventory_reports(context: AssetExecutionContext, config: ReportsConfig, carbon: CarbonResource):
     out = report.default_out_dir(carbon.warehouse)
+    if not config.write:
+        removed = _remove_stale_reports(out) if out.is_dir() else 0
+        gone = f"; {removed} report file(s) of an earlier run removed from {out}" if removed else ""
+        say(f"report   not written (--no-reports){gone}; `carbon report --year YYYY` writes one")
+        return
     years = reporting_years(carbon.warehouse)
     written: list[str] = []
     for year, names, error in _build_reports(carbon.warehouse, Path(carbon.config_path), out, years):
@@ -78,7 +108,7 @@ def inventory_reports(context: AssetExecutionContext, carbon: CarbonResource) ->
             raise dg.Failure(description=f"The {year} report cannot be made: {error}")
         written += names
     say(f"report   {len(written)} files (HTML and PDF per reporting year) in {out}")
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={"folder": dg.MetadataValue.path(str(out)), "files": dg.MetadataValue.json(written)}
     )
 
