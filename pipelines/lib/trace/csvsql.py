@@ -172,11 +172,9 @@ def copy_csv(con: duckdb.DuckDBPyConnection, out: Path) -> None:
         "figure_co2e_t": "null::varchar",  # a figure's rows: the figure is the work paper's subject
         "formula": _formula_sql(types),
         "raw_file_sha256": "nullif(raw_file_sha256, '')",
-        "is_raw_resolved": """case when row_number is null
-                                   then case when source_record_key in (select source_record_key from {RESOLVED})
-                                             then 'True' else 'False' end
+        "is_raw_resolved": """case when row_number is null then case when summed_resolved then 'True' else 'False' end
                                    when raw_found and raw_file_sha256 is not null and raw_file_sha256 = file_sha256
-                                   then 'True' else 'False' end""".replace("{RESOLVED}", RESOLVED),
+                                   then 'True' else 'False' end""",
         "raw_values": "raw_values",
     }
     select = ",\n".join(
@@ -185,14 +183,16 @@ def copy_csv(con: duckdb.DuckDBPyConnection, out: Path) -> None:
     sql = f"""
         copy (
             with raw_rows as ({_raw_union(con)}),
-            ranked as (
+            joined as (  -- every join before the sort: what follows it keeps its order
                 select c.*, r.raw_file_sha256, r.raw_values, r.raw_table is not null as raw_found,
-                       row_number() over (order by c.contribution_t desc, c.co2e_t desc, c.emission_id) as _rank
+                       c.source_record_key in (select source_record_key from {RESOLVED}) as summed_resolved
                 from {CELL} as c
                 left join raw_rows as r
                     on r.raw_table = c.raw_table and r._file_path = c.file_path and r._row_number = c.row_number
-            )
-            select {select} from ranked order by _rank
+                order by c.contribution_t desc, c.co2e_t desc, c.emission_id
+            ),
+            ranked as (select *, row_number() over () as _rank from joined)
+            select {select} from ranked
         ) to {_literal(out.as_posix())} (format csv, header true, delimiter ',', quote '"', escape '"',
                                          nullstr '', new_line '\\n', comment '')"""  # fmt: skip
     con.execute(sql)
