@@ -29,12 +29,13 @@ import csv
 import hashlib
 import io
 import json
+import queue
 import shutil
 import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -146,10 +147,11 @@ def build_audit_pack(warehouse: Path, year: int, out: Path, *, config: Path | No
         return _build(warehouse, year, out, config, progress or (lambda _msg: None), Path(spool))
 
 
-# DuckDB writes the work papers on one thread while another deflates the papers already written (zlib and
-# hashlib let go of the GIL): the two cores of the machine. At M DuckDB on two threads spent twice the CPU
-# on the largest paper (30 s against 14 s, much of it waiting on each other) for no shorter a wall time.
-TRACE_THREADS = 1
+# Figures traced at the same time, each on its own connection (a cursor of one read-only database: one
+# memory cap) with DuckDB on the calling thread only, while one thread deflates the papers already written
+# (zlib and hashlib let go of the GIL). At M DuckDB on two threads for one figure spent twice the CPU on the
+# largest paper (30 s against 14 s, much of it waiting on each other) for no shorter a wall time.
+TRACE_WORKERS = 2
 DEFLATE_THREADS = 1
 
 
@@ -182,26 +184,45 @@ def _deflate(paper: Path) -> _Deflated:
 
 
 def _trace_cells(warehouse: Path, keys: list[tr.FigureKey], sizes: list[int], spool: Path,
-                 say: Callable[[str], None]) -> tuple[dict[tr.FigureKey, tuple[int, str, bool]], dict[tr.FigureKey, _Deflated]]:  # fmt: skip
-    """Every figure's work paper, written by DuckDB (trace.csvsql) into ``spool`` one figure after the other
-    on one read-only connection, each deflated in a thread as soon as it is written (the largest first, so that its deflating overlaps the others' tracing); returns (rows, the rows' DECIMAL sum as text, whether it reconciles) and the deflated paper
-    of each figure."""
+                 say: Callable[[str], None]) -> tuple[dict[tr.FigureKey, tuple[int, str, bool]],
+                                                      dict[tr.FigureKey, _Deflated]]:  # fmt: skip
+    """Every figure's work paper, written by DuckDB (trace.csvsql) into ``spool``, TRACE_WORKERS figures at a
+    time (the largest first, so that their deflating overlaps the others' tracing), each deflated in a thread
+    as soon as it is written; returns (rows, the rows' DECIMAL sum as text, whether it reconciles) and the
+    deflated paper of each figure."""
     traced: dict[tr.FigureKey, tuple[int, str, bool]] = {}
-    with tr.open_warehouse(warehouse) as con, ThreadPoolExecutor(max_workers=DEFLATE_THREADS) as pool:
-        # DuckDB's cap of the pipeline's connections, spilling beside the work papers
+    deflating: dict[tr.FigureKey, Future[_Deflated]] = {}
+    order = [key for _, key in sorted(zip(sizes, keys, strict=True), key=lambda sk: -sk[0])]
+    with tr.open_warehouse(warehouse) as con, ThreadPoolExecutor(max_workers=DEFLATE_THREADS) as deflater:
+        # DuckDB's cap of the pipeline's connections (the database's, shared by its cursors), spilling beside
+        # the work papers; each query runs on its caller's thread
         con.execute(f"set memory_limit = '{memory_limit()}'")
         con.execute(f"set temp_directory = '{(spool / 'duckdb_tmp').as_posix()}'")
-        con.execute(f"set threads = {TRACE_THREADS}")
-        con.execute("set enable_progress_bar = false")
-        futures = {}
-        order = [key for _, key in sorted(zip(sizes, keys, strict=True), key=lambda sk: -sk[0])]
-        for i, key in enumerate(order, 1):
-            paper = spool / f"{_cell_name(key)}.csv"
-            result = tr.trace_figure(con, key, csv_to=paper)
+        con.execute("set threads = 1")
+        cursors: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+        for _ in range(TRACE_WORKERS):
+            cur = con.cursor()  # its own temp tables (the traced cell)
+            cur.execute("set enable_progress_bar = false")
+            cursors.put(cur)
+
+        def trace(key: tr.FigureKey) -> None:
+            cur = cursors.get()
+            try:
+                paper = spool / f"{_cell_name(key)}.csv"
+                result = tr.trace_figure(cur, key, csv_to=paper)
+            finally:
+                cursors.put(cur)
             traced[key] = (result.row_count, _text(result.total_t), result.reconciles)
-            futures[key] = pool.submit(_deflate, paper)
-            say(f"trace    {i}/{len(keys)} {key.label()}")
-        deflated = {key: future.result() for key, future in futures.items()}
+            deflating[key] = deflater.submit(_deflate, paper)
+
+        with ThreadPoolExecutor(max_workers=TRACE_WORKERS) as tracer:
+            futures = {tracer.submit(trace, key): key for key in order}
+            for i, future in enumerate(as_completed(futures), 1):
+                future.result()
+                say(f"trace    {i}/{len(keys)} {futures[future].label()}")
+        deflated = {key: future.result() for key, future in deflating.items()}
+        while not cursors.empty():
+            cursors.get().close()
     return traced, deflated
 
 
