@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -20,7 +21,8 @@ import pytest
 from conftest import SAMPLE_LANDING, run_carbon
 from rich.cells import cell_len
 
-from pipelines.lib.trace import formula
+from pipelines.lib import trace as tr
+from pipelines.lib.trace import csvsql, formula
 
 YEAR = 2023
 APPROACH = "operational_control"
@@ -408,3 +410,47 @@ def test_scope2_trace_reaches_every_raw_reading_of_the_year(sample_run, tmp_path
     assert {(f, n) for *_, f, n in pieces} == _runs(row["source_rows"])
     mwh = sum(q * part / whole / (1000 if unit == "kWh" else 1) for q, unit, part, whole, _, _ in pieces)
     assert float(row["activity_quantity"]) == pytest.approx(mwh, rel=1e-12)
+
+
+# a figure with unit conversions (Scope 1), with meter x month rows summing readings (Scope 2 market), with
+# equity-share weights as exact decimals and raw rows of many columns (Scope 3 category 1), biogenic CO2
+SQL_PAPER_FIGURES = {
+    "scope1_equity": tr.FigureKey(YEAR, "equity_share", "1"),
+    "scope2_market": tr.FigureKey(YEAR, APPROACH, "2", "market"),
+    "scope3_cat1_equity": tr.FigureKey(YEAR, "equity_share", "3", None, 1),
+    "biogenic": tr.FigureKey(YEAR, APPROACH, "biogenic"),
+}
+
+
+@pytest.mark.parametrize("name", list(SQL_PAPER_FIGURES))
+def test_sql_written_work_paper_is_the_python_one_byte_for_byte(sample_run, tmp_path, monkeypatch, name):
+    """The audit pack's work papers are written by DuckDB (csvsql): every value, formula and raw row must
+    read exactly as the row-by-row Python writer (workpaper.write_csv_rows) gives them."""
+    key = SQL_PAPER_FIGURES[name]
+    copies: list[Path] = []
+    copy_csv = csvsql.copy_csv
+    monkeypatch.setattr(csvsql, "copy_csv", lambda con, out: (copies.append(out), copy_csv(con, out)))
+    python_paper = io.StringIO()
+    with tr.open_warehouse(sample_run.warehouse) as con:
+        by_rows = tr.trace_figure(con, key, rows_to=lambda rows: tr.write_csv_rows(rows, python_paper))
+        by_sql = tr.trace_figure(con, key, csv_to=tmp_path / "sql.csv")
+        monkeypatch.setattr(csvsql, "supported", lambda con: False)  # the fallback: row by row into the file
+        by_fallback = tr.trace_figure(con, key, csv_to=tmp_path / "fallback.csv")
+    assert copies == [tmp_path / "sql.csv"]  # DuckDB wrote the first file, not the Python fallback
+    expected = python_paper.getvalue().encode("utf-8")
+    assert (tmp_path / "sql.csv").read_bytes() == expected
+    assert (tmp_path / "fallback.csv").read_bytes() == expected
+    figure_t, emission_rows = reported(sample_run, key.scope, key.scope2_method, key.scope3_category,
+                                       key.consolidation_approach)  # fmt: skip
+    with (tmp_path / "sql.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == emission_rows == by_sql.row_count == by_rows.row_count == by_fallback.row_count > 0
+    assert sum(Decimal(r["contribution_t"]) for r in rows) == by_sql.total_t == by_rows.total_t
+    assert by_sql.reconciles and float(by_sql.total_t) == pytest.approx(figure_t, rel=1e-12)
+    if name == "scope2_market":
+        assert all(r["row_number"] == "" and int(r["source_row_count"]) >= 1 for r in rows)
+        assert {r["is_raw_resolved"] for r in rows} == {"True"}
+    else:
+        assert all(r["raw_values"].startswith("{") and r["is_raw_resolved"] == "True" for r in rows)
+    if name == "biogenic":
+        assert {r["is_biogenic"] for r in rows} == {"True"}

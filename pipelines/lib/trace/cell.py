@@ -151,7 +151,7 @@ def _resolve_ranges(con: duckdb.DuckDBPyConnection) -> None:
                         and i.file_sha256 = g.file_sha256)""")
 
 
-def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+def raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Raw tables the cell's rows point at that exist (names come from data: checked before use)."""
     wanted = [
         r[0] for r in con.execute(f"select distinct raw_table from {CELL} where raw_table <> ''").fetchall()
@@ -167,7 +167,7 @@ def raw_union(con: duckdb.DuckDBPyConnection, with_values: bool) -> str:
             from raw."{t}" as r
             where exists (select 1 from {CELL} as c where c.raw_table = '{t}'
                           and c.file_path = r._file_path and c.row_number = r._row_number)"""
-        for t in _raw_tables(con)
+        for t in raw_tables(con)
     ]
     if not parts:
         return ("select null::varchar as raw_table, null::varchar as _file_path, null::bigint as _row_number, "

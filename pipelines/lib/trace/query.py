@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 from pipelines.lib.sql_sources import SQL_PREFIX
+from pipelines.lib.trace import csvsql
 from pipelines.lib.trace.cell import (
     CELL,
     RANGES,
@@ -33,6 +34,7 @@ from pipelines.lib.trace.model import (
     TraceError,
 )
 from pipelines.lib.trace.reconcile import figure_checks, row_checks
+from pipelines.lib.trace.workpaper import write_csv_rows
 from pipelines.lib.warehouse import open_read_only, table_exists
 from pipelines.lib.warehouse import reporting_years as warehouse_reporting_years
 
@@ -88,13 +90,16 @@ def find_figure(con: duckdb.DuckDBPyConnection, key: FigureKey) -> dict[str, Any
 
 
 def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int | None = None,
-                 rows_to: Callable[[Iterator[dict[str, Any]]], Any] | None = None) -> Trace:  # fmt: skip
+                 rows_to: Callable[[Iterator[dict[str, Any]]], Any] | None = None,
+                 csv_to: Path | None = None) -> Trace:  # fmt: skip
     """Trace a cell of rpt_group_inventory; ``rows`` holds the top ``limit`` rows (all when None).
 
     With ``rows_to``, the rows are not kept: they are handed to it as an iterator, in rank order, a batch
     at a time (a work paper written row by row: a Scope 3 cell at scale M has 750,000 rows), and the
-    returned trace's ``rows`` is empty. Totals, per-factor and per-file summaries and the reconciliation
-    always cover every contributing row.
+    returned trace's ``rows`` is empty. With ``csv_to``, the CSV work paper of every row is written to that
+    file by DuckDB itself (``csvsql``: the same bytes as ``workpaper.write_csv_rows``, without a row passing
+    through Python; a cell of a type it does not spell is written row by row), and ``rows`` is empty.
+    Totals, per-factor and per-file summaries and the reconciliation always cover every contributing row.
     """
     figure = find_figure(con, key)
     weight = f"weight_{key.consolidation_approach}"  # validated against APPROACHES
@@ -105,14 +110,16 @@ def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int |
         cell_params(key),
     )
     try:
-        if rows_to is None:
+        rows = []
+        if csv_to is not None and csvsql.supported(con):
+            csvsql.copy_csv(con, csv_to)
+        elif csv_to is not None:
+            with csv_to.open("w", encoding="utf-8", newline="") as f:
+                _drain(_iter_rows(con, None), lambda streamed: write_csv_rows(streamed, f))
+        elif rows_to is None:
             rows = list(_iter_rows(con, limit))
         else:
-            streamed = _iter_rows(con, limit)
-            rows_to(streamed)
-            for _ in streamed:  # the connection's result must be read out before the next query
-                pass
-            rows = []
+            _drain(_iter_rows(con, limit), rows_to)
         summary = con.execute(
             f"select count(*), sum(contribution_t), count(*) filter (where contribution_t <> 0) from {CELL}"
         ).fetchone()
@@ -196,6 +203,12 @@ def _pulls(con: duckdb.DuckDBPyConnection, file_paths: list[str | None]) -> list
                   watermark_column, watermark_from, watermark_to, rows_pulled, pulled_at
            from ingest.sql_pulls where file_path in (select unnest(?::varchar[])) order by file_path""",
         [paths]))  # fmt: skip
+
+
+def _drain(streamed: Iterator[dict[str, Any]], rows_to: Callable[[Iterator[dict[str, Any]]], Any]) -> None:
+    rows_to(streamed)
+    for _ in streamed:  # the connection's result must be read out before the next query
+        pass
 
 
 # rows fetched from DuckDB at a time when a trace is read row by row
