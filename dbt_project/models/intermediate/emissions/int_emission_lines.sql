@@ -2,6 +2,9 @@
 -- method), before GWPs and boundary weights are applied (fct_emissions does
 -- that). gwp_gas_key says which GWP applies: CH4 from fossil fuels takes
 -- fossil CH4, from biomass non-fossil CH4 (docs/methods.md M-GWP-02).
+-- A view: int_emission_lines_weighted stores the rows (3.3 M at scale M); its
+-- other readers take a few columns (years, periods, rows outside the years).
+{{ config(materialized='view') }}
 with
 
 combustion as (

@@ -43,8 +43,12 @@ weights as (
 
 gwp as (
 
-    select gas_key, gwp_100 from {{ ref('int_gwp_values') }}
-    where gwp_set = '{{ gwp_set }}'
+    -- per gwp_gas_key of the lines (a handful): the key normalized once, not on every line
+    select k.gwp_gas_key, g.gwp_100
+    from (select distinct gwp_gas_key from {{ ref('int_emission_lines') }}) as k
+    inner join {{ ref('int_gwp_values') }} as g
+        on g.gas_key = {{ normalize_gas_key('k.gwp_gas_key') }}
+    where g.gwp_set = '{{ gwp_set }}'
 
 ),
 
@@ -175,7 +179,7 @@ final as (
              else l.entity_weight_financial_control end as chain_weight_financial_control
     from all_lines as l
     left join gwp as g
-        on g.gas_key = {{ normalize_gas_key('l.gwp_gas_key') }}
+        on g.gwp_gas_key = l.gwp_gas_key
 
 )
 

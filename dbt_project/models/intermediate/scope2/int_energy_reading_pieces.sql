@@ -13,7 +13,9 @@ readings as (
 
 ),
 
-readings_timed as (
+-- read by both branches of `pieces`: not materialized, each branch scans the
+-- readings (a column scan) instead of DuckDB holding 10 M timed rows in memory
+readings_timed as not materialized (
 
     select
         r.*,

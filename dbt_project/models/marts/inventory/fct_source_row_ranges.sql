@@ -15,7 +15,10 @@ any_value(file_sha256) as file_sha256,
 {%- endset %}
 with
 
-pieces as (
+-- read twice (spans, islands): not materialized, so DuckDB streams the readings
+-- twice (the second time only the broken keys' rows pass the semi join) instead
+-- of holding every piece (10 M rows at scale M) in memory
+pieces as not materialized (
 
     select * from {{ ref('int_energy_reading_pieces') }}
 
