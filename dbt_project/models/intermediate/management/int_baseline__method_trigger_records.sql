@@ -39,8 +39,12 @@ current_year as (
 
 streams as (
 
+    -- only the columns the steps below read: DuckDB keeps this step's rows (one per emission line
+    -- since the base year, millions at scale) for the three steps that read it
     select
-        e.*,
+        e.reporting_year, e.method, e.source_record_key, e.entity_id, e.scope, e.scope2_method,
+        e.scope3_category, e.source_type, e.activity_unit, e.activity_quantity, e.gas, e.co2e_t,
+        e.chain_weight_equity_share, e.chain_weight_operational_control, e.chain_weight_financial_control,
         p.supplier_id,
         concat_ws('|', e.scope, coalesce(e.scope2_method, '-'), coalesce(e.scope3_category::varchar, '-'),
                   e.source_type, e.entity_id, coalesce(e.facility_id, '-'), coalesce(p.supplier_id, '-'),
