@@ -107,3 +107,70 @@ def test_unknown_year_is_one_sentence(sample_run, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith("carbon: The warehouse") and "no reported figures for 1999" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_work_papers_are_deflated_with_isal_and_unzip_to_the_same_bytes_with_zlib(pack, sample_run, tmp_path,
+                                                                                  monkeypatch):  # fmt: skip
+    """ISA-L (python-isal, pinned) deflates the work papers; without the package zlib does, and the unzipped
+    pack is the same, file for file: only the compressed streams differ."""
+    from pipelines.lib import audit_pack
+
+    assert audit_pack._ISAL is not None  # the pinned dependency is installed: the fast path is the one in use
+    with zipfile.ZipFile(pack) as zf:
+        with_isal = {i.filename: (zf.read(i), i.compress_size, i.CRC) for i in zf.infolist()}
+    report = {n.rsplit(".", 1)[1]: data for n, (data, _, _) in with_isal.items() if n.startswith("report/")}
+    monkeypatch.setattr(audit_pack, "_report_files", lambda warehouse, year, config: report)
+    monkeypatch.setattr(audit_pack, "_ISAL", None)
+    out = tmp_path / "zlib.zip"
+    audit_pack.build_audit_pack(sample_run.warehouse, YEAR, out)
+    with zipfile.ZipFile(out) as zf:
+        assert zf.testzip() is None
+        with_zlib = {i.filename: (zf.read(i), i.compress_size, i.CRC) for i in zf.infolist()}
+    assert with_zlib.keys() == with_isal.keys()
+    papers = [n for n in with_isal if n.startswith("trace/") and n != "trace/figures.csv"]
+    assert len(papers) == len(_rows(pack, "trace/figures.csv")) > 0
+    for name, (data, _, crc) in with_isal.items():
+        assert with_zlib[name][0] == data and with_zlib[name][2] == crc, name
+    # the work papers' streams came from the two libraries (the other entries: zipfile's zlib, both times)
+    assert any(with_zlib[n][1] != with_isal[n][1] for n in papers)
+    assert all(with_zlib[n][1] == with_isal[n][1] for n in with_isal if n not in papers)
+
+
+def test_without_isal_the_pack_falls_back_to_zlib(monkeypatch, tmp_path):
+    """A missing python-isal is no error: _load_isal says so and _deflate writes zlib's raw stream, level 1."""
+    import sys
+    import zlib
+
+    from pipelines.lib import audit_pack
+
+    monkeypatch.setitem(sys.modules, "isal", None)  # `import isal` raises ImportError
+    monkeypatch.setitem(sys.modules, "isal.isal_zlib", None)
+    assert audit_pack._load_isal() is None
+    monkeypatch.setattr(audit_pack, "_ISAL", audit_pack._load_isal())
+    body = b"".join(b'%d,scope1,%d.%03d,"a, quoted"\n' % (i, i * 7, i % 1000) for i in range(200_000))
+    paper = tmp_path / "paper.csv"
+    paper.write_bytes(body)
+    deflated = audit_pack._deflate(paper)
+    stream = deflated.path.read_bytes()
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)
+    assert stream == z.compress(body) + z.flush()  # zlib level 1, raw, as before python-isal
+    assert (deflated.file_size, deflated.compress_size) == (len(body), len(stream))
+    assert (deflated.crc, deflated.sha256) == (zlib.crc32(body), hashlib.sha256(body).hexdigest())
+    assert not paper.exists()
+
+
+def test_isal_deflate_inflates_to_the_paper_with_zlibs_checks(tmp_path):
+    import zlib
+
+    from pipelines.lib import audit_pack
+
+    body = b"".join(b"%d,scope2,%d.%05d,location\n" % (i, i * 3, i % 99991) for i in range(300_000))
+    paper = tmp_path / "paper.csv"
+    paper.write_bytes(body)
+    deflated = audit_pack._deflate(paper)
+    stream = deflated.path.read_bytes()
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)
+    assert stream != z.compress(body) + z.flush()  # ISA-L's stream, not zlib's
+    assert zlib.decompress(stream, -15) == body
+    assert (deflated.file_size, deflated.compress_size) == (len(body), len(stream))
+    assert (deflated.crc, deflated.sha256) == (zlib.crc32(body), hashlib.sha256(body).hexdigest())
