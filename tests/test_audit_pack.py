@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import zipfile
+import zlib
 from decimal import Decimal
 
 import pytest
@@ -139,7 +140,6 @@ def test_work_papers_are_deflated_with_isal_and_unzip_to_the_same_bytes_with_zli
 def test_without_isal_the_pack_falls_back_to_zlib(monkeypatch, tmp_path):
     """A missing python-isal is no error: _load_isal says so and _deflate writes zlib's raw stream, level 1."""
     import sys
-    import zlib
 
     from pipelines.lib import audit_pack
 
@@ -148,29 +148,29 @@ def test_without_isal_the_pack_falls_back_to_zlib(monkeypatch, tmp_path):
     assert audit_pack._load_isal() is None
     monkeypatch.setattr(audit_pack, "_ISAL", audit_pack._load_isal())
     body = b"".join(b'%d,scope1,%d.%03d,"a, quoted"\n' % (i, i * 7, i % 1000) for i in range(200_000))
+    stream = _deflated_with_zlibs_checks(tmp_path, body)
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)
+    assert stream == z.compress(body) + z.flush()  # zlib level 1, raw, as before python-isal
+
+
+def _deflated_with_zlibs_checks(tmp_path, body: bytes) -> bytes:
+    """``body`` as a work paper through audit_pack._deflate: its raw stream, after checking the sizes,
+    CRC-32 and sha256 it reports against zlib's and hashlib's, and that the paper was removed."""
+    from pipelines.lib import audit_pack
+
     paper = tmp_path / "paper.csv"
     paper.write_bytes(body)
     deflated = audit_pack._deflate(paper)
     stream = deflated.path.read_bytes()
-    z = zlib.compressobj(1, zlib.DEFLATED, -15)
-    assert stream == z.compress(body) + z.flush()  # zlib level 1, raw, as before python-isal
     assert (deflated.file_size, deflated.compress_size) == (len(body), len(stream))
     assert (deflated.crc, deflated.sha256) == (zlib.crc32(body), hashlib.sha256(body).hexdigest())
     assert not paper.exists()
+    return stream
 
 
 def test_isal_deflate_inflates_to_the_paper_with_zlibs_checks(tmp_path):
-    import zlib
-
-    from pipelines.lib import audit_pack
-
     body = b"".join(b"%d,scope2,%d.%05d,location\n" % (i, i * 3, i % 99991) for i in range(300_000))
-    paper = tmp_path / "paper.csv"
-    paper.write_bytes(body)
-    deflated = audit_pack._deflate(paper)
-    stream = deflated.path.read_bytes()
+    stream = _deflated_with_zlibs_checks(tmp_path, body)
     z = zlib.compressobj(1, zlib.DEFLATED, -15)
     assert stream != z.compress(body) + z.flush()  # ISA-L's stream, not zlib's
     assert zlib.decompress(stream, -15) == body
-    assert (deflated.file_size, deflated.compress_size) == (len(body), len(stream))
-    assert (deflated.crc, deflated.sha256) == (zlib.crc32(body), hashlib.sha256(body).hexdigest())
