@@ -162,16 +162,17 @@ def cmd_dq_plan(args: argparse.Namespace) -> int:
 
 
 def _trace_csv(tr, con, key, out: str | None):
-    """Trace the figure with its CSV work paper streamed to ``out`` (a file) or standard output."""
+    """Trace the figure with its CSV work paper streamed to standard output, or written to ``out`` (a file)
+    as the audit pack writes it (by DuckDB, the same bytes)."""
     if not out:
         return tr.trace_figure(con, key, rows_to=lambda rows: tr.write_csv_rows(rows, sys.stdout))
     path = Path(out)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="") as f:
-            return tr.trace_figure(con, key, rows_to=lambda rows: tr.write_csv_rows(rows, f))
+        path.open("w").close()  # a file that cannot be written is said before the trace
     except OSError as exc:
         raise UserError(f"Cannot write {out} ({exc.strerror or exc}).") from None
+    return tr.trace_figure(con, key, csv_to=path)
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
