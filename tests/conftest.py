@@ -177,6 +177,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # files in collection order, so the long ones start early and the short ones fill the gaps.
 _LONG_FIRST = (
     "test_management_baseline.py",
+    "test_incremental.py",  # three runs into one warehouse
     "test_hand_calculations.py",
     "test_sample_group.py",  # builds the shared sample warehouse, then a second run on a copy
     "test_reproducibility.py",

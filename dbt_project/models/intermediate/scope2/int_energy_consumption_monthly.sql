@@ -1,7 +1,8 @@
 -- Metered energy per meter x calendar month (docs/methods.md M-CAL-01, M-CAL-02:
--- fct_emissions grain): the calendarised pieces of the readings
--- (int_energy_reading_pieces) summed exactly per meter x month x unit x
--- actual/estimated, before any factor is applied. Factors do not change inside
+-- fct_emissions grain): the calendarised pieces of the readings summed exactly
+-- per meter x month x unit x actual/estimated, before any factor is applied
+-- (from int_energy_reading_runs, which holds them summed per run of rows of a
+-- file, in DECIMAL: the runs' sum is the pieces' sum). Factors do not change inside
 -- a calendar month, so the emissions are those of the readings one by one;
 -- the work follows meters x months, not the number of 15-minute readings.
 -- `source_record_key` ('energy__meter_readings:<meter> <YYYY-MM> <unit>
@@ -16,9 +17,9 @@
 {% set steam_gj_per_t = var('steam_enthalpy_gj_per_t') %}
 with
 
-pieces as (
+runs as (
 
-    select * from {{ ref('int_energy_reading_pieces') }}
+    select * from {{ ref('int_energy_reading_runs') }}
 
 ),
 
@@ -42,14 +43,14 @@ monthly as (
         is_estimated,
         period_start,
         -- exact: each piece rounded to 10^-12 of the unit, summed in DECIMAL
-        {{ exact_sum('piece_quantity') }} as piece_quantity,
-        count(*) as reading_count,
-        sum(piece_seconds) as covered_seconds,
-        min(piece_start_at) as first_piece_start_at,
-        max(piece_end_at) as last_piece_end_at,
-        min(reading_start_at) as first_reading_start_at,
-        max(reading_end_at) as last_reading_end_at
-    from pieces
+        cast(sum(piece_quantity) as double) as piece_quantity,
+        cast(sum(reading_count) as bigint) as reading_count,
+        sum(covered_seconds) as covered_seconds,
+        min(first_piece_start_at) as first_piece_start_at,
+        max(last_piece_end_at) as last_piece_end_at,
+        min(first_reading_start_at) as first_reading_start_at,
+        max(last_reading_end_at) as last_reading_end_at
+    from runs
     group by meter_id, unit, is_estimated, period_start
 
 ),

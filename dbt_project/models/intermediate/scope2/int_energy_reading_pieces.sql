@@ -7,40 +7,34 @@
 -- (marts.fct_source_row_ranges), so the pieces are never stored.
 with
 
-readings as (
-
-    select * from {{ ref('stg_energy__meter_readings') }}
-
-),
-
--- read by both branches of `pieces`: not materialized, each branch scans the
--- readings (a column scan) instead of DuckDB holding 10 M timed rows in memory
-readings_timed as not materialized (
+-- Almost every interval reading lies inside one month: it is its own piece.
+-- Only readings that cross a month boundary are expanded, one row per month.
+-- Each branch reads the readings itself (no shared CTE: DuckDB would hold 10 M
+-- timed rows in memory to share them), so a filter on file_path from a reader
+-- (int_energy_reading_runs, incremental) reaches both scans of the raw table.
+pieces as (
 
     select
         r.*,
-        date_trunc('month', r.reading_start_at) as first_month_at,
-        date_trunc('month', r.reading_end_at - interval 1 microsecond) as last_month_at
-    from readings as r
+        date_trunc('month', r.reading_start_at) as month_start_at
+    from {{ ref('stg_energy__meter_readings') }} as r
     where r.reading_end_at > r.reading_start_at
-
-),
-
--- Almost every interval reading lies inside one month: it is its own piece.
--- Only readings that cross a month boundary are expanded, one row per month.
-pieces as (
-
-    select * exclude (first_month_at, last_month_at), first_month_at as month_start_at
-    from readings_timed
-    where first_month_at = last_month_at
+      and date_trunc('month', r.reading_start_at)
+          = date_trunc('month', r.reading_end_at - interval 1 microsecond)
 
     union all
 
     select
-        * exclude (first_month_at, last_month_at),
-        unnest(generate_series(first_month_at, last_month_at, interval 1 month)) as month_start_at
-    from readings_timed
-    where first_month_at <> last_month_at
+        r.*,
+        unnest(generate_series(
+            date_trunc('month', r.reading_start_at),
+            date_trunc('month', r.reading_end_at - interval 1 microsecond),
+            interval 1 month
+        )) as month_start_at
+    from {{ ref('stg_energy__meter_readings') }} as r
+    where r.reading_end_at > r.reading_start_at
+      and date_trunc('month', r.reading_start_at)
+          <> date_trunc('month', r.reading_end_at - interval 1 microsecond)
 
 ),
 

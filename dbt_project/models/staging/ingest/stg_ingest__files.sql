@@ -14,7 +14,8 @@ renamed as (
         dataset_key,
         file_path,
         file_sha256,
-        status as file_status
+        status as file_status,
+        loaded_at
 
     from source
 

@@ -1,0 +1,108 @@
+"""Incremental monthly close (issue "Scale", item 4): one more month of interval readings is read alone.
+
+One warehouse, three `carbon run`s: (1) a small group with two files of meter readings, a new
+warehouse (every model built in full); (2) the newer file taken out of the landing folder; (3) the
+file back. The interval readings' one pass (int_energy_reading_runs, incremental by landing file)
+reads only what the extraction loaded since its last build: run (3) reads the returned file alone,
+run (2) no reading at all, and run (3)'s marts are those of run (1), to the bit (the fingerprints of
+history.run_marts), so the incremental build gives the full build's numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import header, run_pipeline, write_config, write_csv
+from test_reproducibility import build_landing
+
+NEW_FILE = "energy/meter_readings/readings_2024-02.csv"
+COMPILED_RUNS = "compiled/carbon_ledger/models/intermediate/scope2/int_energy_reading_runs.sql"
+
+
+def _marts(run) -> list[tuple]:
+    """The marts (name, rows, fingerprint) the warehouse's last run recorded."""
+    return run.query(
+        "select mart, row_count, fingerprint from history.run_marts where run_id = "
+        "(select run_id from history.runs order by finished_at desc limit 1) order by mart"
+    )
+
+
+def _files_read(warehouse: Path) -> list[str] | str:
+    """The landing files the last build of int_energy_reading_runs read, from dbt's compiled SQL: a
+    list of files, 'none' (nothing new) or 'all' (no filter: a build in full)."""
+    sql = (warehouse.parent / "carbon_dbt_target" / COMPILED_RUNS).read_text(encoding="utf-8")
+    body = sql.split("pieces as not materialized (", 1)[1].split("),", 1)[0]
+    if "where false" in body:
+        return "none"
+    listed = re.search(r"where p\.file_path in \((.*?)\)", body, re.S)
+    return "all" if listed is None else re.findall(r"'([^']*)'", listed.group(1))
+
+
+@pytest.fixture(scope="module")
+def closes(tmp_path_factory):
+    root = tmp_path_factory.mktemp("incremental")
+    landing = build_landing(root / "landing")
+    # February 2024 for meter M1 (kWh): four quarter-hours of 250 kWh and a day of 24,000 kWh
+    write_csv(landing / NEW_FILE, header("energy/meter_readings"), [
+        ["M1", "2024-02-01T00:00:00", "2024-02-01T00:15:00", 250, "kWh", "false"],
+        ["M1", "2024-02-01T00:15:00", "2024-02-01T00:30:00", 250, "kWh", "false"],
+        ["M1", "2024-02-01T00:30:00", "2024-02-01T00:45:00", 250, "kWh", "false"],
+        ["M1", "2024-02-01T00:45:00", "2024-02-01T01:00:00", 250, "kWh", "false"],
+        ["M1", "2024-02-02T00:00:00", "2024-02-03T00:00:00", 24000, "kWh", "false"],
+    ])  # fmt: skip
+    config = write_config(root / "carbon.yml")
+    warehouse = root / "wh" / "carbon.duckdb"
+    held = root / "held.csv"
+    out = {}
+    for step in ("full", "month_removed", "month_added"):
+        if step == "month_removed":
+            shutil.move(landing / NEW_FILE, held)
+        elif step == "month_added":
+            shutil.move(held, landing / NEW_FILE)
+        run = run_pipeline(landing, warehouse, config)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        out[step] = {
+            "run": run,
+            "marts": _marts(run),
+            "files_read": _files_read(warehouse),
+            "runs": run.query(
+                "select file_path, period_start, reading_count, cast(piece_quantity as double) "
+                "from intermediate.int_energy_reading_runs order by all"
+            ),
+            # Scope 2 location-based activity of February 2024 (the new file's month), MWh
+            "february_mwh": run.scalar(
+                "select sum(activity_quantity) from marts.fct_emissions where period_start = date '2024-02-01' "
+                "and scope = '2' and scope2_method = 'location'"
+            ),
+        }
+    return out
+
+
+def test_a_new_warehouse_reads_every_reading(closes):
+    full = closes["full"]
+    assert full["files_read"] == "all"
+    # the new file's February: one run of 5 readings, 4 x 250 + 24,000 kWh
+    assert (NEW_FILE, 5, 25000.0) in [(f, n, q) for f, _p, n, q in full["runs"]]
+    assert full["february_mwh"] == 25.0
+
+
+def test_a_removed_file_loses_its_runs_and_nothing_else_is_read(closes):
+    removed = closes["month_removed"]
+    assert removed["files_read"] == "none"
+    assert NEW_FILE not in {f for f, *_ in removed["runs"]}
+    assert removed["runs"] == [r for r in closes["full"]["runs"] if r[0] != NEW_FILE]
+    assert removed["marts"] != closes["full"]["marts"]  # February 2024 is gone from the inventory
+    assert removed["february_mwh"] is None
+
+
+def test_the_new_month_is_read_alone_and_gives_the_full_builds_marts(closes):
+    added = closes["month_added"]
+    assert added["files_read"] == [NEW_FILE]
+    assert added["runs"] == closes["full"]["runs"]
+    assert added["marts"] == closes["full"]["marts"]
+    assert {m for m, _n, _f in added["marts"]} >= {"fct_emissions", "rpt_group_inventory", "fct_source_row_ranges"}
+    # February 2024 of meter M1: 4 x 0.25 MWh + 24 MWh, in the full build and again after the return
+    assert closes["full"]["february_mwh"] == added["february_mwh"] == 25.0
