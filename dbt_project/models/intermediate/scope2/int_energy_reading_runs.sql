@@ -55,9 +55,10 @@ files as (
     {% set batch_query %}
         select f.file_path, count(*) over () as batch_files,
                (select count(*) from {{ ref('stg_ingest__files') }}
-                where dataset_key = 'energy/meter_readings') as all_files
+                where dataset_key = 'energy/meter_readings' and file_status = 'loaded') as all_files
         from {{ ref('stg_ingest__files') }} as f
         where f.dataset_key = 'energy/meter_readings'
+          and f.file_status = 'loaded'  -- a duplicate or unreadable file has no rows to read
           and not exists (
               select 1 from {{ this }} as r
               where r.file_path = f.file_path
