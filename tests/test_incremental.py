@@ -10,13 +10,19 @@ history.run_marts), so the incremental build gives the full build's numbers.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import header, run_pipeline, write_config, write_csv
+from conftest import REPO, SAMPLE_CONFIG, header, run_pipeline, write_config, write_csv
 from test_reproducibility import build_landing
+
+from pipelines.lib.settings import load_settings
 
 NEW_FILE = "energy/meter_readings/readings_2024-02.csv"
 COMPILED_RUNS = "compiled/carbon_ledger/models/intermediate/scope2/int_energy_reading_runs.sql"
@@ -103,6 +109,43 @@ def test_the_new_month_is_read_alone_and_gives_the_full_builds_marts(closes):
     assert added["files_read"] == [NEW_FILE]
     assert added["runs"] == closes["full"]["runs"]
     assert added["marts"] == closes["full"]["marts"]
-    assert {m for m, _n, _f in added["marts"]} >= {"fct_emissions", "rpt_group_inventory", "fct_source_row_ranges"}
+    assert {m for m, _n, _f in added["marts"]} >= {
+        "fct_emissions",
+        "rpt_group_inventory",
+        "fct_source_row_ranges",
+    }
     # February 2024 of meter M1: 4 x 0.25 MWh + 24 MWh, in the full build and again after the return
     assert closes["full"]["february_mwh"] == added["february_mwh"] == 25.0
+
+
+def _runs_fingerprint(project: Path, warehouse: Path) -> str:
+    """The fingerprint that `dbt compile` writes into int_energy_reading_runs for the project copy."""
+    target = project / "target"
+    env = {**os.environ, "CARBON_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "carbon-dbt"), "compile", "--select", "int_energy_reading_runs",
+         "--project-dir", str(project), "--profiles-dir", str(project), "--target-path", str(target),
+         "--log-path", str(target), "--vars", load_settings(SAMPLE_CONFIG).dbt_vars_json()],
+        capture_output=True, text=True, env=env, cwd=project, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    sql = (target / COMPILED_RUNS).read_text(encoding="utf-8")
+    found = re.findall(r"'([0-9a-f]{32})' as transform_fingerprint", sql)
+    assert len(found) == 1, json.dumps(sql[-2000:])
+    return found[0]
+
+
+def test_code_above_the_runs_changes_their_fingerprint_and_other_code_does_not(tmp_path):
+    """A change to a model the runs are made from (here the readings' staging model) gives the runs
+    a new fingerprint, so the next build reads every file again; a change elsewhere does not."""
+    shutil.copytree(REPO / "dbt_project", tmp_path / "dbt_project",
+                    ignore=shutil.ignore_patterns("target", "logs"))  # fmt: skip
+    shutil.copytree(REPO / "seeds", tmp_path / "seeds")
+    project, warehouse = tmp_path / "dbt_project", tmp_path / "carbon.duckdb"
+    before = _runs_fingerprint(project, warehouse)
+    with (project / "models/marts/inventory/fct_inventory.sql").open("a", encoding="utf-8") as f:
+        f.write("\n-- a change below the runs\n")
+    assert _runs_fingerprint(project, warehouse) == before
+    with (project / "models/staging/energy/stg_energy__meter_readings.sql").open("a", encoding="utf-8") as f:
+        f.write("\n-- a change above the runs\n")
+    assert _runs_fingerprint(project, warehouse) != before
