@@ -454,3 +454,48 @@ def test_sql_written_work_paper_is_the_python_one_byte_for_byte(sample_run, tmp_
         assert all(r["raw_values"].startswith("{") and r["is_raw_resolved"] == "True" for r in rows)
     if name == "biogenic":
         assert {r["is_biogenic"] for r in rows} == {"True"}
+
+
+@pytest.mark.parametrize(
+    "cell", [("2", "market", None), ("3", None, 1)], ids=["scope2_market", "scope3_cat1"]
+)
+def test_a_cells_approaches_traced_together_are_each_figure_traced_alone(
+    sample_run, tmp_path, monkeypatch, cell
+):
+    """The audit pack traces the consolidation approaches of a cell together (trace_cell: the cell's rows are
+    selected and joined once): every work paper, total and check must be the figure's own, by DuckDB and by
+    the Python fallback alike."""
+    scope, method, category = cell
+    keys = [tr.FigureKey(YEAR, a, scope, method, category) for a in tr.APPROACHES]
+    with tr.open_warehouse(sample_run.warehouse) as con:
+        together = tr.trace_cell(
+            con, keys, {k: tmp_path / f"cell_{k.consolidation_approach}.csv" for k in keys}
+        )
+        alone = {
+            k: tr.trace_figure(con, k, csv_to=tmp_path / f"alone_{k.consolidation_approach}.csv")
+            for k in keys
+        }
+        # the largest cell of the audit pack: shared in an attached database, its papers on another cursor
+        con.execute("attach ':memory:' as scratch (read_only false)")
+        checked = tr.share_cell(con, keys, "scratch")
+        other = con.cursor()
+        shared = {
+            k: tr.trace_shared(
+                other, k, "scratch", checked, tmp_path / f"shared_{k.consolidation_approach}.csv"
+            )
+            for k in keys
+        }
+        monkeypatch.setattr(csvsql, "supported", lambda con: False)
+        fallback = tr.trace_cell(
+            con, keys, {k: tmp_path / f"py_{k.consolidation_approach}.csv" for k in keys}
+        )
+    for k in keys:
+        paper = (tmp_path / f"alone_{k.consolidation_approach}.csv").read_bytes()
+        assert (tmp_path / f"cell_{k.consolidation_approach}.csv").read_bytes() == paper
+        assert (tmp_path / f"py_{k.consolidation_approach}.csv").read_bytes() == paper
+        assert (tmp_path / f"shared_{k.consolidation_approach}.csv").read_bytes() == paper
+        assert together[k] == alone[k] == fallback[k] == shared[k]
+        assert alone[k].reconciles and alone[k].row_count > 0
+    assert (
+        len({(tmp_path / f"cell_{a}.csv").read_bytes() for a in tr.APPROACHES}) == 3
+    )  # the approaches differ

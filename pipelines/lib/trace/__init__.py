@@ -51,7 +51,16 @@ from pipelines.lib.trace.model import (
     Trace,
     TraceError,
 )
-from pipelines.lib.trace.query import find_figure, open_warehouse, trace_emission, trace_figure, validate_key
+from pipelines.lib.trace.query import (
+    find_figure,
+    open_warehouse,
+    share_cell,
+    trace_cell,
+    trace_emission,
+    trace_figure,
+    trace_shared,
+    validate_key,
+)
 from pipelines.lib.trace.render import render
 from pipelines.lib.trace.workpaper import RECORD_COLUMNS, dumps, records, to_json, write, write_csv_rows
 
@@ -71,7 +80,10 @@ __all__ = [
     "records",
     "render",
     "to_json",
+    "share_cell",
+    "trace_cell",
     "trace_emission",
+    "trace_shared",
     "trace_figure",
     "validate_key",
     "write",

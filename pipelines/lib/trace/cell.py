@@ -14,6 +14,7 @@ KEY_PATTERN = r"^([^:]+):(.*)#([0-9]+)$"  # '<raw table>:<landing file>#<row>'
 CELL = "_trace_cell"  # temp table (the connection is read-only; temp objects live in memory)
 RANGES = "_trace_ranges"  # the row ranges of the cell's summed (meter x month) rows
 RESOLVED = "_trace_resolved"  # the summed rows whose every range is found in raw (checked once per trace)
+SHARED = "_trace_shared"  # a cell's rows once for all approaches (CELL is then a view of it per approach)
 
 
 def dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -30,26 +31,34 @@ def cell_params(key: FigureKey) -> list[Any]:
     return [key.reporting_year, key.scope, key.scope2_method, key.scope3_category]
 
 
-def materialise_cell(con: duckdb.DuckDBPyConnection, select: str, params: list[Any]) -> None:
-    """Emission rows of the figure with their contribution, factor and raw-row coordinates.
+def materialise_cell(
+    con: duckdb.DuckDBPyConnection, select: str, params: list[Any], table: str = CELL, temp: bool = True
+) -> None:
+    """Emission rows of the figure with their contribution, factor and raw-row coordinates, in temp table
+    ``table`` (or, not ``temp``, in table ``table`` of an attached database).
 
     contribution_t is the mart's own term: cast(co2e_t x weight as DECIMAL(38, 12)).
     """
-    con.execute(f"drop table if exists {CELL}")
+    con.execute(f"drop table if exists {table}")
     con.execute(
         f"""
-        create temp table {CELL} as
+        create {"temp " if temp else ""}table {table} as
         with cell as ({select}),
+        keyed as (  -- the key's three parts in one match (at M a third of the cell's time was three matches)
+            select c.*, regexp_extract(c.source_record_key, '{KEY_PATTERN}',
+                                       ['raw_table', 'file_path', 'row_number']) as _key_parts
+            from cell as c
+        ),
         located as (
             select
-                c.*,
+                c.* exclude (_key_parts),
                 cast(c.co2e_t * c.weight as decimal(38, 12)) as contribution_t,
                 cast(c.co2e_t as decimal(38, 12)) as co2e_t_decimal,
-                coalesce(nullif(regexp_extract(c.source_record_key, '{KEY_PATTERN}', 1), ''),
+                coalesce(nullif(struct_extract(c._key_parts, 'raw_table'), ''),
                          split_part(c.source_record_key, ':', 1)) as raw_table,
-                nullif(regexp_extract(c.source_record_key, '{KEY_PATTERN}', 2), '') as row_file_path,
-                cast(nullif(regexp_extract(c.source_record_key, '{KEY_PATTERN}', 3), '') as bigint) as row_number
-            from cell as c
+                nullif(struct_extract(c._key_parts, 'file_path'), '') as row_file_path,
+                cast(nullif(struct_extract(c._key_parts, 'row_number'), '') as bigint) as row_number
+            from keyed as c
         ),
         ranges as ({_ranges_summary_sql(con)})
         select
@@ -82,7 +91,7 @@ def materialise_cell(con: duckdb.DuckDBPyConnection, select: str, params: list[A
     con.execute(f"drop table if exists {RANGES}")
     con.execute(
         f"""create temp table {RANGES} as select * from ({_ranges_sql(con)})
-            where source_record_key in (select source_record_key from {CELL} where row_number is null)"""
+            where source_record_key in (select source_record_key from {table} where row_number is null)"""
     )
     _resolve_ranges(con)
 
@@ -149,6 +158,17 @@ def _resolve_ranges(con: duckdb.DuckDBPyConnection) -> None:
         having bool_and(f.raw_rows = g.reading_count
                         and g.reading_count = g.last_row_number - g.first_row_number + 1
                         and i.file_sha256 = g.file_sha256)""")
+
+
+def approach_view(con: duckdb.DuckDBPyConnection, approach: str, rows: str = SHARED) -> None:
+    """Temp view CELL: the shared rows (table ``rows``, temp table SHARED by default) under ``approach``
+    (validated by the caller), with the columns and contribution materialise_cell gives them."""
+    con.execute(f"drop view if exists {CELL}")
+    con.execute(f"""
+        create temp view {CELL} as
+        select * replace ('{approach}' as consolidation_approach, weight_{approach} as weight,
+                          cast(co2e_t * weight_{approach} as decimal(38, 12)) as contribution_t)
+        from {rows}""")  # fmt: skip
 
 
 def raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:

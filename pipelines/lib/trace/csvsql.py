@@ -162,10 +162,21 @@ def supported(con: duckdb.DuckDBPyConnection) -> bool:
     return _raw_union(con) is not None
 
 
-def copy_csv(con: duckdb.DuckDBPyConnection, out: Path) -> None:
+RAW_ROWS = "_trace_raw_rows"  # the cell's raw rows with their text, kept for the cell's approaches
+
+
+def keep_raw_rows(con: duckdb.DuckDBPyConnection, table: str = RAW_ROWS, temp: bool = True) -> None:
+    """Temp table RAW_ROWS (or table ``table`` of an attached database): the raw rows of the traced cell (CELL
+    under any approach) with their work-paper text, for copy_csv under each approach (the raw tables are
+    read and their rows spelled once)."""
+    con.execute(f"drop table if exists {table}")
+    con.execute(f"create {'temp ' if temp else ''}table {table} as {_raw_union(con)}")
+
+
+def copy_csv(con: duckdb.DuckDBPyConnection, out: Path, raw_rows: str | None = None) -> None:
     """Write the work paper of the traced cell (temp tables CELL and RESOLVED) to ``out`` with COPY, rows in
     rank order (contribution, co2e_t descending, emission_id), as write_csv_rows would; call ``supported``
-    first."""
+    first. ``raw_rows``: the table keep_raw_rows made for the same rows."""
     types = _types(con, "temp", CELL)
     computed = {
         "rank": "_rank::varchar",
@@ -182,7 +193,7 @@ def copy_csv(con: duckdb.DuckDBPyConnection, out: Path) -> None:
     )
     sql = f"""
         copy (
-            with raw_rows as ({_raw_union(con)}),
+            with raw_rows as ({f"select * from {raw_rows}" if raw_rows else _raw_union(con)}),
             joined as (  -- every join before the sort: what follows it keeps its order
                 select c.*, r.raw_file_sha256, r.raw_values, r.raw_table is not null as raw_found,
                        c.source_record_key in (select source_record_key from {RESOLVED}) as summed_resolved

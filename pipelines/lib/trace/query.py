@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from pipelines.lib.trace.cell import (
     CELL,
     RANGES,
     RESOLVED,
+    SHARED,
+    approach_view,
     cell_filter,
     cell_params,
     dicts,
@@ -120,26 +123,126 @@ def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int |
             rows = list(_iter_rows(con, limit))
         else:
             _drain(_iter_rows(con, limit), rows_to)
-        summary = con.execute(
-            f"select count(*), sum(contribution_t), count(*) filter (where contribution_t <> 0) from {CELL}"
-        ).fetchone()
-        total = summary[1] if summary[1] is not None else Decimal(0)
-        factors = dicts(con.execute(f"""
-            select factor_id, any_value(factor_value) as factor_value, any_value(factor_unit) as factor_unit,
-                   any_value(factor_gas) as factor_gas, any_value(factor_source_document) as source_document,
-                   any_value(factor_publisher) as publisher, any_value(factor_set_version) as factor_set_version,
-                   count(*) as rows, sum(contribution_t) as contribution_t
-            from {CELL} group by factor_id order by contribution_t desc, factor_id"""))  # fmt: skip
-        files = dicts(con.execute(f"""
-            select raw_table, file_path, any_value(file_sha256) as file_sha256, count(*) as rows,
-                   sum(contribution_t) as contribution_t
-            from {CELL} group by raw_table, file_path order by contribution_t desc, file_path"""))  # fmt: skip
-        checks = figure_checks(con, key, figure, summary[0], total)
-        checks += row_checks(con)
+        return _figure_trace(con, key, figure, rows)
     finally:
         con.execute(f"drop table if exists {CELL}")
         con.execute(f"drop table if exists {RANGES}")
         con.execute(f"drop table if exists {RESOLVED}")
+
+
+def trace_cell(con: duckdb.DuckDBPyConnection, keys: list[FigureKey], csv_to: dict[FigureKey, Path]
+               ) -> dict[FigureKey, Trace]:  # fmt: skip
+    """trace_figure(con, key, csv_to=csv_to[key]) for figures of one cell under different consolidation
+    approaches (the same year, scope, Scope 2 method and Scope 3 category), each a work paper of the same
+    bytes: the cell's rows are selected and joined to their factors, row ranges and files once, their raw
+    rows spelled once and each row checked once; only the weighting, the contribution and the order differ
+    between approaches (CELL is a view of the shared rows per approach)."""
+    figures = {key: find_figure(con, key) for key in keys}
+    if len({tuple(cell_params(key)) for key in keys}) != 1 or len(set(keys)) != len(keys):
+        raise ValueError("trace_cell traces the figures of one cell, each approach once")
+    approaches = tuple(key.consolidation_approach for key in keys)  # validated by find_figure
+    materialise_cell(
+        con,
+        f"""select e.*, null::varchar as consolidation_approach, null::double as weight
+            from marts.fct_emissions as e where {cell_filter()}""",
+        cell_params(keys[0]),
+        table=SHARED,
+    )
+    traces: dict[FigureKey, Trace] = {}
+    try:
+        approach_view(con, approaches[0])
+        fast = csvsql.supported(con)
+        if fast:
+            csvsql.keep_raw_rows(con)
+        checked = row_checks(con)  # each row's own checks: the same under every approach
+        for key in keys:
+            approach_view(con, key.consolidation_approach)
+            if fast:
+                csvsql.copy_csv(con, csv_to[key], raw_rows=csvsql.RAW_ROWS)
+            else:  # a type csvsql does not spell: the Python way
+                with csv_to[key].open("w", encoding="utf-8", newline="") as f:
+                    _drain(_iter_rows(con, None), lambda streamed: write_csv_rows(streamed, f))
+            traces[key] = _figure_trace(con, key, figures[key], [], checked)
+    finally:
+        con.execute(f"drop view if exists {CELL}")
+        for table in (csvsql.RAW_ROWS, SHARED, RANGES, RESOLVED):
+            con.execute(f"drop table if exists {table}")
+    return traces
+
+
+def share_cell(
+    con: duckdb.DuckDBPyConnection, keys: list[FigureKey], scratch: str
+) -> list[ReconciliationCheck]:
+    """The shared part of trace_cell into tables of the attached database ``scratch``, which every cursor of
+    the connection sees (a cursor's temp tables only it): the cell's rows (``scratch``.rows), its resolved
+    row ranges (.resolved) and raw rows (.raw_rows, when csvsql spells them); returns the rows' own checks.
+    Then trace_shared, on any cursor, for each approach."""
+    if len({tuple(cell_params(key)) for key in keys}) != 1:
+        raise ValueError("share_cell shares the figures of one cell")
+    for key in keys:
+        validate_key(key)  # the approach names a column in SQL
+    materialise_cell(
+        con,
+        f"""select e.*, null::varchar as consolidation_approach, null::double as weight
+            from marts.fct_emissions as e where {cell_filter()}""",
+        cell_params(keys[0]),
+        table=f"{scratch}.rows",
+        temp=False,
+    )
+    try:
+        approach_view(con, keys[0].consolidation_approach, rows=f"{scratch}.rows")
+        con.execute(f"create table {scratch}.resolved as select * from {RESOLVED}")
+        if csvsql.supported(con):
+            csvsql.keep_raw_rows(con, table=f"{scratch}.raw_rows", temp=False)
+        return row_checks(con)
+    finally:
+        con.execute(f"drop view if exists {CELL}")
+        con.execute(f"drop table if exists {RANGES}")
+        con.execute(f"drop table if exists {RESOLVED}")
+
+
+def trace_shared(con: duckdb.DuckDBPyConnection, key: FigureKey, scratch: str,
+                 checked: list[ReconciliationCheck], csv_to: Path) -> Trace:  # fmt: skip
+    """trace_figure(con, key, csv_to=csv_to) from the cell share_cell put in ``scratch`` (its rows' checks
+    ``checked``): the same work paper and trace."""
+    figure = find_figure(con, key)
+    approach_view(con, key.consolidation_approach, rows=f"{scratch}.rows")
+    con.execute(f"create temp view {RESOLVED} as select * from {scratch}.resolved")
+    try:
+        if csvsql.supported(con):
+            csvsql.copy_csv(con, csv_to, raw_rows=f"{scratch}.raw_rows")
+        else:  # a type csvsql does not spell: the Python way
+            with csv_to.open("w", encoding="utf-8", newline="") as f:
+                _drain(_iter_rows(con, None), lambda streamed: write_csv_rows(streamed, f))
+        return _figure_trace(con, key, figure, [], checked)
+    finally:
+        con.execute(f"drop view if exists {CELL}")
+        con.execute(f"drop view if exists {RESOLVED}")
+
+
+def _figure_trace(con: duckdb.DuckDBPyConnection, key: FigureKey, figure: dict[str, Any], rows: list[dict[str, Any]],
+                  shared_row_checks: list[ReconciliationCheck] | None = None) -> Trace:  # fmt: skip
+    """The trace of the figure whose rows are in CELL (materialise_cell or approach_view), with ``rows``; the
+    checks of each row (row_checks) are those given when the same rows were checked under another approach."""
+    summary = con.execute(
+        f"select count(*), sum(contribution_t), count(*) filter (where contribution_t <> 0) from {CELL}"
+    ).fetchone()
+    total = summary[1] if summary[1] is not None else Decimal(0)
+    factors = dicts(con.execute(f"""
+        select factor_id, any_value(factor_value) as factor_value, any_value(factor_unit) as factor_unit,
+               any_value(factor_gas) as factor_gas, any_value(factor_source_document) as source_document,
+               any_value(factor_publisher) as publisher, any_value(factor_set_version) as factor_set_version,
+               count(*) as rows, sum(contribution_t) as contribution_t
+        from {CELL} group by factor_id order by contribution_t desc, factor_id"""))  # fmt: skip
+    files = dicts(con.execute(f"""
+        select raw_table, file_path, any_value(file_sha256) as file_sha256, count(*) as rows,
+               sum(contribution_t) as contribution_t
+        from {CELL} group by raw_table, file_path order by contribution_t desc, file_path"""))  # fmt: skip
+    checks = figure_checks(con, key, figure, summary[0], total)
+    if shared_row_checks is None:
+        checks += row_checks(con)
+    else:
+        checks += [replace(check) for check in shared_row_checks]
     pulls = _pulls(con, [f["file_path"] for f in files])
     return Trace("figure", key, figure["co2e_t"], figure.get("gwp_set"), summary[0], total, rows,
                  factors, files, checks, pulls)  # fmt: skip
