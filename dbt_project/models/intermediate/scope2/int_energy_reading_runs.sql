@@ -8,7 +8,9 @@
 -- A run depends on the rows of its own file only, so the table is incremental
 -- by landing file: a build reads only the files the extraction (re)loaded since
 -- the last build (stg_ingest__files.loaded_at), and the files that changed or left
--- the landing folder lose their old runs (post-hook). When the code that makes
+-- the landing folder lose their old runs (post-hook). Rows that no extraction
+-- recorded (written into raw by hand) are read by a full build only
+-- (`dbt build --full-refresh`). When the code that makes
 -- the runs changes (this model or a model above it, macro lineage_fingerprint)
 -- every file is read again. One more month of readings reads that month only.
 {% set fingerprint = lineage_fingerprint() %}
@@ -16,10 +18,17 @@
     materialized='incremental',
     incremental_strategy='append',
     post_hook=[
-        "delete from {{ this }} as r where r.transform_fingerprint <> '{{ lineage_fingerprint() }}' or not exists (
-            select 1 from {{ ref('stg_ingest__files') }} as f
-            where f.dataset_key = 'energy/meter_readings'
-              and f.file_path = r.file_path and f.loaded_at is not distinct from r.file_loaded_at)"
+        "delete from {{ this }} as r
+         where r.transform_fingerprint <> '{{ lineage_fingerprint() }}'
+            -- the file was loaded again since (changed, re-validated, now a duplicate)
+            or exists (
+                select 1 from {{ ref('stg_ingest__files') }} as f
+                where f.dataset_key = 'energy/meter_readings' and f.file_path = r.file_path
+                  and f.loaded_at is distinct from r.file_loaded_at)
+            -- the file left the landing folder
+            or (r.file_loaded_at is not null and not exists (
+                select 1 from {{ ref('stg_ingest__files') }} as f
+                where f.dataset_key = 'energy/meter_readings' and f.file_path = r.file_path))"
     ]
 ) }}
 {# a run belongs to one meter x month x unit x actual/estimated row and one file #}
