@@ -114,11 +114,8 @@ def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int |
     )
     try:
         rows = []
-        if csv_to is not None and csvsql.supported(con):
-            csvsql.copy_csv(con, csv_to)
-        elif csv_to is not None:
-            with csv_to.open("w", encoding="utf-8", newline="") as f:
-                _drain(_iter_rows(con, None), lambda streamed: write_csv_rows(streamed, f))
+        if csv_to is not None:
+            _write_paper(con, csv_to, fast=csvsql.supported(con))
         elif rows_to is None:
             rows = list(_iter_rows(con, limit))
         else:
@@ -128,6 +125,23 @@ def trace_figure(con: duckdb.DuckDBPyConnection, key: FigureKey, *, limit: int |
         con.execute(f"drop table if exists {CELL}")
         con.execute(f"drop table if exists {RANGES}")
         con.execute(f"drop table if exists {RESOLVED}")
+
+
+# A cell's rows for every approach at once: approach_view sets the approach and weight of each.
+_SHARED_CELL_SELECT = f"""select e.*, null::varchar as consolidation_approach, null::double as weight
+    from marts.fct_emissions as e where {cell_filter()}"""
+
+
+def _write_paper(
+    con: duckdb.DuckDBPyConnection, out: Path, *, fast: bool, raw_rows: str | None = None
+) -> None:
+    """The CSV work paper of the cell in CELL: by DuckDB (csvsql, ``fast``; ``raw_rows`` the table
+    keep_raw_rows made), or row by row in Python for a type csvsql does not spell (the same bytes)."""
+    if fast:
+        csvsql.copy_csv(con, out, **({"raw_rows": raw_rows} if raw_rows else {}))
+        return
+    with out.open("w", encoding="utf-8", newline="") as f:
+        _drain(_iter_rows(con, None), lambda streamed: write_csv_rows(streamed, f))
 
 
 def trace_cell(con: duckdb.DuckDBPyConnection, keys: list[FigureKey], csv_to: dict[FigureKey, Path]
@@ -143,8 +157,7 @@ def trace_cell(con: duckdb.DuckDBPyConnection, keys: list[FigureKey], csv_to: di
     approaches = tuple(key.consolidation_approach for key in keys)  # validated by find_figure
     materialise_cell(
         con,
-        f"""select e.*, null::varchar as consolidation_approach, null::double as weight
-            from marts.fct_emissions as e where {cell_filter()}""",
+        _SHARED_CELL_SELECT,
         cell_params(keys[0]),
         table=SHARED,
     )
@@ -157,11 +170,7 @@ def trace_cell(con: duckdb.DuckDBPyConnection, keys: list[FigureKey], csv_to: di
         checked = row_checks(con)  # each row's own checks: the same under every approach
         for key in keys:
             approach_view(con, key.consolidation_approach)
-            if fast:
-                csvsql.copy_csv(con, csv_to[key], raw_rows=csvsql.RAW_ROWS)
-            else:  # a type csvsql does not spell: the Python way
-                with csv_to[key].open("w", encoding="utf-8", newline="") as f:
-                    _drain(_iter_rows(con, None), lambda streamed: write_csv_rows(streamed, f))
+            _write_paper(con, csv_to[key], fast=fast, raw_rows=csvsql.RAW_ROWS)
             traces[key] = _figure_trace(con, key, figures[key], [], checked)
     finally:
         con.execute(f"drop view if exists {CELL}")
@@ -183,8 +192,7 @@ def share_cell(
         validate_key(key)  # the approach names a column in SQL
     materialise_cell(
         con,
-        f"""select e.*, null::varchar as consolidation_approach, null::double as weight
-            from marts.fct_emissions as e where {cell_filter()}""",
+        _SHARED_CELL_SELECT,
         cell_params(keys[0]),
         table=f"{scratch}.rows",
         temp=False,
@@ -209,11 +217,7 @@ def trace_shared(con: duckdb.DuckDBPyConnection, key: FigureKey, scratch: str,
     approach_view(con, key.consolidation_approach, rows=f"{scratch}.rows")
     con.execute(f"create temp view {RESOLVED} as select * from {scratch}.resolved")
     try:
-        if csvsql.supported(con):
-            csvsql.copy_csv(con, csv_to, raw_rows=f"{scratch}.raw_rows")
-        else:  # a type csvsql does not spell: the Python way
-            with csv_to.open("w", encoding="utf-8", newline="") as f:
-                _drain(_iter_rows(con, None), lambda streamed: write_csv_rows(streamed, f))
+        _write_paper(con, csv_to, fast=csvsql.supported(con), raw_rows=f"{scratch}.raw_rows")
         return _figure_trace(con, key, figure, [], checked)
     finally:
         con.execute(f"drop view if exists {CELL}")
