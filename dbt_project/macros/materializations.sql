@@ -1,0 +1,51 @@
+{#-
+  Table and view materializations for DuckDB with one statement per model.
+
+  dbt-duckdb's own build `<name>__dbt_tmp`, ask the catalog about foreign keys
+  and indexes, rename the old relation to a backup, rename the new one in,
+  commit and drop the backup: eight to ten statements per model, each a round
+  of dbt's Python (events, Jinja, the relation cache). On a small landing folder
+  that bookkeeping, not the data, was most of a build's time. This project uses
+  none of what the extra statements serve (foreign keys, indexes, grants,
+  persisted docs, partitioning, Python models). Here the old relation is dropped
+  and the new one created in one statement inside the model's transaction, so a
+  failed build leaves the old relation in place. The create goes through the
+  adapter's own `create_table_as` / `create_view_as`, so a model whose contract
+  is enforced (the marts) still gets its declared columns, order and types
+  (tests/test_dbt_layers.py). The root project's materializations take
+  precedence over the adapter's.
+-#}
+
+{% materialization table, adapter='duckdb' %}
+  {%- set existing_relation = load_cached_relation(this) -%}
+  {%- set target_relation = this.incorporate(type='table') -%}
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
+  {{ run_hooks(pre_hooks, inside_transaction=True) }}
+  {% call statement('main') -%}
+    {% if existing_relation is not none -%}
+      drop {{ existing_relation.type }} if exists {{ existing_relation }};
+    {%- endif %}
+    {{ create_table_as(False, target_relation, compiled_code) }}
+  {%- endcall %}
+  {{ run_hooks(post_hooks, inside_transaction=True) }}
+  {{ adapter.commit() }}
+  {{ run_hooks(post_hooks, inside_transaction=False) }}
+  {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+
+{% materialization view, adapter='duckdb' %}
+  {%- set existing_relation = load_cached_relation(this) -%}
+  {%- set target_relation = this.incorporate(type='view') -%}
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
+  {{ run_hooks(pre_hooks, inside_transaction=True) }}
+  {% call statement('main') -%}
+    {% if existing_relation is not none -%}
+      drop {{ existing_relation.type }} if exists {{ existing_relation }};
+    {%- endif %}
+    {{ get_create_view_as_sql(target_relation, sql) }}
+  {%- endcall %}
+  {{ run_hooks(post_hooks, inside_transaction=True) }}
+  {{ adapter.commit() }}
+  {{ run_hooks(post_hooks, inside_transaction=False) }}
+  {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
