@@ -1,8 +1,11 @@
-"""A new warehouse re-uses the project's last parse (pipelines/lib/dbt_launcher.py, `carbon-dbt`).
+"""A new warehouse, or a new configuration, re-uses the project's last parse (pipelines/lib/dbt_launcher.py,
+`carbon-dbt`).
 
-dbt keys its saved parse on the profile's connection settings, the warehouse file's path among them;
-the launcher leaves the path out. That is only right if the path cannot change what dbt parses: no
-model, macro or test reads it, and a parse re-used from another warehouse equals a full parse.
+dbt keys its saved parse on the profile's connection settings, the warehouse file's path among them,
+and on every --vars value; the launcher leaves the path and the vars other than PARSE_VARS out. That is
+only right if they cannot change what dbt parses: no model, macro or test reads the path, a parse
+re-used from another warehouse equals a full parse, and so does a parse re-used after every other var
+changed.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ REPARSE = "Unable to do partial parsing"
 READS_PATH = re.compile(r"""target\s*(\.\s*path\b|\[\s*['"]path['"]\s*\]|\.\s*get\(\s*['"]path['"])""")
 
 
-def _parse(warehouse: Path, target: Path, *extra: str) -> str:
+def _parse(warehouse: Path, target: Path, *extra: str, vars_: dict | None = None) -> str:
     env = {**os.environ, "CARBON_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    vars_json = load_settings(SAMPLE_CONFIG).dbt_vars_json()
+    vars_json = json.dumps(load_settings(SAMPLE_CONFIG).dbt_vars() if vars_ is None else vars_)
     proc = subprocess.run(
         [CARBON_DBT, "parse", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
          "--target-path", str(target), "--log-path", str(target), "--vars", vars_json, *extra],
@@ -90,3 +93,60 @@ def test_a_new_warehouse_reuses_the_parse_and_it_equals_a_full_parse(tmp_path):
     out = _parse(tmp_path / "c" / "other.duckdb", third)
     assert "profile has changed" in out, out[-2000:]
     assert all(n["database"] == "other" for n in _parsed(third)["nodes"].values() if n.get("database"))
+
+
+def _other_vars() -> dict:
+    """Every var of the sample's configuration set to another value (lists emptied or filled, the
+    approach, the GWP set, the years), except the parse's own (PARSE_VARS)."""
+    from pipelines.lib.dbt_launcher import PARSE_VARS
+
+    sample = load_settings(SAMPLE_CONFIG).dbt_vars()
+    other = {
+        "group_root": "G999",
+        "consolidation": "equity_share",
+        "base_years": [2022, 2023],
+        "recalculation_threshold_pct": 2.5,
+        "gwp_set": "AR5",
+        "scope2_location_factor": "provincial",
+        "scope2_location_family": "ets",
+        "targets": [],
+        "neutrality": {},
+        "ets_price_per_t": 0.0,
+        "ets_offset_limit_pct": 10.0,
+        "intensity_scopes": ["1"],
+        "reporting_years": [2023],
+        "scope3_exclusions": {},
+        "acknowledged_jumps": [
+            {"dataset": "erp/fuel_consumption", "subject": "F01", "year": 2023, "reason": "new kiln"}
+        ],
+        "dq_score_weights": {"completeness": 0.5, "checks": 0.3, "measured": 0.2},
+    }
+    assert set(other) == set(sample) - PARSE_VARS  # a new var is added here with another value
+    assert all(other[k] != sample[k] for k in other)
+    return {**sample, **other}
+
+
+def test_another_configuration_reuses_the_parse_and_it_equals_a_full_parse(tmp_path):
+    first, second, full = tmp_path / "first", tmp_path / "second", tmp_path / "full"
+    warehouse = tmp_path / "a" / "carbon.duckdb"
+    _parse(warehouse, first)
+    other = _other_vars()
+
+    second.mkdir()
+    shutil.copyfile(first / "partial_parse.msgpack", second / "partial_parse.msgpack")
+    out = _parse(warehouse, second, vars_=other)
+    assert REPARSE not in out, out[-2000:]
+
+    _parse(warehouse, full, "--no-partial-parse", vars_=other)
+    reused, fresh = _parsed(second), _parsed(full)
+    assert len(fresh["nodes"]) > 500
+    assert reused == fresh
+
+    # The reporting currency names columns of the finance marts: another one re-parses the project.
+    third = tmp_path / "third"
+    third.mkdir()
+    shutil.copyfile(first / "partial_parse.msgpack", third / "partial_parse.msgpack")
+    out = _parse(warehouse, third, vars_={**other, "reporting_currency": "USD"})
+    assert "config vars, config profile, or config target have changed" in out, out[-2000:]
+    finance = next(n for n in _parsed(third)["nodes"].values() if n["name"] == "fct_finance_kpis")
+    assert "revenue_10k_usd" in finance["columns"]

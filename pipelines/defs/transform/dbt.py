@@ -12,6 +12,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.metadata
+import json
 import os
 import shutil
 import sys
@@ -26,6 +27,7 @@ from filelock import FileLock
 from packaging import version
 
 from pipelines.defs.quality import QUALITY_RESULT_MODELS
+from pipelines.lib import dbt_launcher
 from pipelines.lib.progress import say
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import ENV_WAREHOUSE
@@ -86,8 +88,11 @@ def ensure_manifest() -> None:
 
 
 def _parse_cache(vars_json: str) -> Path:
-    """Where the last parse of the project made with these --vars is kept, for any warehouse to re-use."""
-    digest = hashlib.sha256(vars_json.encode("utf-8")).hexdigest()[:16]
+    """Where the last parse of the project made with these --vars is kept, for any warehouse to re-use:
+    keyed on the vars that the parse depends on (pipelines/lib/dbt_launcher.py PARSE_VARS), so a new
+    warehouse with another configuration starts from it too."""
+    parse_vars = json.dumps(dbt_launcher.parse_vars(json.loads(vars_json)), sort_keys=True)
+    digest = hashlib.sha256(parse_vars.encode("utf-8")).hexdigest()[:16]
     return dbt_project().manifest_path.parent / "parse_cache" / f"{digest}.msgpack"
 
 

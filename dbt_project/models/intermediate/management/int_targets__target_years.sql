@@ -15,6 +15,9 @@
 -- A table: the absolute values and fct_target_progress read it.
 {% set base_years = var('base_years') %}
 {% set neutrality = var('neutrality') or {} %}
+{#- called whether or not there is a neutrality year, so that what dbt parses does not depend on the
+    configuration (pipelines/lib/dbt_launcher.py PARSE_VARS) -#}
+{% set neutrality_scope_list = neutrality_scopes(neutrality) %}
 {% set intensity_scopes = var('intensity_scopes') | map('string') | sort | list %}
 {% set rows = [] %}
 {% for t in var('targets') or [] %}
@@ -32,7 +35,7 @@
     {% do rows.append({
         'name': 'neutrality-' ~ (neutrality['year'] | int),
         'kind': 'neutrality',
-        'scopes': neutrality_scopes(neutrality),
+        'scopes': neutrality_scope_list,
         'denominator': none,
         'base_year': base_years | min | int,
         'target_year': neutrality['year'] | int,
