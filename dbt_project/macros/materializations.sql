@@ -12,8 +12,13 @@
   failed build leaves the old relation in place. The create goes through the
   adapter's own `create_table_as` / `create_view_as`, so a model whose contract
   is enforced (the marts) still gets its declared columns, order and types
-  (tests/test_dbt_layers.py). The root project's materializations take
+  (tests/test_materializations.py). The root project's materializations take
   precedence over the adapter's.
+
+  One limit: the old relation is gone before the model's SQL runs, so a table or
+  view model cannot read its own previous rows (`{{ this }}`); a model that needs
+  them is an incremental model (int_energy_reading_runs), whose materialization
+  is dbt-duckdb's. dbt's relation cache is told of the drop (`cache_dropped`).
 -#}
 
 {% materialization table, adapter='duckdb' %}
@@ -27,6 +32,7 @@
     {%- endif %}
     {{ create_table_as(False, target_relation, compiled_code) }}
   {%- endcall %}
+  {% if existing_relation is not none %}{% do adapter.cache_dropped(existing_relation) %}{% endif %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {{ adapter.commit() }}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
@@ -44,6 +50,7 @@
     {%- endif %}
     {{ get_create_view_as_sql(target_relation, sql) }}
   {%- endcall %}
+  {% if existing_relation is not none %}{% do adapter.cache_dropped(existing_relation) %}{% endif %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {{ adapter.commit() }}
   {{ run_hooks(post_hooks, inside_transaction=False) }}

@@ -45,10 +45,8 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     say("dbt      build the data quality scorecard (fct_data_quality)")
     log_path = carbon.warehouse.parent / "dbt_build.log"
     # The main build's vars and target folder: dbt re-uses that invocation's parse. The unit tests are
-    # make test's, as in the main build. No artifacts: the main build's run_results.json and manifest.json
-    # stay in the target folder for people to read (and writing them again cost a second).
-    args = ["--no-write-json", "build", "--exclude-resource-type", "unit_test",
-            "--vars", carbon.settings().dbt_vars_json()]  # fmt: skip
+    # make test's, as in the main build.
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", carbon.settings().dbt_vars_json()]
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=carbon.dbt_target_path)
     # Appended to the main build's log; dagster-dbt echoes every dbt line to stdout. The events wait
     # for the end of the build: the scorecard's materialization carries its scores, read once dbt has
