@@ -5,7 +5,8 @@ dbt keys its saved parse on the profile's connection settings, the warehouse fil
 and on every --vars value; the launcher leaves the path and the vars other than PARSE_VARS out. That is
 only right if they cannot change what dbt parses: no model, macro or test reads the path, a parse
 re-used from another warehouse equals a full parse, and so does a parse re-used after every other var
-changed.
+changed; and no model reaches a ref(), source() or project macro only when a var says so (a static
+check of every model's Jinja).
 """
 
 from __future__ import annotations
@@ -150,3 +151,90 @@ def test_another_configuration_reuses_the_parse_and_it_equals_a_full_parse(tmp_p
     assert "config vars, config profile, or config target have changed" in out, out[-2000:]
     finance = next(n for n in _parsed(third)["nodes"].values() if n["name"] == "fct_finance_kpis")
     assert "revenue_10k_usd" in finance["columns"]
+
+
+def _var_dependent_calls(source: str, macro_names: set[str]) -> list[str]:
+    """The calls of ref(), source() and the project's macros that a model makes only under an
+    `{% if %}` or `{% for %}` that depends on a var (directly, or through a `{% set %}` name or loop
+    variable computed from one) and makes nowhere else in the file: what dbt records at parse time
+    would then depend on the configuration."""
+    import jinja2
+    from jinja2 import nodes
+
+    env = jinja2.Environment(extensions=["jinja2.ext.do"])
+    tree = env.parse(source)
+    watched = {"ref", "source"} | macro_names
+    tainted: set[str] = set()
+
+    def uses_var(node) -> bool:
+        return any(
+            (isinstance(n, nodes.Call) and isinstance(n.node, nodes.Name) and n.node.name == "var")
+            or (isinstance(n, nodes.Name) and n.name in tainted)
+            for n in [node, *node.find_all((nodes.Call, nodes.Name))]
+        )
+
+    def call_text(call) -> str:
+        args = ", ".join(repr(a.value) if isinstance(a, nodes.Const) else "?" for a in call.args)
+        return f"{call.node.name}({args})"
+
+    conditional: list[str] = []
+    unconditional: set[str] = set()
+
+    def names(target) -> list[str]:
+        """The names a `set` or `for` binds (one name or a tuple of them)."""
+        return (
+            [target.name] if isinstance(target, nodes.Name) else [n.name for n in target.find_all(nodes.Name)]
+        )
+
+    def visit(node, dependent: bool) -> None:
+        if isinstance(node, nodes.Assign) and uses_var(node.node):
+            tainted.update(names(node.target))
+        if isinstance(node, nodes.For) and uses_var(node.iter):
+            tainted.update(names(node.target))
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in watched:
+            (conditional.append if dependent else unconditional.add)(call_text(node))
+        for field, child in node.iter_fields():
+            inner = dependent
+            if isinstance(node, nodes.If) and field in ("body", "elif_", "else_") and uses_var(node.test):
+                inner = True
+            if isinstance(node, nodes.For) and field in ("body", "else_") and uses_var(node.iter):
+                inner = True
+            for c in child if isinstance(child, list) else [child]:
+                if isinstance(c, nodes.Node):
+                    visit(c, inner)
+
+    visit(tree, False)
+    return sorted({c for c in conditional if c not in unconditional})
+
+
+def test_no_model_refs_or_calls_a_macro_only_under_a_var():
+    """The static side of the parse re-use across configurations: a ref(), source() or project macro
+    that a model reaches only when a var says so would be missing from (or left in) a parse made under
+    another configuration. Such a call is also made unconditionally (a `-- depends_on:` line, a `set`
+    before the `if`)."""
+    macro_names = {
+        m
+        for path in (DBT_PROJECT / "macros").rglob("*.sql")
+        for m in re.findall(r"{%-?\s*macro\s+(\w+)", path.read_text(encoding="utf-8"))
+    }
+    offenders = {
+        str(path.relative_to(DBT_PROJECT)): calls
+        for folder in ("models", "tests")
+        for path in (DBT_PROJECT / folder).rglob("*.sql")
+        if "generic" not in path.parts
+        and (calls := _var_dependent_calls(path.read_text(encoding="utf-8"), macro_names))
+    }
+    assert offenders == {}
+    # the check finds both kinds it guards against (the two this project had)
+    assert _var_dependent_calls(
+        "{% set b = var('base_years') %}{% if b | length > 0 %}select * from {{ ref('x') }}{% endif %}", set()
+    ) == ["ref('x')"]
+    assert _var_dependent_calls(
+        "{% set n = var('neutrality') %}{% if n.get('year') %}{{ scopes(n) }}{% endif %}", {"scopes"}
+    ) == ["scopes(?)"]
+    assert (
+        _var_dependent_calls(
+            "-- depends_on: {{ ref('x') }}\n{% if var('b') %}{{ ref('x') }}{% endif %}", set()
+        )
+        == []
+    )

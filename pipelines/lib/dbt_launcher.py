@@ -8,7 +8,7 @@ file therefore paid a full parse of the project (154 models, 425 tests, 548 macr
 The path of the warehouse file cannot change what dbt parses: no model, macro or test of this
 project reads ``target.path`` (tests/test_dbt_parse_reuse.py checks that, and that a parse re-used
 from another warehouse equals a full parse). So this launcher leaves the path out of the profile's
-fingerprint; everything else dbt compares (its version, the --vars, the profile and target names,
+fingerprint; everything else dbt compares (its version, the profile and target names,
 the other connection settings, the environment variables that dbt_project.yml reads, every file's
 checksum) is compared as before, so a change of code still re-parses what changed.
 
@@ -16,10 +16,11 @@ The same holds for the values of the --vars that carbon.yml sets. dbt re-parses 
 any of them changes (10-15 s on 2 cores), because a var could change what the parse finds: a ref()
 inside a loop over a list, a column name in a YAML file. Only ``PARSE_VARS`` do that here: the
 reporting currency names the finance marts' columns in their YAML. Every other var is read when a model
-is compiled and run, which dbt does anew on each build with the vars of that build. So the launcher
-keys the saved parse on PARSE_VARS only (with dbt's version and the profile and target names, as dbt
-does); tests/test_dbt_parse_reuse.py checks that a parse re-used across every other var changing equals
-a full parse under the new vars, and that a change of currency re-parses.
+is compiled and run, which dbt does anew on each build with the vars of that build; no model reaches a
+ref(), source() or macro only when a var says so. So the launcher keys the saved parse on PARSE_VARS
+only (with dbt's version and the profile and target names, as dbt does); tests/test_dbt_parse_reuse.py
+checks each model's Jinja for such calls, that a parse re-used across every other var changing equals a
+full parse under the new vars, and that a change of currency re-parses.
 """
 
 from __future__ import annotations
