@@ -4,7 +4,7 @@ They replace dbt-duckdb's (temporary relation, renames, backup) with one stateme
 on a throwaway dbt project that uses the very macro file, against a real DuckDB file, over two builds:
 
 * a table, a view over it and a mart with an enforced contract are created; the contract still orders
-  and types the columns as declared;
+  and types the columns as declared; a model's pre-hook runs before it and its post-hook after;
 * on the second build a changed table is replaced, a view turned into a table is replaced by a table,
   and two models whose SQL now fails (one plain, one with a contract) fail the build but keep their
   previous relation and rows; no temporary or backup relation is left behind.
@@ -97,12 +97,17 @@ def test_one_statement_materializations_replace_keep_contracts_and_keep_the_old_
         "over_base": "{{ config(materialized='view') }} select id * 10 as tens from {{ ref('base_table') }}",
         "contracted": "{{ config(materialized='table') }} select cast(2.5 as decimal(18, 3)) as amount, 'a' as label",
         "fails_later": "{{ config(materialized='table') }} select 7 as kept",
+        "hooked": "{{ config(materialized='table', pre_hook='create or replace table pre_ran as select 1 as n', "
+                  "post_hook='create or replace table post_ran as select count(*) as n from {{ this }}') }} "
+                  "select * from pre_ran",
     })  # fmt: skip
     first = _build(root)
     assert first.returncode == 0, first.stdout[-3000:]
     assert _relations(warehouse) == {
         "base_table": "BASE TABLE", "over_base": "VIEW", "contracted": "BASE TABLE", "fails_later": "BASE TABLE",
+        "hooked": "BASE TABLE", "pre_ran": "BASE TABLE", "post_ran": "BASE TABLE",
     }  # fmt: skip
+    assert _rows(warehouse, "post_ran") == [(1,)]  # the pre-hook ran before the model, the post-hook after
     with duckdb.connect(str(warehouse), read_only=True) as con:
         columns = con.execute(
             "select column_name, data_type from information_schema.columns "
@@ -125,6 +130,7 @@ def test_one_statement_materializations_replace_keep_contracts_and_keep_the_old_
     assert _rows(warehouse, "over_base") == [(200,)]
     assert _relations(warehouse) == {
         "base_table": "BASE TABLE", "over_base": "BASE TABLE", "contracted": "BASE TABLE", "fails_later": "BASE TABLE",
+        "hooked": "BASE TABLE", "pre_ran": "BASE TABLE", "post_ran": "BASE TABLE",
     }  # fmt: skip
     assert _rows(warehouse, "contracted") == [("a", Decimal("2.500"))]  # the failed build kept the old rows
     assert _rows(warehouse, "fails_later") == [(7,)]

@@ -22,37 +22,33 @@
 -#}
 
 {% materialization table, adapter='duckdb' %}
-  {%- set existing_relation = load_cached_relation(this) -%}
-  {%- set target_relation = this.incorporate(type='table') -%}
-  {{ run_hooks(pre_hooks, inside_transaction=False) }}
-  {{ run_hooks(pre_hooks, inside_transaction=True) }}
-  {% call statement('main') -%}
-    {% if existing_relation is not none -%}
-      drop {{ existing_relation.type }} if exists {{ existing_relation }};
-    {%- endif %}
-    {{ create_table_as(False, target_relation, compiled_code) }}
-  {%- endcall %}
-  {% if existing_relation is not none %}{% do adapter.cache_dropped(existing_relation) %}{% endif %}
-  {{ run_hooks(post_hooks, inside_transaction=True) }}
-  {{ adapter.commit() }}
-  {{ run_hooks(post_hooks, inside_transaction=False) }}
-  {{ return({'relations': [target_relation]}) }}
+  {{ return(replace_relation('table')) }}
 {% endmaterialization %}
 
 {% materialization view, adapter='duckdb' %}
+  {{ return(replace_relation('view')) }}
+{% endmaterialization %}
+
+{#- The model's relation (`this`) of `kind` (table | view), replaced in one statement; what both
+    materializations above return. -#}
+{% macro replace_relation(kind) %}
   {%- set existing_relation = load_cached_relation(this) -%}
-  {%- set target_relation = this.incorporate(type='view') -%}
+  {%- set target_relation = this.incorporate(type=kind) -%}
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
   {% call statement('main') -%}
     {% if existing_relation is not none -%}
       drop {{ existing_relation.type }} if exists {{ existing_relation }};
     {%- endif %}
-    {{ get_create_view_as_sql(target_relation, sql) }}
+    {% if kind == 'table' -%}
+      {{ create_table_as(False, target_relation, compiled_code) }}
+    {%- else -%}
+      {{ get_create_view_as_sql(target_relation, sql) }}
+    {%- endif %}
   {%- endcall %}
   {% if existing_relation is not none %}{% do adapter.cache_dropped(existing_relation) %}{% endif %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {{ adapter.commit() }}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
   {{ return({'relations': [target_relation]}) }}
-{% endmaterialization %}
+{% endmacro %}
