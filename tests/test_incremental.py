@@ -36,6 +36,15 @@ def _marts(run) -> list[tuple]:
     )
 
 
+def _dbt_built(warehouse: Path) -> set[str]:
+    """The models, seeds and tests (dbt names) that the run's main dbt build ran, from its log beside the
+    warehouse (dbt's run_results.json is the data quality scorecard's build, the run's second)."""
+    log = (warehouse.parent / "dbt_build.log").read_text(encoding="utf-8")
+    started = re.findall(r"\d+ of \d+ START (?:sql \w+ model|seed file|test) (\S+)", log)
+    assert started, log[-2000:]
+    return {name.split(".")[-1] for name in started}
+
+
 def _files_read(warehouse: Path) -> list[str] | str:
     """The landing files the last build of int_energy_reading_runs read, from dbt's compiled SQL: a
     list of files, 'none' (nothing new) or 'all' (no filter: a build in full)."""
@@ -74,6 +83,8 @@ def closes(tmp_path_factory):
             "run": run,
             "marts": _marts(run),
             "files_read": _files_read(warehouse),
+            "dbt_built": _dbt_built(warehouse),
+            "said": run.stdout + run.stderr,
             "runs": run.query(
                 "select file_path, period_start, reading_count, cast(piece_quantity as double) "
                 "from intermediate.int_energy_reading_runs order by all"
@@ -116,6 +127,31 @@ def test_the_new_month_is_read_alone_and_gives_the_full_builds_marts(closes):
     }
     # February 2024 of meter M1: 4 x 0.25 MWh + 24 MWh, in the full build and again after the return
     assert closes["full"]["february_mwh"] == added["february_mwh"] == 25.0
+
+
+def test_dbt_rebuilds_only_what_the_changed_readings_reach(closes):
+    """pipelines/lib/dbt_state.py: the first build builds everything; the next ones rebuild the models
+    and tests below the sources whose rows changed (the readings, the files table, the run history),
+    and leave the purchases' models, which no changed source reaches, as they are."""
+    full, removed, added = closes["full"], closes["month_removed"], closes["month_added"]
+    assert "dbt      build everything" in full["said"]
+    assert {"stg_procurement__purchases", "int_scope3_purchases_prepared", "fct_emissions"} <= full[
+        "dbt_built"
+    ]
+    for step in (removed, added):
+        said = re.search(r"sources changed since the last build: ([^;]*);", step["said"])
+        assert said is not None, step["said"][-3000:]
+        assert {"energy.meter_readings", "ingest.files"} <= set(said.group(1).split(", "))
+        assert "procurement.purchases" not in said.group(1)
+        built = step["dbt_built"]
+        assert {"int_energy_reading_runs", "int_energy_consumption_monthly", "fct_emissions",
+                "rpt_group_inventory", "unique_fct_emissions_emission_id"} <= built  # fmt: skip
+        assert not built & {"stg_procurement__purchases", "int_scope3_purchases_prepared", "stg_erp__entities",
+                            "unique_stg_procurement__purchases_line_id"}  # fmt: skip
+        assert len(built) < len(full["dbt_built"])
+        # the unchanged models' error-severity tests report their last result: no gate of the exports is
+        # left without one (Dagster would warn of each)
+        assert "emitted no result" not in step["said"]
 
 
 def _runs_fingerprint(project: Path, warehouse: Path) -> str:

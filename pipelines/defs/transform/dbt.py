@@ -10,6 +10,7 @@ the manifest read when the definitions are built (:func:`build_dbt_assets`).
 
 import contextlib
 import functools
+import graphlib
 import hashlib
 import importlib.metadata
 import json
@@ -27,7 +28,7 @@ from filelock import FileLock
 from packaging import version
 
 from pipelines.defs.quality import QUALITY_RESULT_MODELS
-from pipelines.lib import dbt_launcher
+from pipelines.lib import dbt_launcher, dbt_state
 from pipelines.lib.progress import say
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import ENV_WAREHOUSE
@@ -156,16 +157,73 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonResource):
     os.environ[ENV_WAREHOUSE] = carbon.warehouse_path  # read by profiles.yml
     settings = carbon.settings()
-    say(
-        f"dbt      build (gwp_set={settings.gwp_set}, scope2 location factor={settings.scope2_location_factor})"
-    )
     log_path = carbon.warehouse.parent / "dbt_build.log"
+    vars_json = settings.dbt_vars_json()
+    # Only what the changed sources reach is rebuilt (pipelines/lib/dbt_state.py); the plan is made from
+    # the warehouse's record of its last successful build, which is removed until this one succeeds.
+    manifest = json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
+    plan = dbt_state.plan_build(carbon.warehouse, manifest, vars_json, QUALITY_RESULT_MODELS.split())
+    dbt_state.forget(carbon.warehouse)
+    settings_said = f"gwp_set={settings.gwp_set}, scope2 location factor={settings.scope2_location_factor}"
     # Unit tests pin the code to hand calculations: `make test` runs them (dbt test --select
     # test_type:unit); the data a run brings cannot change their outcome, so a run skips them.
-    vars_json = settings.dbt_vars_json()
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", vars_json]
+    if plan.full:
+        say(f"dbt      build everything ({settings_said}): {plan.reason}")
+    else:
+        changed = ", ".join(manifest["sources"][uid]["source_name"] + "." + manifest["sources"][uid]["name"]
+                            for uid in plan.changed_sources) or "none"  # fmt: skip
+        models = sum(1 for uid in plan.rebuild if manifest["nodes"][uid]["resource_type"] != "test")
+        unchanged = sum(1 for uid in plan.unchanged if manifest["nodes"][uid]["resource_type"] != "test")
+        say(f"dbt      build what changed ({settings_said}): sources changed since the last build: {changed}; "
+            f"{models} models and seeds to rebuild, {unchanged} unchanged / 仅重建受影响的模型")  # fmt: skip
+        args += ["--indirect-selection", "empty", "--exclude", " ".join(plan.exclude_names(manifest))]
+    # The models left as they are come first, parents before children (Dagster's order for the outputs
+    # of one op): none of them is below a rebuilt one, so they are current now. Their outputs say so,
+    # and the assets downstream run as usual (Dagster skips the steps after an output never yielded).
+    yield from _unchanged_outputs(context, manifest, plan.unchanged)
+    if plan.full or plan.rebuild:
+        yield from _invoke(context, dbt, carbon, args, vars_json, log_path)
+    dbt_state.record(carbon.warehouse, plan, manifest)
+
+
+def _unchanged_outputs(context: AssetExecutionContext, manifest: Mapping[str, Any], unchanged: set[str]):
+    translator = CarbonDbtTranslator()
+    output_by_key = {key: name for name, key in context.assets_def.keys_by_output_name.items()}
+    order = graphlib.TopologicalSorter(
+        {
+            uid: [p for p in manifest["nodes"][uid]["depends_on"].get("nodes", []) if p in unchanged]
+            for uid in unchanged
+        }
+    )
+    for uid in order.static_order():
+        if manifest["nodes"][uid]["resource_type"] == "test":
+            continue
+        name = output_by_key.get(translator.get_asset_key(manifest["nodes"][uid]))
+        if name in context.selected_output_names:
+            yield dg.Output(None, output_name=name,
+                            metadata={"carbon/rebuilt": False,
+                                      "carbon/why": "no source above it changed since the last successful build"})  # fmt: skip
+    # A test of error severity of an unchanged model passed in the last successful build (a failure fails
+    # the build, which then records nothing), on the rows the model still has: its check says so, and the
+    # checks that gate the exports have their result.
+    checks = {spec.key.name: spec for spec in context.assets_def.check_specs
+              if spec.key in context.selected_asset_check_keys}  # fmt: skip
+    for uid in sorted(unchanged):
+        node = manifest["nodes"][uid]
+        spec = checks.get(node["name"]) if node["resource_type"] == "test" else None
+        if spec is not None and str(node.get("config", {}).get("severity", "error")).lower() == "error":
+            yield dg.AssetCheckResult(asset_key=spec.asset_key, check_name=spec.name, passed=True,
+                                      metadata={"carbon/rerun": False,
+                                                "carbon/why": "passed in the last successful build; the model "
+                                                              "and its inputs are unchanged since"})  # fmt: skip
+
+
+def _invoke(
+    context, dbt: DbtCliResource, carbon: CarbonResource, args: list[str], vars_json: str, log_path: Path
+):
     reuse_parse(carbon.dbt_target_path, vars_json)
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", vars_json],
-                         context=context, raise_on_error=False, target_path=carbon.dbt_target_path)  # fmt: skip
+    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=carbon.dbt_target_path)
     built = 0
     # dagster-dbt echoes every dbt log line to stdout; keep them in a file instead.
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
