@@ -33,14 +33,9 @@ def _manifest() -> dict:
         "test.p.t_ab": _node("test", "t_ab", ["model.p.a", "model.p.b"]),
         "test.p.t_q": _node("test", "t_q", ["model.p.q"]),
     }
-    children: dict[str, list[str]] = {s1: [], s2: []}
-    for uid, node in nodes.items():
-        children.setdefault(uid, [])
-        for parent in node["depends_on"]["nodes"]:
-            children[parent].append(uid)
     sources = {s1: {"source_name": "raw", "name": "s1", "schema": "raw", "identifier": "s1"},
                s2: {"source_name": "raw", "name": "s2", "schema": "raw", "identifier": "s2"}}  # fmt: skip
-    return {"nodes": nodes, "sources": sources, "child_map": children}
+    return {"nodes": nodes, "sources": sources}
 
 
 @pytest.fixture

@@ -101,7 +101,10 @@ def source_fingerprints(con: duckdb.DuckDBPyConnection, manifest: Mapping[str, A
 
 
 def _descendants(manifest: Mapping[str, Any], roots: Iterable[str]) -> set[str]:
-    children = manifest["child_map"]
+    children: dict[str, list[str]] = {}
+    for uid, node in manifest["nodes"].items():
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            children.setdefault(parent, []).append(uid)
     seen: set[str] = set()
     todo = list(roots)
     while todo:
@@ -123,7 +126,7 @@ def _built_nodes(
     for uid, node in manifest["nodes"].items():
         if uid in elsewhere or node["resource_type"] not in (*BUILT_TYPES, "test"):
             continue
-        if node["resource_type"] == "test" and elsewhere & set(node["depends_on"]["nodes"]):
+        if node["resource_type"] == "test" and elsewhere & set(node["depends_on"].get("nodes", [])):
             outside.add(uid)
         elif node.get("config", {}).get("materialized") != "ephemeral":
             nodes[uid] = node

@@ -24,6 +24,7 @@ from typing import Any
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from filelock import FileLock
 from packaging import version
 
@@ -161,7 +162,8 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     vars_json = settings.dbt_vars_json()
     # Only what the changed sources reach is rebuilt (pipelines/lib/dbt_state.py); the plan is made from
     # the warehouse's record of its last successful build, which is removed until this one succeeds.
-    manifest = json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
+    # the manifest the assets were defined from (the file may have been parsed again since)
+    manifest, _translator, _project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     plan = dbt_state.plan_build(carbon.warehouse, manifest, vars_json, QUALITY_RESULT_MODELS.split())
     dbt_state.forget(carbon.warehouse)
     settings_said = f"gwp_set={settings.gwp_set}, scope2 location factor={settings.scope2_location_factor}"
