@@ -123,3 +123,17 @@ def test_the_project_fingerprint_follows_the_vars_and_not_their_order():
         '{"b": 2, "a": 1}'
     )
     assert dbt_state.project_fingerprint('{"a": 1}') != dbt_state.project_fingerprint('{"a": 2}')
+
+
+def test_the_scorecard_build_puts_back_the_record_it_found(warehouse):
+    """Every dbt build removes the record as it starts (macros/build_state.sql); the scorecard's build,
+    whose models are not in it, puts back what it found (pipelines/defs/quality/dbt.py)."""
+    manifest = _manifest()
+    dbt_state.record(warehouse, _plan(warehouse, manifest), manifest)
+    found = dbt_state.kept(warehouse)
+    assert [k for k, _ in found] == ["project", "source.p.raw.s1", "source.p.raw.s2"]
+    dbt_state.forget(warehouse)
+    assert dbt_state.kept(warehouse) == [] and _plan(warehouse, manifest).full
+    dbt_state.restore(warehouse, found)
+    assert dbt_state.kept(warehouse) == found
+    assert not _plan(warehouse, manifest).full

@@ -185,3 +185,35 @@ def test_code_above_the_runs_changes_their_fingerprint_and_other_code_does_not(t
     with (project / "models/staging/energy/stg_energy__meter_readings.sql").open("a", encoding="utf-8") as f:
         f.write("\n-- a change above the runs\n")
     assert _runs_fingerprint(project, warehouse) != before
+
+
+def _state_keys(warehouse: Path) -> list[str]:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return [r[0] for r in con.execute("select key from ingest.dbt_build_state order by key").fetchall()]
+
+
+def _dbt(args: list[str], warehouse: Path, target: Path) -> None:
+    env = {**os.environ, "CARBON_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "carbon-dbt"), *args, "--target-path", str(target),
+         "--log-path", str(target), "--vars", load_settings(SAMPLE_CONFIG).dbt_vars_json()],
+        capture_output=True, text=True, env=env, cwd=REPO / "dbt_project", timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def test_a_build_outside_carbon_run_removes_the_record_and_a_test_run_keeps_it(closes, tmp_path):
+    """The record survives the run's own second build (the scorecard's) and `dbt test`; a bare `dbt run`
+    of any model removes it (on-run-start, macros/build_state.sql), so the next `carbon run` builds
+    everything instead of trusting models that build may have changed (tests/test_dbt_state.py: no
+    record, everything built)."""
+    warehouse = tmp_path / "carbon.duckdb"
+    shutil.copy(closes["month_added"]["run"].warehouse, warehouse)
+    keys = _state_keys(warehouse)
+    assert "project" in keys and "source.carbon_ledger.energy.meter_readings" in keys
+    _dbt(["test", "--select", "stg_erp__entities"], warehouse, tmp_path / "target")
+    assert _state_keys(warehouse) == keys
+    _dbt(["run", "--select", "stg_erp__entities"], warehouse, tmp_path / "target")
+    assert _state_keys(warehouse) == []

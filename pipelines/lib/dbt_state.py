@@ -193,6 +193,26 @@ def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def kept(warehouse: Path) -> list[tuple[str, str]]:
+    """The record as it is (before a build of models that are not in it: the scorecard's)."""
+    if not warehouse.exists():
+        return []
+    with connect(warehouse, read_only=True) as con:
+        if not table_exists(con, STATE_SCHEMA, STATE_TABLE):
+            return []
+        return con.execute(
+            f"select key, fingerprint from {STATE_SCHEMA}.{STATE_TABLE} order by key"
+        ).fetchall()
+
+
+def restore(warehouse: Path, rows: list[tuple[str, str]]) -> None:
+    """Put back a record taken by :func:`kept` (every dbt build removes it as it starts:
+    macros/build_state.sql)."""
+    if not rows:
+        return
+    _write(warehouse, rows)
+
+
 def forget(warehouse: Path) -> None:
     """As a build starts: until it succeeds, the warehouse does not say what its models were built from."""
     if not warehouse.exists():
@@ -205,9 +225,15 @@ def forget(warehouse: Path) -> None:
 def record(warehouse: Path, plan: BuildPlan, manifest: Mapping[str, Any]) -> None:
     """After a successful build: the project and source fingerprints its models are now made from
     (taken now when the plan was made before the warehouse existed; a build does not write sources)."""
+    sources = plan.sources
+    if not sources:
+        with connect(warehouse, read_only=True) as con:
+            sources = source_fingerprints(con, manifest)
+    _write(warehouse, [(PROJECT_KEY, plan.project), *sorted(sources.items())])
+
+
+def _write(warehouse: Path, rows: list[tuple[str, str]]) -> None:
     with connect(warehouse) as con:
-        sources = plan.sources or source_fingerprints(con, manifest)
-        rows = [(PROJECT_KEY, plan.project), *sorted(sources.items())]
         _ensure_table(con)
         con.begin()
         con.execute(f"delete from {STATE_SCHEMA}.{STATE_TABLE}")

@@ -16,6 +16,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.defs.quality import QUALITY_RESULT_MODELS
 from pipelines.defs.transform.dbt import CarbonDbtTranslator, dbt_project, ensure_manifest
+from pipelines.lib import dbt_state
 from pipelines.lib.progress import say
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import ENV_WAREHOUSE
@@ -47,6 +48,9 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     # The main build's vars and target folder: dbt re-uses that invocation's parse. The unit tests are
     # make test's, as in the main build.
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", carbon.settings().dbt_vars_json()]
+    # dbt removes the record of what the main build's models were made from as it starts (on-run-start,
+    # macros/build_state.sql); the scorecard's models are not in it, so a successful build puts it back
+    kept = dbt_state.kept(carbon.warehouse)
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=carbon.dbt_target_path)
     # Appended to the main build's log; dagster-dbt echoes every dbt line to stdout. The events wait
     # for the end of the build: the scorecard's materialization carries its scores, read once dbt has
@@ -54,6 +58,8 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     with log_path.open("a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         events = list(invocation.stream())
     say("dbt      done: data quality scorecard built")
+    if invocation.is_successful():
+        dbt_state.restore(carbon.warehouse, kept)
     scores = _scorecard_metadata(carbon) if invocation.is_successful() else {}
     for event in events:
         if scores and isinstance(event, dg.Output | dg.AssetMaterialization) and _is_scorecard(event):

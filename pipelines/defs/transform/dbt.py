@@ -9,6 +9,7 @@ the manifest read when the definitions are built (:func:`build_dbt_assets`).
 """
 
 import contextlib
+import dataclasses
 import functools
 import graphlib
 import hashlib
@@ -161,16 +162,27 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     log_path = carbon.warehouse.parent / "dbt_build.log"
     vars_json = settings.dbt_vars_json()
     # Only what the changed sources reach is rebuilt (pipelines/lib/dbt_state.py); the plan is made from
-    # the warehouse's record of its last successful build, which is removed until this one succeeds.
-    # the manifest the assets were defined from (the file may have been parsed again since)
+    # the warehouse's record of its last successful build, which is removed until this one succeeds, and
+    # from the manifest the assets were defined from (the file may have been parsed again since).
     manifest, _translator, _project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     plan = dbt_state.plan_build(carbon.warehouse, manifest, vars_json, QUALITY_RESULT_MODELS.split())
     dbt_state.forget(carbon.warehouse)
+    assets = context.assets_def
+    whole = (assets.keys_by_output_name == assets.node_keys_by_output_name
+             and assets.check_specs_by_output_name == assets.node_check_specs_by_output_name)  # fmt: skip
+    if not whole:
+        # a part of the models, chosen in the Dagster UI: dagster-dbt builds that part, and the rest may
+        # then lag behind its sources, so nothing is recorded and the next run builds everything
+        plan = dataclasses.replace(plan, full=True, unchanged=set(), reason="")
     settings_said = f"gwp_set={settings.gwp_set}, scope2 location factor={settings.scope2_location_factor}"
     # Unit tests pin the code to hand calculations: `make test` runs them (dbt test --select
     # test_type:unit); the data a run brings cannot change their outcome, so a run skips them.
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", vars_json]
-    if plan.full:
+    if not whole:
+        say(
+            f"dbt      build the models selected in Dagster ({settings_said}); the next run builds everything"
+        )
+    elif plan.full:
         say(f"dbt      build everything ({settings_said}): {plan.reason}")
     else:
         changed = ", ".join(manifest["sources"][uid]["source_name"] + "." + manifest["sources"][uid]["name"]
@@ -186,7 +198,8 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     yield from _unchanged_outputs(context, manifest, plan.unchanged)
     if plan.full or plan.rebuild:
         yield from _invoke(context, dbt, carbon, args, vars_json, log_path)
-    dbt_state.record(carbon.warehouse, plan, manifest)
+    if whole:
+        dbt_state.record(carbon.warehouse, plan, manifest)
 
 
 def _unchanged_outputs(context: AssetExecutionContext, manifest: Mapping[str, Any], unchanged: set[str]):
