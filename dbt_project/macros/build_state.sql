@@ -1,7 +1,7 @@
 {#
     carbon's record of what the warehouse's models were built from (ingest.dbt_build_state, written by
     pipelines/lib/dbt_state.py after a successful `carbon run` build) holds only while nothing else
-    rebuilds them. A dbt invocation that builds models (build, run, snapshot, retry, clone: a bare
+    rebuilds them. A dbt invocation that builds models or seeds (build, run, seed, snapshot, retry, clone: a bare
     `dbt build` with other vars, say) removes it as it starts (on-run-start in dbt_project.yml), so the
     next `carbon run` builds everything instead of trusting models this invocation may have changed.
     The data quality scorecard's build (pipelines/defs/quality/dbt.py) puts back the record it found:
@@ -9,7 +9,7 @@
 #}
 {% macro forget_build_state() -%}
     {%- set relation = none -%}
-    {%- if execute and invocation_args_dict.get('which') in ('build', 'run', 'snapshot', 'retry', 'clone') -%}
+    {%- if execute and invocation_args_dict.get('which') in ('build', 'run', 'seed', 'snapshot', 'retry', 'clone') -%}
         {%- set relation = adapter.get_relation(database=target.database, schema='ingest',
                                                 identifier='dbt_build_state') -%}
     {%- endif -%}

@@ -38,7 +38,7 @@ PROJECT_KEY = "project"
 BUILT_TYPES = ("model", "seed", "snapshot")
 _PROJECT_FOLDERS = ("models", "macros", "tests", "snapshots", "analyses")
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
-_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb")
+_PACKAGES = ("dbt-core", "dbt-adapters", "dbt-duckdb", "duckdb")
 
 
 @dataclass
@@ -64,9 +64,11 @@ class BuildPlan:
         return sorted(manifest["nodes"][uid]["name"] for uid in self.unchanged | self.outside)
 
 
-def project_fingerprint(vars_json: str) -> str:
+def project_fingerprint(vars_json: str, manifest: Mapping[str, Any] | None = None) -> str:
     """Everything but the data that a model's rows depend on: the project's files, the seeds, the vars
-    and the versions of dbt, its DuckDB adapter and DuckDB."""
+    and the versions of dbt, its adapters and DuckDB; and, given the manifest the build is planned from,
+    every node's checksum and parents, so that a plan made from a manifest older than the files is not
+    recorded as the files' (the next plan, from a current manifest, then builds everything)."""
     paths = [DBT_PROJECT_DIR / name for name in _PROJECT_FILES]
     for folder in _PROJECT_FOLDERS:
         paths += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
@@ -79,6 +81,10 @@ def project_fingerprint(vars_json: str) -> str:
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(f"{path.relative_to(DBT_PROJECT_DIR.parent).as_posix()}\t".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for uid, node in sorted((manifest or {}).get("nodes", {}).items()):
+        checksum = (node.get("checksum") or {}).get("checksum", "")
+        parents = ",".join(sorted(node.get("depends_on", {}).get("nodes", [])))
+        digest.update(f"{uid}\t{checksum}\t{parents}\n".encode())
     return digest.hexdigest()
 
 
@@ -158,7 +164,7 @@ def plan_build(
     warehouse: Path, manifest: Mapping[str, Any], vars_json: str, excluded: Iterable[str] = ()
 ) -> BuildPlan:
     """Compare the warehouse's stored state with the project and sources now (see the module)."""
-    project = project_fingerprint(vars_json)
+    project = project_fingerprint(vars_json, manifest)
     nodes, outside = _built_nodes(manifest, set(excluded))
 
     def full(reason: str, sources: dict[str, str]) -> BuildPlan:

@@ -164,7 +164,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     # Only what the changed sources reach is rebuilt (pipelines/lib/dbt_state.py); the plan is made from
     # the warehouse's record of its last successful build, which is removed until this one succeeds, and
     # from the manifest the assets were defined from (the file may have been parsed again since).
-    manifest, _translator, _project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    manifest, translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     plan = dbt_state.plan_build(carbon.warehouse, manifest, vars_json, QUALITY_RESULT_MODELS.split())
     dbt_state.forget(carbon.warehouse)
     assets = context.assets_def
@@ -195,16 +195,21 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     # The models left as they are come first, parents before children (Dagster's order for the outputs
     # of one op): none of them is below a rebuilt one, so they are current now. Their outputs say so,
     # and the assets downstream run as usual (Dagster skips the steps after an output never yielded).
-    yield from _unchanged_outputs(context, manifest, plan.unchanged)
+    yield from _unchanged_outputs(context, manifest, translator, project, plan.unchanged)
     if plan.full or plan.rebuild:
         yield from _invoke(context, dbt, carbon, args, vars_json, log_path)
     if whole:
         dbt_state.record(carbon.warehouse, plan, manifest)
 
 
-def _unchanged_outputs(context: AssetExecutionContext, manifest: Mapping[str, Any], unchanged: set[str]):
-    translator = CarbonDbtTranslator()
-    output_by_key = {key: name for name, key in context.assets_def.keys_by_output_name.items()}
+def _unchanged_outputs(
+    context: AssetExecutionContext,
+    manifest: Mapping[str, Any],
+    translator: DagsterDbtTranslator,
+    project: DbtProject | None,
+    unchanged: set[str],
+):
+    output_by_key = {key: name for name, key in context.assets_def.node_keys_by_output_name.items()}
     order = graphlib.TopologicalSorter(
         {
             uid: [p for p in manifest["nodes"][uid]["depends_on"].get("nodes", []) if p in unchanged]
@@ -214,7 +219,11 @@ def _unchanged_outputs(context: AssetExecutionContext, manifest: Mapping[str, An
     for uid in order.static_order():
         if manifest["nodes"][uid]["resource_type"] == "test":
             continue
-        name = output_by_key.get(translator.get_asset_key(manifest["nodes"][uid]))
+        key = translator.get_asset_spec(manifest, uid, project).key
+        name = output_by_key.get(key)
+        if name is None:  # an output not yielded would silently skip the checks and exports after it
+            raise dg.Failure(description=f"dbt node {uid} (asset {key.to_user_string()}) is no output of the "
+                                         "dbt assets; the build cannot say it is unchanged.")  # fmt: skip
         if name in context.selected_output_names:
             yield dg.Output(None, output_name=name,
                             metadata={"carbon/rebuilt": False,
