@@ -53,7 +53,6 @@ class BuildPlan:
     changed_sources: list[str] = field(default_factory=list)
     rebuild: set[str] = field(default_factory=set)
     unchanged: set[str] = field(default_factory=set)
-
     outside: set[str] = field(default_factory=set)
 
     def exclude_names(self, manifest: Mapping[str, Any]) -> list[str]:
@@ -204,11 +203,7 @@ def kept(warehouse: Path) -> list[tuple[str, str]]:
     if not warehouse.exists():
         return []
     with connect(warehouse, read_only=True) as con:
-        if not table_exists(con, STATE_SCHEMA, STATE_TABLE):
-            return []
-        return con.execute(
-            f"select key, fingerprint from {STATE_SCHEMA}.{STATE_TABLE} order by key"
-        ).fetchall()
+        return sorted(_stored(con).items())
 
 
 def restore(warehouse: Path, rows: list[tuple[str, str]]) -> None:

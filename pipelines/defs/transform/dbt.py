@@ -9,7 +9,6 @@ the manifest read when the definitions are built (:func:`build_dbt_assets`).
 """
 
 import contextlib
-import dataclasses
 import functools
 import graphlib
 import hashlib
@@ -165,20 +164,22 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     # the warehouse's record of its last successful build, which is removed until this one succeeds, and
     # from the manifest the assets were defined from (the file may have been parsed again since).
     manifest, translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
-    plan = dbt_state.plan_build(carbon.warehouse, manifest, vars_json, QUALITY_RESULT_MODELS.split())
-    dbt_state.forget(carbon.warehouse)
     assets = context.assets_def
     whole = (assets.keys_by_output_name == assets.node_keys_by_output_name
              and assets.check_specs_by_output_name == assets.node_check_specs_by_output_name)  # fmt: skip
-    if not whole:
-        # a part of the models, chosen in the Dagster UI: dagster-dbt builds that part, and the rest may
-        # then lag behind its sources, so nothing is recorded and the next run builds everything
-        plan = dataclasses.replace(plan, full=True, unchanged=set(), reason="")
+    # A part of the models, chosen in the Dagster UI, is built as dagster-dbt selects it; the rest may
+    # then lag behind its sources, so nothing is planned or recorded and the next run builds everything.
+    plan = (
+        dbt_state.plan_build(carbon.warehouse, manifest, vars_json, QUALITY_RESULT_MODELS.split())
+        if whole
+        else None
+    )
+    dbt_state.forget(carbon.warehouse)
     settings_said = f"gwp_set={settings.gwp_set}, scope2 location factor={settings.scope2_location_factor}"
     # Unit tests pin the code to hand calculations: `make test` runs them (dbt test --select
     # test_type:unit); the data a run brings cannot change their outcome, so a run skips them.
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", vars_json]
-    if not whole:
+    if plan is None:
         say(
             f"dbt      build the models selected in Dagster ({settings_said}); the next run builds everything"
         )
@@ -192,14 +193,16 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
         say(f"dbt      build what changed ({settings_said}): sources changed since the last build: {changed}; "
             f"{models} models and seeds to rebuild, {unchanged} unchanged / 仅重建受影响的模型")  # fmt: skip
         args += ["--indirect-selection", "empty", "--exclude", " ".join(plan.exclude_names(manifest))]
+    if plan is None:
+        yield from _invoke(context, dbt, carbon, args, vars_json, log_path)
+        return
     # The models left as they are come first, parents before children (Dagster's order for the outputs
     # of one op): none of them is below a rebuilt one, so they are current now. Their outputs say so,
     # and the assets downstream run as usual (Dagster skips the steps after an output never yielded).
     yield from _unchanged_outputs(context, manifest, translator, project, plan.unchanged)
     if plan.full or plan.rebuild:
         yield from _invoke(context, dbt, carbon, args, vars_json, log_path)
-    if whole:
-        dbt_state.record(carbon.warehouse, plan, manifest)
+    dbt_state.record(carbon.warehouse, plan, manifest)
 
 
 def _unchanged_outputs(
