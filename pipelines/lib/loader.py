@@ -461,6 +461,17 @@ def _load_batch(
     _write(con, ds, batch, findings, check_rows, file_meta, version, now, outcomes)
 
 
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], chunk: int = 500) -> None:
+    """Append ``rows`` (tuples in the table's column order), ``chunk`` rows a statement: one INSERT per
+    row cost 0.35 ms each, 1.6 s for the check outcomes of scale M's 289 reading files."""
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        row = "(" + ", ".join("?" * len(part[0])) + ")"
+        con.execute(
+            f"insert into {table} values {', '.join([row] * len(part))}", [v for r in part for v in r]
+        )
+
+
 def _across_file_codes(validator: Validator | None, ds: Dataset) -> set[str]:
     """The codes of the validator's checks that compare a batch with the rows of other files."""
     codes = getattr(validator, "across_file_codes", None)
@@ -604,29 +615,22 @@ def _write(
         ).fetchall()
     )
     read_counts = dict(batch.group_by("_file_path").agg(pl.len()).iter_rows())
+    file_rows = []
     for fp, (lf, load_id, status) in sorted(file_meta.items()):
         loaded = loaded_counts.get(fp, 0)
         quarantined = q_counts.get(fp, 0)
         read = read_counts.get(fp, 0)
-        con.execute(
-            "insert into ingest.files values (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?)",
-            [ds.key, fp, lf.sha256, load_id, read, loaded, quarantined, version, None, now],
+        file_rows.append(
+            (ds.key, fp, lf.sha256, load_id, "loaded", read, loaded, quarantined, version, None, now)
         )
         outcomes.append(FileOutcome(fp, status, read, loaded, quarantined))
-    for row in check_rows:
-        _lf, load_id, _s = file_meta[row["file_path"]]
-        con.execute(
-            "insert into ingest.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                ds.key,
-                row["file_path"],
-                load_id,
-                row["check_code"],
-                row["severity"],
-                row["level"],
-                row["success"],
-                row["evaluated_rows"],
-                row["failed_rows"],
-                row["description"],
-            ],
-        )
+    _insert_rows(con, "ingest.files", file_rows)
+    _insert_rows(
+        con,
+        "ingest.check_results",
+        [
+            (ds.key, row["file_path"], file_meta[row["file_path"]][1], row["check_code"], row["severity"],
+             row["level"], row["success"], row["evaluated_rows"], row["failed_rows"], row["description"])
+            for row in check_rows
+        ],
+    )  # fmt: skip
