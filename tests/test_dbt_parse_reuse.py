@@ -238,3 +238,32 @@ def test_no_model_refs_or_calls_a_macro_only_under_a_var():
         )
         == []
     )
+
+
+def test_a_plain_name_selects_what_dbts_own_comparison_selects():
+    """The launcher answers a plain selector (no dot, no wildcard) from an index of name keys
+    (dbt_launcher.name_keys); dbt compares it with every node (is_selected_node, with and without the
+    package). For every node of the project and every name and fqn segment in it, both agree; and for
+    versioned models, which the project has none of, on made-up fqns."""
+    from dbt.graph.selector_methods import is_selected_node
+
+    from pipelines.defs.transform.dbt import dbt_project, ensure_manifest
+    from pipelines.lib.dbt_launcher import name_keys
+
+    ensure_manifest()
+    manifest = json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
+    nodes = [(n["fqn"], n.get("version") is not None) for n in manifest["nodes"].values()]
+    nodes += [(["pkg", "marts", "orders", "v2"], True), (["pkg", "orders", "v1"], True),
+              (["pkg", "staging.erp", "stg_orders"], False)]  # fmt: skip
+    selectors = sorted({s for fqn, _v in nodes for part in fqn for s in (part, *part.split("."))}
+                       | {"orders_v2", "v2", "nothing_is_called_this"})  # fmt: skip
+    assert len(nodes) > 600 and len(selectors) > 600
+    differ = [
+        (fqn, sel)
+        for fqn, versioned in nodes
+        for sel in selectors
+        if "." not in sel
+        and (sel in name_keys(fqn, versioned))
+        != (is_selected_node(fqn, sel, versioned) or is_selected_node(fqn[1:], sel, versioned))
+    ]
+    assert differ == []
