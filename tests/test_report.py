@@ -422,3 +422,40 @@ def test_pdf_never_splits_a_number_or_an_id(report_pdf, figures):
         assert fmt_sig(f["t_per_unit"], 6) in text.split(), f  # one whole word on its line
         assert f["factor_id"] in joined, f["factor_id"]
     assert max(len(f["factor_id"]) for f in factors) > 60
+
+
+def test_a_run_lays_out_again_only_the_pdfs_whose_figures_changed(sample_run, tmp_path, monkeypatch):
+    """`carbon run` writes every year's report (pipelines/lib/report/yearly.py); a year whose figures and
+    renderer are those recorded when its PDF was written gets that PDF with the new run's date, the bytes
+    a new layout gives. An edited PDF, or other figures, are laid out again."""
+    from pipelines.lib.report import collect_figures, yearly
+    from pipelines.lib.report.pdf import render_pdf
+    from pipelines.lib.settings import load_settings
+
+    settings = load_settings(SAMPLE_CONFIG)
+    out, years = tmp_path / "reports", [2022, YEAR]
+
+    def build() -> list[int]:
+        results = yearly.build_reports(sample_run.warehouse, settings, SAMPLE_CONFIG, out, years)
+        assert [r[0] for r in results] == years and all(r[2] is None for r in results), results
+        return [r[0] for r in results if r[3]]
+
+    pdf = out / f"ghg_inventory_report_{YEAR}.pdf"
+    assert build() == years  # nothing recorded: both laid out
+    first = pdf.read_bytes()
+    assert build() == [] and pdf.read_bytes() == first  # same warehouse, same bytes
+
+    # A later run (another start): the kept PDF carries its date, as a new layout does.
+    later = "2031-05-06T07:08:09"
+    monkeypatch.setattr("pipelines.lib.report.data.built_at", lambda _con: later)
+    assert build() == []
+    figures = collect_figures(sample_run.warehouse, YEAR, config=SAMPLE_CONFIG, settings=settings)
+    assert pdf.read_bytes() == render_pdf(figures, created=later) != first
+    assert b"(D:20310506070809+00'00')" in pdf.read_bytes()
+
+    pdf.write_bytes(pdf.read_bytes() + b"\n")  # edited since: laid out again
+    assert build() == [YEAR] and pdf.read_bytes() == render_pdf(figures, created=later)
+    record = json.loads((out / yearly.RECORD).read_text(encoding="utf-8"))
+    record["2022"]["key"] = "0" * 64  # figures other than those its PDF was made from
+    (out / yearly.RECORD).write_text(json.dumps(record), encoding="utf-8")
+    assert build() == [2022]
