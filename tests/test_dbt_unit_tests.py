@@ -54,12 +54,12 @@ RULES: dict[str, tuple[str, str, str]] = {
     ),
     "membership_fraction, annual data by days (acquired 2023-07-01: 184/365)": (
         EMISSIONS,
-        "int_emission_lines_weighted",
+        "int_emission_lines_weighted__others",
         "annual_data_prorated_by_days_in_the_group",
     ),
     "membership_fraction, monthly data in whole months": (
         EMISSIONS,
-        "int_emission_lines_weighted",
+        "int_emission_lines_weighted__others",
         "monthly_data_counts_whole_months_in_the_group",
     ),
     "Scope 2 calendarisation: 300 MWh 26 Dec - 25 Jan = 60 Dec / 240 Jan": (
@@ -86,12 +86,12 @@ RULES: dict[str, tuple[str, str, str]] = {
     "fossil / non-fossil CH4 GWP": (FACTORS, "int_gwp_values", "methane_gwp_fossil_and_non_fossil"),
     "CO2e = mass x GWP of the configured set, AR5": (
         EMISSIONS,
-        "int_emission_lines_weighted",
+        "int_emission_lines_weighted__others",
         "r410a_co2e_under_ar5",
     ),
     "CO2e = mass x GWP of the configured set, AR6": (
         EMISSIONS,
-        "int_emission_lines_weighted",
+        "int_emission_lines_weighted__others",
         "r410a_co2e_under_ar6",
     ),
     "combustion, GB/T 32150 defaults (100 x 10^4 Nm3 natural gas = 2162.1888 tCO2)": (
@@ -409,13 +409,10 @@ def test_columns_not_null_names_the_column_and_its_null_rows(sample_run, tmp_pat
     ids = [
         r[0] for r in con.execute("select emission_id from marts.fct_emissions order by 1 limit 2").fetchall()
     ]
-    # fct_emissions is a view: the rows live in the intermediate table it selects
-    con.execute(
-        "update intermediate.int_emission_lines_weighted set co2e_t = null where emission_id in (?, ?)", ids
-    )
-    con.execute(
-        "update intermediate.int_emission_lines_weighted set factor_id = null where emission_id = ?", [ids[0]]
-    )
+    # fct_emissions is a view: the rows live in the two intermediate tables it selects
+    for table in ("int_emission_lines_weighted__others", "int_emission_lines_weighted__purchases"):
+        con.execute(f"update intermediate.{table} set co2e_t = null where emission_id in (?, ?)", ids)
+        con.execute(f"update intermediate.{table} set factor_id = null where emission_id = ?", [ids[0]])
     con.close()
     target = tmp_path / "target"
     proc = subprocess.run(

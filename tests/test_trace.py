@@ -356,8 +356,8 @@ def test_a_figure_that_no_longer_matches_its_rows_fails(sample_run, tmp_path):
     copy = tmp_path / "tampered.duckdb"
     shutil.copyfile(sample_run.warehouse, copy)
     con = duckdb.connect(str(copy))
-    # fct_emissions is a view of the intermediate table that stores the rows
-    con.execute("""update intermediate.int_emission_lines_weighted set co2e_t = co2e_t + 1 where emission_id = (
+    # fct_emissions is a view of the intermediate tables that store the rows (Scope 1: not a purchase line)
+    con.execute("""update intermediate.int_emission_lines_weighted__others set co2e_t = co2e_t + 1 where emission_id = (
                    select emission_id from marts.fct_emissions where reporting_year = ? and scope = '1'
                    and weight_operational_control = 1 order by emission_id limit 1)""", [YEAR])  # fmt: skip
     con.close()
