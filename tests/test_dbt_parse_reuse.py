@@ -267,3 +267,40 @@ def test_a_plain_name_selects_what_dbts_own_comparison_selects():
         != (is_selected_node(fqn, sel, versioned) or is_selected_node(fqn[1:], sel, versioned))
     ]
     assert differ == []
+
+
+def test_the_launchers_name_search_yields_what_dbts_yields():
+    """dbt's own search and the launcher's (its index, built once per selection) yield the same nodes in
+    the same order, on the project's manifest, for every node name and folder, a wildcard and a dotted
+    selector (which go to dbt's own method), and a name nothing has."""
+    from dbt.artifacts.schemas.manifest import WritableManifest
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt.graph.selector_methods import QualifiedNameSelectorMethod
+
+    from pipelines.defs.transform.dbt import dbt_project, ensure_manifest
+    from pipelines.lib import dbt_launcher
+
+    ensure_manifest()
+    manifest = Manifest.from_writable_manifest(
+        WritableManifest.read_and_check_versions(str(dbt_project().manifest_path))
+    )
+    included = (
+        set(manifest.nodes) | set(manifest.sources) | set(manifest.exposures) | set(manifest.unit_tests)
+    )
+    selectors = sorted({part for n in manifest.nodes.values() for part in n.fqn}
+                       | {"fct_*", "marts.inventory", "carbon_ledger.staging", "nothing_is_called_this"})  # fmt: skip
+    original = QualifiedNameSelectorMethod.search
+    expected = {
+        s: list(original(QualifiedNameSelectorMethod(manifest, None, []), included, s)) for s in selectors
+    }
+    try:
+        dbt_launcher._patch_name_selection()
+        patched = QualifiedNameSelectorMethod.search
+        assert patched is not original
+        found = {
+            s: list(patched(QualifiedNameSelectorMethod(manifest, None, []), included, s)) for s in selectors
+        }
+    finally:
+        QualifiedNameSelectorMethod.search = original
+    assert found == expected
+    assert len(expected["fct_emissions"]) == 1 and len(expected["staging"]) > 50 and expected["fct_*"]

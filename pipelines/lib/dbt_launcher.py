@@ -105,21 +105,20 @@ def _patch_name_selection() -> None:
     original = QualifiedNameSelectorMethod.search
     if getattr(original, "_carbon", False):
         return
-    indexes: dict[tuple[int, frozenset], dict[str, list]] = {}
+    latest: list = []  # [manifest, node set, index] of the latest selection: one at a time
 
     def search(self, included_nodes, selector: str):
         if not selector or any(c in _WILDCARDS for c in selector):
             yield from original(self, included_nodes, selector)
             return
-        key = (id(self.manifest), frozenset(included_nodes))
-        index = indexes.get(key)
-        if index is None:
-            index = {}
+        nodes = frozenset(included_nodes)
+        if not latest or latest[0] is not self.manifest or latest[1] != nodes:
+            index: dict[str, list] = {}
             for unique_id, node in self.non_source_nodes(included_nodes):
                 for name in name_keys(list(node.fqn), bool(node.is_versioned)):
                     index.setdefault(name, []).append(unique_id)
-            indexes.clear()  # one selection at a time: the index of the latest node set
-            indexes[key] = index
+            latest[:] = [self.manifest, nodes, index]
+        index = latest[2]
         yield from index.get(selector, ())
 
     search._carbon = True
