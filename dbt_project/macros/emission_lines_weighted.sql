@@ -7,8 +7,9 @@
     approach times the share of the activity period inside the entity's time in
     the group (docs/methods.md M-BND-02). source_record_key points at the raw row:
     '<raw table>:<landing file>#<row>'.
-    Only the inventory years (int_inventory_years: the reporting years of
-    docs/methods.md M-PER-01 and the configured base years): a piece of any other year is
+    The ledger keeps only the inventory years (int_inventory_years: the reporting years of
+    docs/methods.md M-PER-01 and the configured base years; inventory_years_only, or the view for
+    the purchase lines): a piece of any other year is
     held in fct_unestimated_activity (reason outside_reporting_period). Annual
     marts above keep the reporting years only (macro in_reporting_years).
     Category 15 from the entity tree (docs/methods.md M-S3-04; Scope 3 Standard table 5.9):

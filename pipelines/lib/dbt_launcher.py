@@ -78,7 +78,8 @@ def _patch_state_check() -> None:
     ManifestLoader.build_manifest_state_check = build_manifest_state_check
 
 
-_WILDCARDS = frozenset("*?[].")
+# a selector with one of these is not a plain name: dbt's own method answers it
+_NOT_PLAIN = frozenset("*?[].")
 
 
 def name_keys(fqn: list[str], is_versioned: bool) -> set[str]:
@@ -108,7 +109,7 @@ def _patch_name_selection() -> None:
     latest: list = []  # [manifest, node set, index] of the latest selection: one at a time
 
     def search(self, included_nodes, selector: str):
-        if not selector or any(c in _WILDCARDS for c in selector):
+        if not selector or any(c in _NOT_PLAIN for c in selector):
             yield from original(self, included_nodes, selector)
             return
         nodes = frozenset(included_nodes)

@@ -185,7 +185,9 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
         say(
             f"dbt      build the models selected in Dagster ({settings_said}); the next run builds everything"
         )
-    elif plan.full:
+        yield from _invoke(context, dbt, carbon, args, vars_json, log_path)
+        return
+    if plan.full:
         say(f"dbt      build everything ({settings_said}): {plan.reason}")
     else:
         changed = ", ".join(manifest["sources"][uid]["source_name"] + "." + manifest["sources"][uid]["name"]
@@ -195,9 +197,6 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
         say(f"dbt      build what changed ({settings_said}): sources changed since the last build: {changed}; "
             f"{models} models and seeds to rebuild, {unchanged} unchanged / 仅重建受影响的模型")  # fmt: skip
         args += ["--indirect-selection", "empty", "--exclude", " ".join(plan.exclude_names(manifest))]
-    if plan is None:
-        yield from _invoke(context, dbt, carbon, args, vars_json, log_path)
-        return
     # The models left as they are come first, parents before children (Dagster's order for the outputs
     # of one op): none of them is below a rebuilt one, so they are current now. Their outputs say so,
     # and the assets downstream run as usual (Dagster skips the steps after an output never yielded).
