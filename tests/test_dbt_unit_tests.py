@@ -398,25 +398,30 @@ def test_dbt_unit_tests_pass(sample_run, tmp_path):
 
 
 @pytest.mark.slow
-def test_columns_not_null_names_the_column_and_its_null_rows(sample_run, tmp_path):
-    """The model-level required-columns test fails on a null and says where: two nulls in
-    co2e_t and one in factor_id of a copy of the sample's fct_emissions."""
+def test_row_rules_name_each_broken_rule_and_its_failing_rows(sample_run, tmp_path):
+    """The model-level column rules (tests/generic/row_rules.sql) fail on every kind of break and say
+    which: in a copy of the sample's fct_emissions, two nulls in co2e_t and one in factor_id, one row's
+    scope outside its accepted values and one emission_id given to a second row."""
     import duckdb
 
     warehouse = tmp_path / "carbon.duckdb"
     shutil.copyfile(sample_run.warehouse, warehouse)
     con = duckdb.connect(str(warehouse))
     ids = [
-        r[0] for r in con.execute("select emission_id from marts.fct_emissions order by 1 limit 2").fetchall()
+        r[0] for r in con.execute("select emission_id from marts.fct_emissions order by 1 limit 3").fetchall()
     ]
     # fct_emissions is a view: the rows live in the two intermediate tables it selects
     for table in ("int_emission_lines_weighted__others", "int_emission_lines_weighted__purchases"):
-        con.execute(f"update intermediate.{table} set co2e_t = null where emission_id in (?, ?)", ids)
+        con.execute(f"update intermediate.{table} set co2e_t = null where emission_id in (?, ?)", ids[:2])
         con.execute(f"update intermediate.{table} set factor_id = null where emission_id = ?", [ids[0]])
+        con.execute(f"update intermediate.{table} set scope = 'X' where emission_id = ?", [ids[1]])
+        con.execute(
+            f"update intermediate.{table} set emission_id = ? where emission_id = ?", [ids[0], ids[2]]
+        )
     con.close()
     target = tmp_path / "target"
     proc = subprocess.run(
-        [DBT, "test", "--select", "fct_emissions,test_name:columns_not_null", "--store-failures",
+        [DBT, "test", "--select", "fct_emissions,test_name:row_rules", "--store-failures",
          "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT), "--target-path", str(target),
          "--log-path", str(tmp_path / "logs"), "--vars", load_settings(SAMPLE_CONFIG).dbt_vars_json()],
         capture_output=True, text=True, cwd=REPO, timeout=900,
@@ -426,15 +431,19 @@ def test_columns_not_null_names_the_column_and_its_null_rows(sample_run, tmp_pat
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     # the one test (the project's on-run-start hook, macros/build_state.sql, is an operation beside it)
     [result] = [r for r in results if r["unique_id"].startswith("test.")]
-    assert result["status"] == "fail" and result["failures"] == 2  # two columns hold nulls
+    assert result["unique_id"].startswith("test.carbon_ledger.row_rules_fct_emissions.")
+    assert result["status"] == "fail" and result["failures"] == 4  # four rules broken
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        table = con.execute(
+        [(schema, table)] = con.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_name like 'columns_not_null_fct_emissions%'").fetchone()  # fmt: skip
-        rows = con.execute(
-            f'select column_name, null_rows from "{table[0]}"."{table[1]}" order by 1'
-        ).fetchall()
+            "where table_name = 'row_rules_fct_emissions'").fetchall()  # fmt: skip
+        rows = con.execute(f'select rule, about, failing from "{schema}"."{table}" order by 1, 2').fetchall()
     finally:
         con.close()
-    assert rows == [("co2e_t", 2), ("factor_id", 1)]
+    assert rows == [
+        ("accepted_values", "scope in (1, 2, 3, biogenic)", 1),
+        ("not_null", "co2e_t", 2),
+        ("not_null", "factor_id", 1),
+        ("unique", "emission_id", 1),  # one id held by two rows
+    ]

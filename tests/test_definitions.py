@@ -47,9 +47,7 @@ def test_quality_gates_block_and_dbt_tests_are_asset_checks(defs):
     names = {(c.asset_key.to_user_string(), c.name) for c in checks}
     for ds in DATASETS:
         assert (f"raw/{ds.raw_table}", "data_quality_plan") in names
-    assert any(
-        a == "marts/fct_emissions" and n.startswith("columns_not_null_fct_emissions") for a, n in names
-    )
+    assert any(a == "marts/fct_emissions" and n == "row_rules_fct_emissions" for a, n in names)
 
 
 def test_dbt_sources_match_the_contract():

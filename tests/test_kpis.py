@@ -231,14 +231,14 @@ def test_every_null_of_the_finance_marts_has_a_reason_in_its_row(sample_run):
 
 
 def test_every_finance_column_is_not_null_or_has_a_reason_column():
-    """The YAML itself: a column is in columns_not_null, is a reason column, or names its reason column."""
+    """The YAML itself: a column is in row_rules' not_null, is a reason column, or names its reason column."""
     models = {m["name"]: m for m in yaml.safe_load(kpis.MODELS_YML.read_text(encoding="utf-8"))["models"]}
     for mart, docs in kpis.dictionary("CNY").items():
         not_null = {
             c.replace("{{ var('reporting_currency', 'CNY') | lower }}", "cny")
             for t in models[mart]["data_tests"]
-            if isinstance(t, dict) and "columns_not_null" in t
-            for c in t["columns_not_null"]["arguments"]["columns"]
+            if isinstance(t, dict) and "row_rules" in t
+            for c in t["row_rules"]["arguments"].get("not_null", [])
         }
         for column in docs.values():
             assert (column.name in not_null) + column.is_reason + bool(column.reason) == 1, (
