@@ -264,7 +264,7 @@ def test_carbon_ui_shows_every_run_its_materializations_and_checks_and_stops_cle
         statuses = [c["executionForLatestMaterialization"]["status"]
                     for n in nodes for c in (n["assetChecksOrError"].get("checks") or [])
                     if c["executionForLatestMaterialization"]]  # fmt: skip
-        assert len(statuses) > 300 and "SUCCEEDED" in statuses  # dbt tests and the plan's checks
+        assert len(statuses) > 250 and "SUCCEEDED" in statuses  # dbt tests (204) and the plan's checks
         repos = _graphql(
             port,
             """{ repositoriesOrError { ... on RepositoryConnection { nodes {
