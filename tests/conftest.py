@@ -112,6 +112,20 @@ def write_workbook(path: Path, sheets: list[tuple[str, list[list]]]) -> Path:
     return path
 
 
+def write_dbt_project(root: Path, name: str, warehouse: Path, paths: dict[str, str]) -> None:
+    """A throwaway dbt project in ``root`` (its own profiles.yml: DuckDB file ``warehouse``, one thread),
+    for tests of the project's macros on a project of their own; ``paths`` e.g. {"model-paths": "models"}."""
+    folders = "".join(f'{key}: ["{folder}"]\n' for key, folder in paths.items())
+    (root / "dbt_project.yml").write_text(
+        f'name: {name}\nversion: "1.0.0"\nconfig-version: 2\nprofile: {name}\n{folders}', encoding="utf-8"
+    )
+    (root / "profiles.yml").write_text(
+        f"{name}:\n  target: local\n  outputs:\n    local:\n      type: duckdb\n"
+        f'      path: "{warehouse.as_posix()}"\n      threads: 1\n',
+        encoding="utf-8",
+    )
+
+
 def write_config(path: Path, **overrides) -> Path:
     import yaml
 

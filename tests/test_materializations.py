@@ -20,28 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-from conftest import REPO
+from conftest import REPO, write_dbt_project
 
 DBT = str(Path(sys.executable).parent / "dbt")
-
-PROJECT = """
-name: materializations_check
-version: "1.0.0"
-config-version: 2
-profile: materializations_check
-model-paths: ["models"]
-macro-paths: ["macros"]
-"""
-
-PROFILES = """
-materializations_check:
-  target: local
-  outputs:
-    local:
-      type: duckdb
-      path: "{path}"
-      threads: 1
-"""
 
 CONTRACT_YML = """
 version: 2
@@ -88,8 +69,9 @@ def test_one_statement_materializations_replace_keep_contracts_and_keep_the_old_
     (root / "macros").mkdir()
     shutil.copy(REPO / "dbt_project" / "macros" / "materializations.sql", root / "macros")
     warehouse = tmp_path / "check.duckdb"
-    (root / "dbt_project.yml").write_text(PROJECT, encoding="utf-8")
-    (root / "profiles.yml").write_text(PROFILES.format(path=warehouse.as_posix()), encoding="utf-8")
+    write_dbt_project(
+        root, "materializations_check", warehouse, {"model-paths": "models", "macro-paths": "macros"}
+    )
     (root / "models" / "_models.yml").write_text(CONTRACT_YML, encoding="utf-8")
 
     _write(root, {

@@ -26,28 +26,9 @@ import sys
 from pathlib import Path
 
 import duckdb
-from conftest import REPO
+from conftest import REPO, write_dbt_project
 
 DBT = str(Path(sys.executable).parent / "dbt")
-
-PROJECT = """
-name: row_rules_check
-version: "1.0.0"
-config-version: 2
-profile: row_rules_check
-model-paths: ["models"]
-test-paths: ["tests"]
-"""
-
-PROFILES = """
-row_rules_check:
-  target: local
-  outputs:
-    local:
-      type: duckdb
-      path: "{path}"
-      threads: 1
-"""
 
 ROWS = """
 select * from (values
@@ -94,8 +75,7 @@ def test_row_rules_count_each_broken_rule_by_hand(tmp_path):
     shutil.copyfile(REPO / "dbt_project" / "tests" / "generic" / "row_rules.sql",
                     root / "tests" / "generic" / "row_rules.sql")  # fmt: skip
     warehouse = tmp_path / "check.duckdb"
-    (root / "dbt_project.yml").write_text(PROJECT, encoding="utf-8")
-    (root / "profiles.yml").write_text(PROFILES.format(path=warehouse), encoding="utf-8")
+    write_dbt_project(root, "row_rules_check", warehouse, {"model-paths": "models", "test-paths": "tests"})
     (root / "models" / "broken.sql").write_text(ROWS, encoding="utf-8")
     (root / "models" / "clean.sql").write_text(
         f"select * from ({ROWS}) where name is not null and id <= 2", encoding="utf-8"
