@@ -100,23 +100,28 @@ def _run(loc, settings, year, dagster_home_dir, run_manifest, say, reports) -> i
 
     from pipelines.definitions import build_definitions
     from pipelines.defs.exports.assets import no_reports_run_config
+    from pipelines.lib import dbt_warm
 
-    defs = build_definitions(loc)
-    job = defs.resolve_implicit_global_asset_job_def()
-    # The warehouse's own Dagster instance: `carbon ui` shows this run, its steps, materializations and
-    # checks beside the earlier ones (pipelines/lib/dagster_home.py)
-    home = dagster_home.dagster_home(loc.warehouse, dagster_home_dir)
-    with dagster_home.open_instance(home) as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-                        **({} if reports else no_reports_run_config())},
-            tags={"carbon/landing": str(loc.landing), "carbon/warehouse": str(loc.warehouse),
-                  "carbon/config": str(loc.config)},
-        )  # fmt: skip
-        failures = _failed_steps(result)
-        steps = run_manifest.step_timings(instance, result.run_id)
+    # dbt's imports for the main build start now, on the other core while the definitions load and the
+    # files are extracted; the dbt step starts the scorecard's the same way (pipelines/lib/dbt_warm.py)
+    with dbt_warm.warm_builds():
+        dbt_warm.prepare()
+        defs = build_definitions(loc)
+        job = defs.resolve_implicit_global_asset_job_def()
+        # The warehouse's own Dagster instance: `carbon ui` shows this run, its steps, materializations and
+        # checks beside the earlier ones (pipelines/lib/dagster_home.py)
+        home = dagster_home.dagster_home(loc.warehouse, dagster_home_dir)
+        with dagster_home.open_instance(home) as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+                            **({} if reports else no_reports_run_config())},
+                tags={"carbon/landing": str(loc.landing), "carbon/warehouse": str(loc.warehouse),
+                      "carbon/config": str(loc.config)},
+            )  # fmt: skip
+            failures = _failed_steps(result)
+            steps = run_manifest.step_timings(instance, result.run_id)
     try:  # after the job, whose connections are closed: the manifest, then restatements of locked years
         record = run_manifest.finish(started, result, steps)
         say(

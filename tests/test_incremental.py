@@ -22,6 +22,8 @@ import pytest
 from conftest import REPO, SAMPLE_CONFIG, header, run_pipeline, write_config, write_csv
 from test_reproducibility import build_landing
 
+from pipelines.defs.transform.dbt import JSON_ARTIFACTS
+from pipelines.lib.dbt_warm import STARTED_WARM
 from pipelines.lib.settings import load_settings
 
 NEW_FILE = "energy/meter_readings/readings_2024-02.csv"
@@ -38,7 +40,7 @@ def _marts(run) -> list[tuple]:
 
 def _dbt_built(warehouse: Path) -> set[str]:
     """The models, seeds and tests (dbt names) that the run's main dbt build ran, from its log beside the
-    warehouse (dbt's run_results.json is the data quality scorecard's build, the run's second)."""
+    warehouse (the run writes no run_results.json, and its second build is the scorecard's)."""
     log = (warehouse.parent / "dbt_build.log").read_text(encoding="utf-8")
     started = re.findall(r"\d+ of \d+ START (?:sql \w+ model|seed file|test) (\S+)", log)
     assert started, log[-2000:]
@@ -75,6 +77,11 @@ def closes(tmp_path_factory):
     for step in ("full", "month_removed", "month_added"):
         if step == "month_removed":
             shutil.move(landing / NEW_FILE, held)
+            # artifacts an older build left: a run writes none, and must not leave these looking current
+            for name in JSON_ARTIFACTS:
+                (warehouse.parent / "carbon_dbt_target" / name).write_text(
+                    '{"stale": true}', encoding="utf-8"
+                )
         elif step == "month_added":
             shutil.move(held, landing / NEW_FILE)
         run = run_pipeline(landing, warehouse, config)
@@ -84,6 +91,12 @@ def closes(tmp_path_factory):
             "marts": _marts(run),
             "files_read": _files_read(warehouse),
             "dbt_built": _dbt_built(warehouse),
+            "warm_builds": (warehouse.parent / "dbt_build.log")
+            .read_text(encoding="utf-8")
+            .count(STARTED_WARM),
+            "json_artifacts": [
+                n for n in JSON_ARTIFACTS if (warehouse.parent / "carbon_dbt_target" / n).exists()
+            ],
             "said": run.stdout + run.stderr,
             "runs": run.query(
                 "select file_path, period_start, reading_count, cast(piece_quantity as double) "
@@ -149,13 +162,16 @@ def test_dbt_rebuilds_only_what_the_changed_readings_reach(closes):
                 "int_emission_lines_weighted__others", "rpt_group_inventory",
                 "row_rules_fct_emissions"} <= built  # fmt: skip
         # the purchase lines, their Scope 3 and their weighted ledger table stay as they are
-        assert not built & (
-            purchase_lines | {"stg_erp__entities", "row_rules_stg_procurement__purchases"}
-        )
+        assert not built & (purchase_lines | {"stg_erp__entities", "row_rules_stg_procurement__purchases"})
         assert len(built) < len(full["dbt_built"])
         # the unchanged models' error-severity tests report their last result: no gate of the exports is
         # left without one (Dagster would warn of each)
         assert "emitted no result" not in step["said"]
+    # the builds write no JSON artifacts (--no-write-json) and remove those an earlier build left
+    assert full["json_artifacts"] == removed["json_artifacts"] == added["json_artifacts"] == []
+    # both builds of each run (the main build, the scorecard's) ran in dbt processes started ahead of
+    # them (pipelines/lib/dbt_warm.py)
+    assert full["warm_builds"] == removed["warm_builds"] == added["warm_builds"] == 2
 
 
 def _runs_fingerprint(project: Path, warehouse: Path) -> str:

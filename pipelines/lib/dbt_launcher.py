@@ -29,13 +29,18 @@ M, before the first model). The launcher answers a plain name (no dot, no wildca
 the nodes built once per selection, with the nodes dbt's own comparison would find, in dbt's order;
 any other selector goes to dbt's method as before (tests/test_dbt_parse_reuse.py checks that both
 select the same nodes for every name of the project).
+
+Third: in `carbon run`, a dbt process that imported dbt ahead of the build may be waiting for it; the
+launcher then hands the build over to it instead of importing dbt itself (pipelines/lib/dbt_warm.py).
 """
 
 from __future__ import annotations
 
+import os
 import pprint
 import sys
 
+ENV_WARM_SOCKET = "CARBON_DBT_WARM"  # pipelines/lib/dbt_warm.py ENV_SOCKET
 # The connection settings that may differ between two builds of the same project and code.
 IGNORED_CONNECTION_KEYS = frozenset({"path"})
 # The vars whose value can change what dbt parses (the finance marts' YAML column names).
@@ -126,12 +131,36 @@ def _patch_name_selection() -> None:
     QualifiedNameSelectorMethod.search = search
 
 
-def main() -> None:
+def patch() -> None:
+    """The two differences above, applied to dbt before it runs."""
     _patch_state_check()
     _patch_name_selection()
+
+
+def run_dbt() -> int:
+    """dbt's command line on sys.argv (patched first): its exit code."""
     from dbt.cli.main import cli
 
-    sys.exit(cli())
+    try:
+        # the program's name in dbt's messages (click would read it from a `python -m` parent otherwise)
+        cli(prog_name=os.path.basename(sys.argv[0]))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def main() -> None:
+    # In `carbon run`, a dbt process that imported dbt ahead of this build may be waiting for it
+    # (pipelines/lib/dbt_warm.py); without one, this process runs dbt itself.
+    warm = os.environ.get(ENV_WARM_SOCKET)
+    if warm:
+        from pipelines.lib import dbt_warm
+
+        code = dbt_warm.hand_over(warm)
+        if code is not None:
+            sys.exit(code)
+    patch()
+    sys.exit(run_dbt())
 
 
 if __name__ == "__main__":

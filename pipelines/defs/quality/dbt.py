@@ -15,8 +15,14 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.defs.quality import QUALITY_RESULT_MODELS
-from pipelines.defs.transform.dbt import CarbonDbtTranslator, dbt_project, ensure_manifest
-from pipelines.lib import dbt_state
+from pipelines.defs.transform.dbt import (
+    BUILD_ARGS,
+    CarbonDbtTranslator,
+    dbt_project,
+    ensure_manifest,
+    forget_artifacts,
+)
+from pipelines.lib import dbt_state, dbt_warm
 from pipelines.lib.progress import say
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import ENV_WAREHOUSE
@@ -47,11 +53,13 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     log_path = carbon.warehouse.parent / "dbt_build.log"
     # The main build's vars and target folder: dbt re-uses that invocation's parse. The unit tests are
     # make test's, as in the main build.
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", carbon.settings().dbt_vars_json()]
+    args = [*BUILD_ARGS, "--vars", carbon.settings().dbt_vars_json()]
     # dbt removes the record of what the main build's models were made from as it starts (on-run-start,
     # macros/build_state.sql); the scorecard's models are not in it, so a successful build puts it back
     kept = dbt_state.kept(carbon.warehouse)
-    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=carbon.dbt_target_path)
+    forget_artifacts(carbon.dbt_target_path)
+    with dbt_warm.handoff():  # started when the main build ended (pipelines/lib/dbt_warm.py)
+        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=carbon.dbt_target_path)
     # Appended to the main build's log; dagster-dbt echoes every dbt line to stdout. The events wait
     # for the end of the build: the scorecard's materialization carries its scores, read once dbt has
     # closed the warehouse.
