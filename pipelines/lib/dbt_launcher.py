@@ -40,7 +40,8 @@ import os
 import pprint
 import sys
 
-ENV_WARM_SOCKET = "CARBON_DBT_WARM"  # pipelines/lib/dbt_warm.py ENV_SOCKET
+from pipelines.lib import dbt_handover
+
 # The connection settings that may differ between two builds of the same project and code.
 IGNORED_CONNECTION_KEYS = frozenset({"path"})
 # The vars whose value can change what dbt parses (the finance marts' YAML column names).
@@ -152,11 +153,9 @@ def run_dbt() -> int:
 def main() -> None:
     # In `carbon run`, a dbt process that imported dbt ahead of this build may be waiting for it
     # (pipelines/lib/dbt_warm.py); without one, this process runs dbt itself.
-    warm = os.environ.get(ENV_WARM_SOCKET)
+    warm = os.environ.get(dbt_handover.ENV_SOCKET)
     if warm:
-        from pipelines.lib import dbt_warm
-
-        code = dbt_warm.hand_over(warm)
+        code = dbt_handover.hand_over(warm)
         if code is not None:
             sys.exit(code)
     patch()

@@ -6,10 +6,10 @@ two: the main build and the data quality scorecard's. `carbon run` therefore sta
 *warm* process that imports dbt and then waits on a Unix socket while the run does something else on the
 other core (the extraction before the main build, the plan's GX checks before the scorecard's build).
 
-When dagster-dbt then starts `carbon-dbt` for a build, the launcher (pipelines/lib/dbt_launcher.py)
-hands the build to the waiting process instead of importing dbt itself: it sends its arguments,
-environment and working folder, and its standard input, output and error (the file descriptors, over the
-socket), and waits for the exit code. The warm process runs dbt's own command line with them, exactly as
+When dagster-dbt then starts `carbon-dbt` for a build, the launcher (pipelines/lib/dbt_launcher.py with
+pipelines/lib/dbt_handover.py) hands the build to the waiting process instead of importing dbt itself: it
+sends its arguments, environment and working folder, and its standard input, output and error (the file
+descriptors, over the socket), and waits for the exit code. The warm process runs dbt's own command line with them, exactly as
 the launcher would have, writing into the very pipe dagster-dbt reads. A warm process builds once and
 exits.
 
@@ -26,9 +26,7 @@ exits.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -37,12 +35,16 @@ import threading
 import time
 from pathlib import Path
 
-from pipelines.lib.dbt_launcher import ENV_WARM_SOCKET as ENV_SOCKET  # the socket a build may go to
+from pipelines.lib.dbt_handover import (
+    ENV_SOCKET,
+    HANDSHAKE_TIMEOUT_SECONDS,
+    STARTED_WARM,
+    frame,
+    receive,
+    send,
+)
 
 ACCEPT_POLL_SECONDS = 0.5  # how often a waiting process checks that its parent is still there
-CONNECT_TIMEOUT_SECONDS = 10.0
-HANDSHAKE_TIMEOUT_SECONDS = 60.0  # a warm process still importing dbt answers when it is done
-_MAX_MESSAGE = 1 << 20
 # Unix sockets that carry file descriptors (Linux, macOS); elsewhere every build starts its own dbt
 SUPPORTED = os.name == "posix" and hasattr(socket, "send_fds") and hasattr(socket, "AF_UNIX")
 
@@ -53,29 +55,6 @@ def _imports() -> None:
     import dbt.cli.main  # noqa: F401
     import dbt.parser.manifest  # noqa: F401
     import dbt.task.build  # noqa: F401
-
-
-def _send(sock: socket.socket, payload: dict, fds: list[int] | None = None) -> None:
-    if fds:
-        socket.send_fds(sock, [_frame(payload)], fds)
-    else:
-        sock.sendall(_frame(payload))
-
-
-def _receive(sock: socket.socket, with_fds: bool = False) -> tuple[dict, list[int]]:
-    if with_fds:
-        data, fds, _flags, _addr = socket.recv_fds(sock, _MAX_MESSAGE, 3)
-    else:
-        data, fds = sock.recv(_MAX_MESSAGE), []
-    while True:
-        if not data:
-            raise ConnectionError("the other side closed the socket")
-        if len(data) >= 4 and len(data) >= 4 + int.from_bytes(data[:4], "big"):
-            return json.loads(data[4 : 4 + int.from_bytes(data[:4], "big")].decode("utf-8")), list(fds)
-        more = sock.recv(_MAX_MESSAGE)
-        if not more:
-            raise ConnectionError("the other side closed the socket")
-        data += more
 
 
 # ----------------------------------------------------------------------------------- the warm process
@@ -101,10 +80,10 @@ def serve(listening: int, parent: int) -> int:
     server.close()
     conn.settimeout(None)
     try:
-        request, fds = _receive(conn, with_fds=True)
-        _send(conn, {"pid": os.getpid()})
+        request, fds = receive(conn, with_fds=True)
+        send(conn, {"pid": os.getpid()})
         conn.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
-        _receive(conn)  # the launcher's go: it may have given up waiting and run dbt itself
+        receive(conn)  # the launcher's go: it may have given up waiting and run dbt itself
     except (OSError, ConnectionError, ValueError):
         return 0
     # The socket moves to the highest descriptor this process may hold, and stays open until the process
@@ -131,12 +110,8 @@ def serve(listening: int, parent: int) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     with contextlib.suppress(OSError):  # the launcher may be gone (then this process ends at once)
-        os.write(channel, _frame({"exit": code}))
+        os.write(channel, frame({"exit": code}))
     return code  # the process ends: dbt's connections close, then the channel
-
-
-# the line a build handed to a warm process starts with (in dbt_build.log beside the warehouse)
-STARTED_WARM = "carbon-dbt: this build runs in a dbt process started ahead of it (pipelines/lib/dbt_warm.py)"
 
 
 def _highest_descriptor() -> int:
@@ -146,11 +121,6 @@ def _highest_descriptor() -> int:
     return min(soft, 4096) - 1
 
 
-def _frame(payload: dict) -> bytes:
-    data = json.dumps(payload).encode("utf-8")
-    return len(data).to_bytes(4, "big") + data
-
-
 def _exit_when_closed(channel: int) -> None:
     try:
         while os.read(channel, 1):
@@ -158,47 +128,6 @@ def _exit_when_closed(channel: int) -> None:
     except OSError:
         pass
     os._exit(143)  # no cleanup: the launcher that owned the build is gone
-
-
-# ----------------------------------------------------------------------------------- the launcher's side
-
-
-def hand_over(path: str) -> int | None:
-    """Run this `carbon-dbt` process's build in the warm process at ``path``: its exit code, or None when
-    there is no warm process to take it (then nothing has been run)."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(CONNECT_TIMEOUT_SECONDS)
-    try:
-        sock.connect(path)
-        env = {k: v for k, v in os.environ.items() if k != ENV_SOCKET}
-        _send(sock, {"argv": sys.argv, "env": env, "cwd": os.getcwd()}, [0, 1, 2])
-        sock.settimeout(HANDSHAKE_TIMEOUT_SECONDS)  # a warm process still importing answers when done
-        reply, _ = _receive(sock)
-        pid = int(reply["pid"])
-    except (OSError, ConnectionError, ValueError, KeyError):
-        sock.close()  # the warm process, if it answers later, finds nobody and runs nothing
-        return None
-
-    def forward(signum, _frame):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signum)
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, forward)
-    try:
-        sock.settimeout(None)
-        _send(sock, {"go": True})
-        result, _ = _receive(sock)
-        code = int(result["exit"])
-    except (OSError, ConnectionError, ValueError, KeyError):
-        sock.close()
-        return 143  # the warm process ended with the build unfinished (stopped or killed)
-    # the socket closes when the warm process has ended: its warehouse connection is closed by then
-    with contextlib.suppress(OSError):
-        while sock.recv(1 << 16):
-            pass
-    sock.close()
-    return code
 
 
 # ----------------------------------------------------------------------------------- `carbon run`'s side
