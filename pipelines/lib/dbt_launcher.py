@@ -139,7 +139,7 @@ def patch() -> None:
 
 
 def run_dbt() -> int:
-    """dbt's command line on sys.argv (patched first): its exit code."""
+    """dbt's command line on sys.argv (call patch() first): its exit code."""
     from dbt.cli.main import cli
 
     try:

@@ -20,9 +20,9 @@ from pipelines.defs.transform.dbt import (
     CarbonDbtTranslator,
     dbt_project,
     ensure_manifest,
-    forget_artifacts,
+    start_build,
 )
-from pipelines.lib import dbt_state, dbt_warm
+from pipelines.lib import dbt_state
 from pipelines.lib.progress import say
 from pipelines.lib.resources import CarbonResource
 from pipelines.lib.warehouse import ENV_WAREHOUSE
@@ -57,9 +57,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, carbon: CarbonRe
     # dbt removes the record of what the main build's models were made from as it starts (on-run-start,
     # macros/build_state.sql); the scorecard's models are not in it, so a successful build puts it back
     kept = dbt_state.kept(carbon.warehouse)
-    forget_artifacts(carbon.dbt_target_path)
-    with dbt_warm.handoff():  # started when the main build ended (pipelines/lib/dbt_warm.py)
-        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=carbon.dbt_target_path)
+    invocation = start_build(context, dbt, carbon, args)  # its warm dbt started as the main build ended
     # Appended to the main build's log; dagster-dbt echoes every dbt line to stdout. The events wait
     # for the end of the build: the scorecard's materialization carries its scores, read once dbt has
     # closed the warehouse.

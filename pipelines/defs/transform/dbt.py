@@ -103,7 +103,7 @@ def _parse_cache(vars_json: str) -> Path:
 # dbt's JSON artifacts, which a run's builds do not write (--no-write-json): the Dagster assets are defined
 # from the manifest of `dbt parse` (dbt_project/target/), every node's result is in dbt_build.log, and
 # writing the manifest (twice per build: after the parse and at the end) with the run results took
-# about 1.5 s of each of the run's two dbt builds on the 20-row folder.
+# about 1 s of the scorecard's 8-10 s build on the 20-row folder (docs/decisions.md).
 BUILD_ARGS = ["build", "--no-write-json", "--exclude-resource-type", "unit_test"]
 JSON_ARTIFACTS = ("manifest.json", "semantic_manifest.json", "run_results.json")
 
@@ -113,6 +113,15 @@ def forget_artifacts(target_path: Path) -> None:
     warehouse's target folder: a build that writes none must not leave older ones looking current."""
     for name in JSON_ARTIFACTS:
         (target_path / name).unlink(missing_ok=True)
+
+
+def start_build(context, dbt: DbtCliResource, carbon: CarbonResource, args: list[str]):
+    """Start one of the run's dbt builds (the main one, the scorecard's) in the warehouse's target folder:
+    older JSON artifacts removed, the build handed to a warm dbt process when `carbon run` has one
+    waiting (pipelines/lib/dbt_warm.py)."""
+    forget_artifacts(carbon.dbt_target_path)
+    with dbt_warm.handoff():
+        return dbt.cli(args, context=context, raise_on_error=False, target_path=carbon.dbt_target_path)
 
 
 def reuse_parse(target_path: Path, vars_json: str) -> None:
@@ -266,9 +275,7 @@ def _invoke(
     context, dbt: DbtCliResource, carbon: CarbonResource, args: list[str], vars_json: str, log_path: Path
 ):
     reuse_parse(carbon.dbt_target_path, vars_json)
-    forget_artifacts(carbon.dbt_target_path)
-    with dbt_warm.handoff():  # in `carbon run`: dbt imported ahead of the build (pipelines/lib/dbt_warm.py)
-        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=carbon.dbt_target_path)
+    invocation = start_build(context, dbt, carbon, args)
     built = 0
     # dagster-dbt echoes every dbt log line to stdout; keep them in a file instead.
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
