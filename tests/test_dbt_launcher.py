@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from pipelines.lib import dbt_launcher
+from pipelines.lib import dbt_launcher, dbt_templates
 
 
 @pytest.fixture()
@@ -125,39 +125,63 @@ def test_a_lazy_event_reads_and_writes_its_fields_as_dbts_does(unpatched):
     assert after.pb_msg.sql == "select 3" and after.message() == "On c: select 3"
 
 
+def _packed(folder):
+    return {k: v for pack in folder.glob("*.pack") for k, v in map(json.loads, pack.read_text().splitlines())}
+
+
 def test_generated_python_is_kept_and_reused(unpatched, tmp_path):
-    """A template compiled twice is generated once (a file in the cache folder) and renders the same; a
-    template rendered by the native environment (other code generator) or under another name is kept
-    apart; a cache folder that cannot be written leaves compiling as it was."""
-    from dbt_common.clients.jinja import get_template
+    """A template compiled twice is generated once (a line in the store) and renders the same; the native
+    environment (another code generator) keeps its own; a new process reads the store and compiles from
+    it (a changed entry changes the output, so it is read and not generated again)."""
+    from dbt_common.clients.jinja import MacroFuzzEnvironment, get_template
 
     text = "{% set n = 2 %}select {{ n * 3 }} as six, '{{ name | upper }}' as who"
     expected = get_template(text, {}).render({"name": "ab"})
     expected_native = get_template("{{ 1 + 2 }}", {}, native=True).render({})
 
-    dbt_launcher._patch_template_cache(tmp_path / "cache")
+    folder = tmp_path / "cache"
+    dbt_templates.patch(folder)
     first = get_template(text, {}).render({"name": "ab"})
-    files = sorted((tmp_path / "cache").glob("*/*"))
-    assert first == expected == "select 6 as six, 'AB' as who" and len(files) == 1
-    mtime = files[0].stat().st_mtime_ns
+    assert first == expected == "select 6 as six, 'AB' as who" and len(_packed(folder)) == 1
     assert get_template(text, {}).render({"name": "cd"}) == "select 6 as six, 'CD' as who"
-    assert sorted((tmp_path / "cache").glob("*/*")) == files and files[0].stat().st_mtime_ns == mtime
-
+    assert len(_packed(folder)) == 1
     assert get_template("{{ 1 + 2 }}", {}, native=True).render({}) == expected_native
     assert get_template("{{ 1 + 2 }}", {}).render({}) == "3"
-    assert len(list((tmp_path / "cache").glob("*/*"))) == 3  # native and text environments apart
-
-    # the kept file is what is compiled: a changed file changes the output (so it is read, not regenerated)
-    generated = files[0].read_text(encoding="utf-8")
+    packed = _packed(folder)
+    assert len(packed) == 3  # the native and the text environment apart
+    ((key, generated),) = [(k, v) for k, v in packed.items() if "as who" in v]
     assert generated.count("as who") == 1
-    files[0].write_text(generated.replace("as who", "as whom"), encoding="utf-8")
+
+    # another process: its store reads the packs (here: one entry changed on disk, a line cut short)
+    (pack,) = folder.glob("*.pack")
+    lines = [json.dumps([k, v.replace("as who", "as whom")]) for k, v in packed.items()]
+    pack.write_text("\n".join(lines) + '\n["cut short', encoding="utf-8")
+    del MacroFuzzEnvironment.compile
+    dbt_templates.patch(folder)
+    assert len(MacroFuzzEnvironment.compile.store.entries) == 3
     assert get_template(text, {}).render({"name": "ab"}) == "select 6 as six, 'AB' as whom"
+
+
+def test_a_store_that_cannot_be_written_only_costs_time(unpatched, tmp_path):
+    """A store folder where a file stands (a read-only checkout alike) compiles every template as dbt does."""
+    from dbt_common.clients.jinja import get_template
 
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the folder would be", encoding="utf-8")
-    dbt_launcher._patch_template_cache(blocked)  # already patched: the first folder stays
-    from dbt_common.clients.jinja import MacroFuzzEnvironment
-
-    del MacroFuzzEnvironment.compile
-    dbt_launcher._patch_template_cache(blocked)
+    dbt_templates.patch(blocked)
     assert get_template("select {{ 7 }}", {}).render({}) == "select 7"
+    assert get_template("select {{ 7 }}", {}).render({}) == "select 7"
+
+
+def test_the_store_is_bounded(unpatched, tmp_path, monkeypatch):
+    """Past MAX_PACKS packs a new process merges them into one with every entry; past SIZE_LIMIT bytes
+    it starts again from nothing."""
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    for i in range(dbt_templates.MAX_PACKS + 1):
+        (folder / f"{i}.pack").write_text(json.dumps([f"k{i}", f"v{i}"]) + "\n", encoding="utf-8")
+    store = dbt_templates.Store(folder)
+    assert len(store.entries) == dbt_templates.MAX_PACKS + 1
+    assert len(list(folder.glob("*.pack"))) == 1 and len(_packed(folder)) == dbt_templates.MAX_PACKS + 1
+    monkeypatch.setattr(dbt_templates, "SIZE_LIMIT", 10)
+    assert dbt_templates.Store(folder).entries == {} and list(folder.glob("*.pack")) == []

@@ -41,33 +41,22 @@ below a warning) is dropped before rendering when no callback but dbt's own trac
 warnings is registered: what dbt prints (the JSON lines dagster-dbt reads) is unchanged.
 
 Fifth: the Python that Jinja generates from each node's, test's and macro's template is kept on disk
-(dbt_project/target/jinja_cache, keyed on the template's text, its name and everything in the Jinja
-environment the generated code depends on), so a build does not lex, parse and generate again what an
-earlier build, of any warehouse, generated; Python still compiles it, and dbt renders it as before.
-tests/test_dbt_launcher.py checks the three.
+(pipelines/lib/dbt_templates.py), so a build does not lex, parse and generate again what an earlier
+build, of any warehouse, generated. tests/test_dbt_launcher.py checks the fourth and the fifth.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pprint
-import shutil
 import sys
-import threading
-from pathlib import Path
 
-from pipelines.lib import dbt_handover
-from pipelines.paths import DBT_PROJECT_DIR
+from pipelines.lib import dbt_handover, dbt_templates
 
 # The connection settings that may differ between two builds of the same project and code.
 IGNORED_CONNECTION_KEYS = frozenset({"path"})
 # The vars whose value can change what dbt parses (the finance marts' YAML column names).
 PARSE_VARS = frozenset({"reporting_currency"})
-# Where the Python generated from each node's and test's Jinja is kept (a folder; the default is
-# dbt_project/target/jinja_cache), and how many files it may hold before it starts again.
-ENV_TEMPLATE_CACHE = "CARBON_DBT_TEMPLATE_CACHE"
-TEMPLATE_CACHE_LIMIT = 20_000
 
 
 def parse_vars(vars_: dict) -> dict:
@@ -221,77 +210,13 @@ def _patch_lazy_events() -> None:
     BaseEvent.__setattr__ = __setattr__
 
 
-def _environment_key(env) -> str:
-    """What, besides a template's text, the Python that Jinja generates from it depends on: the environment's
-    class (its parser and code generator), extensions, options, and each filter's and test's name and
-    calling convention (the generator writes the call differently for a filter that takes the context)."""
-    import jinja2
-    from jinja2.utils import _PassArg
-
-    def calls(functions: dict) -> list:
-        return sorted((name, repr(_PassArg.from_obj(f))) for name, f in functions.items())
-
-    return repr((
-        sys.version_info[:3], jinja2.__version__, f"{type(env).__module__}.{type(env).__qualname__}",
-        sorted(env.extensions), env.optimized, env.is_async, repr(env.autoescape), env.finalize is None,
-        env.block_start_string, env.variable_start_string, env.comment_start_string,
-        env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks,
-        env.newline_sequence, env.keep_trailing_newline, calls(env.filters), calls(env.tests),
-    ))  # fmt: skip
-
-
-def _patch_template_cache(folder: Path) -> None:
-    from dbt_common.clients.jinja import MacroFuzzEnvironment
-
-    original = MacroFuzzEnvironment.compile
-    if getattr(original, "_carbon", False):
-        return
-
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        if raw or not isinstance(source, str):
-            return original(self, source, name, filename, raw, defer_init)
-        environment = self.__dict__.get("_carbon_key")
-        if environment is None:
-            environment = self._carbon_key = _environment_key(self)
-        digest = hashlib.sha256(
-            "\x00".join([environment, repr((name, filename, defer_init)), source]).encode("utf-8")
-        ).hexdigest()
-        path = folder / digest[:2] / digest
-        try:
-            generated = path.read_text(encoding="utf-8")
-        except OSError:
-            generated = original(self, source, name, filename, True, defer_init)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                spare = path.with_name(f"{digest}.{os.getpid()}.{threading.get_ident()}")
-                spare.write_text(generated, encoding="utf-8")
-                os.replace(spare, path)
-            except OSError:
-                pass  # a read-only checkout: this build compiles without keeping it
-        return self._compile(generated, "<template>" if filename is None else filename)
-
-    compile._carbon = True
-    MacroFuzzEnvironment.compile = compile
-
-
-def _template_cache() -> Path:
-    folder = Path(os.environ.get(ENV_TEMPLATE_CACHE) or DBT_PROJECT_DIR / "target" / "jinja_cache")
-    # bounded: a project's templates are a few thousand files; past the limit the folder starts again
-    try:
-        if sum(1 for _ in folder.glob("*/*")) > TEMPLATE_CACHE_LIMIT:
-            shutil.rmtree(folder, ignore_errors=True)
-    except OSError:
-        pass
-    return folder
-
-
 def patch() -> None:
     """The differences above, applied to dbt before it runs."""
     _patch_state_check()
     _patch_name_selection()
     _patch_lazy_events()
     _patch_quiet_events()
-    _patch_template_cache(_template_cache())
+    dbt_templates.patch()
 
 
 def run_dbt() -> int:
