@@ -34,7 +34,9 @@
 {% macro scope3_factored_candidates(candidates) -%}
 with
 
-candidates as (
+-- read where it is used (three times): the prepared table's scans are cheap, a shared copy of its wide
+-- rows is not (at scale M it filled the memory limit and spilled to disk)
+candidates as not materialized (
 
     select * from {{ candidates }}
 
@@ -148,11 +150,25 @@ evaluated as (
 
 ),
 
+-- the first candidate of its activity in the order of the header, ranked over the few columns the
+-- order needs (a window over the wide rows sorted every column: 6 s of 13 at scale M)
+chosen_ids as (
+
+    select candidate_id
+    from evaluated
+    where candidate_status_final = 'ok'
+    qualify row_number() over (
+        partition by activity_id
+        order by method_rank, factor_is_custom desc nulls last, key_rank, coalesce(unit_rank, 1), candidate_id
+    ) = 1
+
+),
+
 final as (
 
     select
-        activity_id,
-        candidate_id,
+        e.activity_id,
+        e.candidate_id,
         method_rank,
         key_rank,
         coalesce(unit_rank, 1) as unit_rank,
@@ -164,12 +180,7 @@ final as (
         region_code,
         country_code,
         candidate_status_final as candidate_status,
-        -- the first candidate of its activity in the order of the header
-        candidate_status_final = 'ok' and dense_rank() over (
-            partition by activity_id
-            order by case when candidate_status_final = 'ok' then 0 else 1 end,
-                     method_rank, factor_is_custom desc nulls last, key_rank, coalesce(unit_rank, 1), candidate_id
-        ) = 1 as is_chosen,
+        c.candidate_id is not null as is_chosen,
         factor_is_custom,
         factor_region,
         factor_year_from,
@@ -208,7 +219,9 @@ final as (
         reported_currency_code,
         reported_quantity,
         reported_unit
-    from evaluated
+    from evaluated as e
+    left join chosen_ids as c
+        on c.candidate_id = e.candidate_id
 
 )
 
