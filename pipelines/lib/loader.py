@@ -615,13 +615,9 @@ def _write(
         con.unregister("_carbon_findings")
 
     load_ids = [lid for (_lf, lid, _s) in file_meta.values()]
-    loaded_counts = dict(
-        con.execute(
-            f"select _file_path, count(*) from raw.{ds.raw_table} "
-            "where _load_id in (select unnest(?::varchar[])) group by 1",
-            [load_ids],
-        ).fetchall()
-    )
+    # the rows just inserted, per file (a file's earlier rows were deleted before it was read again);
+    # counted here, not in the raw table, which a query would scan whole for every batch
+    loaded_counts = dict(good.group_by("_file_path").agg(pl.len()).iter_rows())
     q_counts = dict(
         con.execute(
             "select file_path, count(*) from ingest.quarantine where dataset_key = ? and load_id in "
