@@ -674,3 +674,26 @@ def test_a_folder_without_great_expectations_yml_is_not_a_context(tmp_path):
             plan=parse_plan(plan_data(check("non_negative", columns=["quantity"]))),
             context_root=tmp_path,
         )
+
+
+def test_gx_starts_without_building_scipy_stats_and_it_still_works_when_used(gx_root):
+    """pipelines/lib/quality/gx_context.py: GX's KL-divergence and KS-test modules import scipy.stats on
+    import; the context gives them a stand-in, so scipy.stats is built only when an expectation uses it,
+    and then it is scipy's own (a fresh process: this one may have imported it already)."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+from pathlib import Path
+from pipelines.lib.quality.gx_context import GxContext
+GxContext(Path({str(gx_root)!r}))
+print("scipy.stats built on start:", "scipy.stats" in sys.modules)
+from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
+print("entropy:", round(float(kl.stats.entropy([0.5, 0.5], [0.9, 0.1])), 6))
+import scipy.stats
+print("scipy's own:", "scipy.stats" in sys.modules and scipy.stats.entropy is kl.stats.entropy)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    # 0.5 ln(0.5/0.9) + 0.5 ln(0.5/0.1) = 0.5108256...
+    assert out.splitlines() == ["scipy.stats built on start: False", "entropy: 0.510826", "scipy's own: True"]
