@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from pipelines import __version__
-from pipelines.lib import dagster_home
+from pipelines.lib import dagster_home, shutdown
 
 
 class UserError(Exception):
@@ -516,16 +516,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`carbon` with ``argv`` (an exit code); without, the process's own command line, and the process
+    ends with it (pipelines/lib/shutdown.py)."""
     _quiet_third_party()
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
     except UserError as exc:
         print(f"carbon: {exc}", file=sys.stderr)
-        return 2
+        code = 2
     except KeyboardInterrupt:
         print("carbon: interrupted", file=sys.stderr)
-        return 130
+        code = 130
+    if argv is None:
+        shutdown.exit_now(code)
+    return code
 
 
 if __name__ == "__main__":

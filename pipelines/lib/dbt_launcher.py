@@ -51,7 +51,7 @@ import os
 import pprint
 import sys
 
-from pipelines.lib import dbt_handover, dbt_templates
+from pipelines.lib import dbt_handover, dbt_templates, shutdown
 
 # The connection settings that may differ between two builds of the same project and code.
 IGNORED_CONNECTION_KEYS = frozenset({"path"})
@@ -240,7 +240,7 @@ def main() -> None:
         if code is not None:
             sys.exit(code)
     patch()
-    sys.exit(run_dbt())
+    shutdown.exit_now(run_dbt())  # dbt has closed its warehouse connections
 
 
 if __name__ == "__main__":

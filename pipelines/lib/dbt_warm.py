@@ -35,6 +35,7 @@ import threading
 import time
 from pathlib import Path
 
+from pipelines.lib import shutdown
 from pipelines.lib.dbt_handover import (
     ENV_SOCKET,
     HANDSHAKE_TIMEOUT_SECONDS,
@@ -231,4 +232,5 @@ def handoff():
 
 
 if __name__ == "__main__":
-    sys.exit(serve(int(sys.argv[1]), int(sys.argv[2])))
+    # dbt has closed its warehouse connections; the channel closes with the process (pipelines/lib/shutdown.py)
+    shutdown.exit_now(serve(int(sys.argv[1]), int(sys.argv[2])))
