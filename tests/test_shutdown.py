@@ -23,11 +23,14 @@ def late():
     time.sleep(0.5)
     (out / "thread").write_text("done")
 threading.Thread(target=late).start()
+from concurrent.futures import ThreadPoolExecutor
+pool = ThreadPoolExecutor(max_workers=1)  # left open: its idle worker is stopped, as Python's exit does
+pool.submit(lambda: None).result()
 sys.stdout.write("buffered, not flushed")
 exit_now(3)
 """
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 3 and proc.stdout == "buffered, not flushed"
     assert time.monotonic() - started >= 0.5
     assert (tmp_path / "thread").read_text() == "done" and (tmp_path / "atexit").read_text() == "ran"

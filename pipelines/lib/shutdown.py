@@ -34,9 +34,14 @@ def exit_code(code: object) -> int:
 def exit_now(code: object) -> NoReturn:
     """End the process with ``code`` after its threads, exit handlers and standard streams are done."""
     status = exit_code(code)
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    if threading.current_thread() is threading.main_thread() and hasattr(threading, "_shutdown"):
+        # what Python's shutdown calls first: the threading exit hooks (an idle ThreadPoolExecutor's
+        # workers are told to stop there), then a join of every thread that is not a daemon
+        threading._shutdown()
+    else:
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread() and not thread.daemon:
+                thread.join()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         with contextlib.suppress(Exception):
