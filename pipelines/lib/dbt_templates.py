@@ -113,6 +113,14 @@ class Store:
                 self._broken = True  # a read-only checkout: this build generates without keeping
 
 
+# The environment's options the code generator reads, plain values: both the key and its memo take them.
+_OPTIONS = (
+    "optimized", "is_async", "block_start_string", "variable_start_string", "comment_start_string",
+    "line_statement_prefix", "line_comment_prefix", "trim_blocks", "lstrip_blocks", "newline_sequence",
+    "keep_trailing_newline",
+)  # fmt: skip
+
+
 def environment_key(env) -> str:
     """What, besides a template's text and name, the Python that Jinja generates from it depends on."""
     import jinja2
@@ -124,10 +132,8 @@ def environment_key(env) -> str:
 
     return repr((
         sys.version_info[:3], jinja2.__version__, f"{type(env).__module__}.{type(env).__qualname__}",
-        sorted(env.extensions), env.optimized, env.is_async, repr(env.autoescape), env.finalize is None,
-        env.block_start_string, env.variable_start_string, env.comment_start_string,
-        env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks,
-        env.newline_sequence, env.keep_trailing_newline, calls(env.filters), calls(env.tests),
+        sorted(env.extensions), repr(env.autoescape), env.finalize is None,
+        [getattr(env, option) for option in _OPTIONS], calls(env.filters), calls(env.tests),
     ))  # fmt: skip
 
 
@@ -136,10 +142,7 @@ def _signature(env) -> tuple:
     each template, with the same filter functions)."""
     return (
         type(env), tuple(env.extensions), tuple(env.filters.items()), tuple(env.tests.items()),
-        env.optimized, env.is_async, env.autoescape, env.finalize, env.block_start_string,
-        env.variable_start_string, env.comment_start_string, env.line_statement_prefix,
-        env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks, env.newline_sequence,
-        env.keep_trailing_newline,
+        env.autoescape, env.finalize, *(getattr(env, option) for option in _OPTIONS),
     )  # fmt: skip
 
 
